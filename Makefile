@@ -1,0 +1,45 @@
+# needmap: `make run` starts the main job, `make test` runs every test.
+# Both install what they need on a clean Debian machine.
+
+CARGO ?= cargo
+APT_PACKAGES := cmake
+SHARED_DATA := ../shared/geodata/bradford
+
+.PHONY: run test bench check deps geodata fixtures clean
+
+## Build and print the ward report for the default dataset.
+run: deps
+	$(CARGO) run --release -- report --level ward --format table
+
+## Install system packages, then run every test (unit, integration, doc).
+test: deps
+	$(CARGO) test --release --all-targets
+	$(CARGO) test --release --doc
+
+## Benchmarks (not part of `make test`).
+bench: deps
+	$(CARGO) bench --bench engine
+
+## Load the default dataset and list every problem.
+check: deps
+	$(CARGO) run --release -- check
+
+## System packages needed to build (bundled PROJ needs cmake).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## Download the open data pack into geodata/bradford (for machines with internet).
+geodata:
+	bash geodata/download.sh geodata/bradford
+
+## Regenerate test fixtures from independent implementations (shapely, PySAL).
+fixtures:
+	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
+	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/overlay_reference.csv
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,70 @@
+//! Provision per area: services by category and tier, and rates per resident.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Category, Service};
+
+/// Service counts and rates for the areas of one level.
+#[derive(Debug, Clone, Default)]
+pub struct Provision {
+    /// Category id -> count per area.
+    pub by_category: BTreeMap<String, Vec<u32>>,
+    /// Tier id -> count per area.
+    pub by_tier: BTreeMap<String, Vec<u32>>,
+    pub total: Vec<u32>,
+    /// Services per 10,000 residents (None where population is unknown or 0).
+    pub per_10k: Vec<Option<f64>>,
+    /// Children's-category services per 1,000 children.
+    pub children_per_1k: Vec<Option<f64>>,
+}
+
+impl Provision {
+    /// Count services in the areas of level `level` (engine order).
+    pub fn compute(
+        services: &[Service],
+        level: usize,
+        areas: usize,
+        categories: &BTreeMap<String, Category>,
+        child_population: &str,
+        population: Option<&[Option<f64>]>,
+        children: Option<&[Option<f64>]>,
+    ) -> Provision {
+        let mut p = Provision {
+            total: vec![0; areas],
+            ..Default::default()
+        };
+        for id in categories.keys() {
+            p.by_category.insert(id.clone(), vec![0; areas]);
+        }
+        for c in categories.values() {
+            p.by_tier.entry(c.tier.clone()).or_insert_with(|| vec![0; areas]);
+        }
+        let mut child_services = vec![0u32; areas];
+        for s in services {
+            let Some(a) = s.areas.get(level).copied().flatten() else { continue };
+            p.total[a] += 1;
+            p.by_category.entry(s.category.clone()).or_insert_with(|| vec![0; areas])[a] += 1;
+            p.by_tier.entry(s.tier.clone()).or_insert_with(|| vec![0; areas])[a] += 1;
+            if categories
+                .get(&s.category)
+                .is_some_and(|c| c.serves_children(child_population))
+            {
+                child_services[a] += 1;
+            }
+        }
+        p.per_10k = rate(&p.total, population, 10_000.0);
+        p.children_per_1k = rate(&child_services, children, 1_000.0);
+        p
+    }
+}
+
+fn rate(counts: &[u32], pop: Option<&[Option<f64>]>, per: f64) -> Vec<Option<f64>> {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let p = pop?.get(i).copied().flatten()?;
+            (p > 0.0).then(|| n as f64 / p * per)
+        })
+        .collect()
+}

@@ -1,0 +1,83 @@
+//! `needmap check`: what loaded, and every problem.
+
+use std::process::ExitCode;
+
+use geo::BoundingRect;
+
+use super::DataArgs;
+
+pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
+    let engine = match args.load() {
+        Ok(e) => e,
+        Err(e) => {
+            println!("dataset cannot be used:\n  {e:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    println!("dataset: {}", engine.name());
+    println!("  folder:   {}", engine.data_dir.display());
+    println!("  manifest: {}", engine.manifest_path.display());
+    println!("  CRS: inputs reprojected with PROJ to CRS84 (lon/lat) and EPSG:27700 (metres)");
+    println!("levels:");
+    for (l, level) in engine.levels.iter().enumerate() {
+        let ext = level
+            .areas
+            .iter()
+            .filter_map(|a| a.wgs84.bounding_rect())
+            .reduce(|a, b| geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            ));
+        let pop: f64 = engine.population(l).iter().flatten().sum();
+        let ext = ext
+            .map(|r| format!("[{:.4}, {:.4}, {:.4}, {:.4}]", r.min().x, r.min().y, r.max().x, r.max().y))
+            .unwrap_or_default();
+        println!(
+            "  {:<13} {:>5} areas  population {:>9.0}  extent {}{}",
+            level.id,
+            level.len(),
+            pop,
+            ext,
+            level.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+        );
+        if let Some(p) = level.parent_level {
+            let mut per_parent = vec![0usize; engine.levels[p].len()];
+            for parent in level.parent.iter().flatten() {
+                per_parent[*parent] += 1;
+            }
+            let (lo, hi) = (per_parent.iter().min().unwrap_or(&0), per_parent.iter().max().unwrap_or(&0));
+            println!("  {:<13} each in a {} by largest overlap: {lo}-{hi} per {}", "", engine.levels[p].id, engine.levels[p].id);
+        }
+    }
+    println!("indicators: {}", engine.indicators.len());
+    for ind in &engine.indicators {
+        println!("  {:<34} {:<7} published at {:<12} {}", ind.id, format!("{:?}", ind.kind).to_lowercase(), ind.published_level, ind.label);
+    }
+    println!("services: {} loaded", engine.services.len());
+    let mut by_cat: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in &engine.services {
+        *by_cat.entry(&s.category).or_default() += 1;
+    }
+    for (c, n) in by_cat {
+        let tier = engine.categories.get(c).map(|c| c.tier.as_str()).unwrap_or("unclassified");
+        println!("  {c:<24} {n:>5}  tier {tier}");
+    }
+    for (l, level) in engine.levels.iter().enumerate() {
+        println!("  outside every {:<13} {}", level.id, engine.outside[l]);
+    }
+    println!("timings (ms):");
+    for (stage, ms) in &engine.timings {
+        println!("  {stage:<26} {ms:>8.1}");
+    }
+    let d = &engine.diagnostics;
+    println!("problems: {} warning(s), {} note(s)", d.warnings(), d.problems.len() - d.warnings());
+    for p in &d.problems {
+        println!("  {p}");
+    }
+    println!("skipped rows/features: {}", d.skipped_total());
+    for (file, n) in &d.skipped {
+        println!("  {file}: {n}");
+    }
+    println!("ok: dataset is usable");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,77 @@
+//! Command-line parsing and dispatch (the only place `anyhow` is used).
+
+mod check;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "needmap",
+    version,
+    about = "Need versus provision for local public services, area by area",
+    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the dataset, list what loaded and every problem found.
+    #[command(after_help = "Examples:\n  needmap check\n  needmap check --data /path/to/dataset\n\nExit status is non-zero when the dataset cannot be used.")]
+    Check(DataArgs),
+    /// One row per area: population, indicators, provision.
+    #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
+    Report(report::ReportArgs),
+}
+
+/// Where the dataset is.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Dataset folder (else $NEEDMAP_DATA, geodata/bradford, ../shared/geodata/bradford).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// Locate and load the dataset, with progress on stderr.
+    pub fn load(&self) -> anyhow::Result<needmap::Engine> {
+        let location = needmap::dataset::locate(self.data.as_deref())?;
+        tracing::info!(
+            "dataset: {} (from {}, manifest {})",
+            location.data_dir.display(),
+            location.origin,
+            location.manifest_path.display()
+        );
+        Ok(needmap::Engine::load(&location)?)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NEEDMAP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("needmap=info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Report(args) => report::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

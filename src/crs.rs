@@ -1,0 +1,134 @@
+//! Coordinate reference systems through PROJ.
+//!
+//! needmap keeps every geometry twice: WGS84 longitude/latitude (`CRS84`, for
+//! GeoJSON, tiles and the browser) and British National Grid metres
+//! (`EPSG:27700`, for areas, overlaps and distances). Transforms go through the
+//! PROJ library (bundled PROJ 9); without the OSTN15 grid PROJ uses a Helmert
+//! transform, good to a few metres across Great Britain.
+
+use geo::{Coord, MapCoordsInPlace};
+
+/// Definition string PROJ understands for WGS84 lon/lat in x=lon, y=lat order.
+pub const WGS84: &str = "OGC:CRS84";
+/// British National Grid.
+pub const BNG: &str = "EPSG:27700";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CrsError {
+    #[error("PROJ cannot build a transform from `{from}` to `{to}`: {message}")]
+    Create {
+        from: String,
+        to: String,
+        message: String,
+    },
+    #[error("PROJ cannot transform coordinate ({x}, {y}) from `{from}`: {message}")]
+    Transform {
+        from: String,
+        x: f64,
+        y: f64,
+        message: String,
+    },
+}
+
+/// A transform between two CRSs (axis order normalised to x=east, y=north).
+pub struct Transform {
+    proj: Option<proj::Proj>,
+    from: String,
+}
+
+impl Transform {
+    /// Build a transform; identical definitions give a no-op transform.
+    pub fn new(from: &str, to: &str) -> Result<Transform, CrsError> {
+        if from == to {
+            return Ok(Transform {
+                proj: None,
+                from: from.to_string(),
+            });
+        }
+        let proj = proj::Proj::new_known_crs(from, to, None).map_err(|e| CrsError::Create {
+            from: short(from),
+            to: short(to),
+            message: e.to_string(),
+        })?;
+        Ok(Transform {
+            proj: Some(proj),
+            from: short(from),
+        })
+    }
+
+    /// Transform one coordinate.
+    pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, CrsError> {
+        let Some(proj) = &self.proj else { return Ok(c) };
+        let out: (f64, f64) = proj.convert((c.x, c.y)).map_err(|e| self.error(c, e))?;
+        if !(out.0.is_finite() && out.1.is_finite()) {
+            return Err(self.error(c, "non-finite result"));
+        }
+        Ok(Coord { x: out.0, y: out.1 })
+    }
+
+    /// Transform every coordinate of a geometry in place.
+    pub fn geometry<G: MapCoordsInPlace<f64>>(&self, g: &mut G) -> Result<(), CrsError> {
+        if self.proj.is_none() {
+            return Ok(());
+        }
+        g.try_map_coords_in_place(|c| self.coord(c))
+    }
+
+    fn error(&self, c: Coord<f64>, e: impl std::fmt::Display) -> CrsError {
+        CrsError::Transform {
+            from: self.from.clone(),
+            x: c.x,
+            y: c.y,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn short(def: &str) -> String {
+    if def.len() > 60 {
+        format!("{}…", &def[..def.char_indices().nth(60).map(|(i, _)| i).unwrap_or(def.len())])
+    } else {
+        def.to_string()
+    }
+}
+
+/// Great-circle distance in metres between two WGS84 points (haversine, mean
+/// Earth radius). Used for sanity checks only; analysis uses BNG metres.
+pub fn haversine_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let r = 6_371_008.8_f64;
+    let (la1, la2) = (a.y.to_radians(), b.y.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.x - a.x).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bng_round_trip_is_stable() {
+        let to_wgs = Transform::new(BNG, WGS84).unwrap();
+        let to_bng = Transform::new(WGS84, BNG).unwrap();
+        let c = Coord { x: 416258.0, y: 438952.0 };
+        let w = to_wgs.coord(c).unwrap();
+        // Bradford is near 1.75 W, 53.8 N: checks the axis order too.
+        assert!((w.x + 1.754).abs() < 0.01 && (w.y - 53.847).abs() < 0.01, "{w:?}");
+        let back = to_bng.coord(w).unwrap();
+        assert!((back.x - c.x).abs() < 0.01 && (back.y - c.y).abs() < 0.01);
+    }
+
+    #[test]
+    fn identity_transform_is_noop() {
+        let t = Transform::new(WGS84, WGS84).unwrap();
+        let c = Coord { x: -1.0, y: 53.0 };
+        assert_eq!(t.coord(c).unwrap(), c);
+    }
+
+    #[test]
+    fn haversine_one_degree_latitude() {
+        let d = haversine_m(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 1.0 });
+        assert!((d - 111_195.0).abs() < 10.0);
+    }
+}

@@ -1,0 +1,431 @@
+//! `dataset.toml`: which file is which in a dataset folder.
+//!
+//! The manifest is the only place a local authority's particulars live; the
+//! engine reads nothing Bradford-specific from code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::DatasetError;
+
+/// A whole dataset description.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub dataset: DatasetInfo,
+    /// Area levels, coarsest first.
+    #[serde(rename = "level", default)]
+    pub levels: Vec<LevelSpec>,
+    /// Tables of need indicators.
+    #[serde(rename = "indicator_table", default)]
+    pub indicator_tables: Vec<IndicatorTableSpec>,
+    /// Files of service points.
+    #[serde(rename = "service_file", default)]
+    pub service_files: Vec<ServiceFileSpec>,
+    /// Tier labels, keyed by tier id (`0`, `1`, `2`, `3`, `acute`).
+    #[serde(default)]
+    pub tiers: BTreeMap<String, TierSpec>,
+    /// Category table: label, tier, who it serves.
+    #[serde(default)]
+    pub categories: BTreeMap<String, CategorySpec>,
+    /// Whether the category -> tier table is illustrative (shown with every output).
+    #[serde(default)]
+    pub tier_note: Option<String>,
+    /// Published representative points for small areas (used as travel origins).
+    #[serde(rename = "centroids", default)]
+    pub centroids: Vec<CentroidSpec>,
+    /// Modelled road travel times used to calibrate the estimated mode.
+    #[serde(default)]
+    pub travel_times: Option<TravelTimeSpec>,
+    /// Optional OpenStreetMap extract for network travel times.
+    #[serde(default)]
+    pub network: Option<NetworkSpec>,
+    /// Data sources, for attribution and provenance.
+    #[serde(rename = "source", default)]
+    pub sources: Vec<SourceSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInfo {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Code of the local authority, e.g. `E08000032`.
+    #[serde(default)]
+    pub authority_code: Option<String>,
+    /// Which population id is the total population (default `total`).
+    #[serde(default = "default_total")]
+    pub total_population: String,
+    /// Which population id counts children (default `children`).
+    #[serde(default = "default_children")]
+    pub child_population: String,
+    /// Optional external MapLibre style URL for a basemap.
+    #[serde(default)]
+    pub basemap_style: Option<String>,
+}
+
+fn default_total() -> String {
+    "total".into()
+}
+fn default_children() -> String {
+    "children".into()
+}
+
+/// Coordinate reference system of an input file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum CrsSpec {
+    /// WGS84 longitude/latitude (RFC 7946).
+    #[default]
+    #[serde(rename = "CRS84", alias = "EPSG:4326")]
+    Crs84,
+    /// British National Grid metres.
+    #[serde(rename = "EPSG:27700")]
+    Bng,
+}
+
+impl CrsSpec {
+    pub fn proj_def(&self) -> &'static str {
+        match self {
+            CrsSpec::Crs84 => "OGC:CRS84",
+            CrsSpec::Bng => "EPSG:27700",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelSpec {
+    pub id: String,
+    pub label: String,
+    /// Boundary file (GeoJSON or Shapefile); absent for a grouped level.
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub id_field: Option<String>,
+    #[serde(default)]
+    pub name_field: Option<String>,
+    /// CRS of a GeoJSON file (Shapefiles carry a .prj).
+    #[serde(default)]
+    pub crs: CrsSpec,
+    /// The level one up, whose area is assigned as each area's parent by largest overlap.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// A custom level built as groups of areas of another level.
+    #[serde(default)]
+    pub group: Option<GroupSpec>,
+    /// Shown next to outputs at this level (e.g. "illustrative grouping").
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// Level whose areas are grouped.
+    pub of: String,
+    #[serde(rename = "member")]
+    pub members: Vec<GroupMember>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMember {
+    pub code: String,
+    pub name: String,
+    /// Codes of the member areas of the grouped level.
+    pub areas: Vec<String>,
+}
+
+/// How an indicator combines when areas are merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorKind {
+    Score,
+    Rate,
+    Count,
+    Rank,
+    Decile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsWorse,
+    HigherIsBetter,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorTableSpec {
+    pub file: String,
+    pub join_column: String,
+    /// Level the table is published at.
+    pub level: String,
+    /// Population columns: population id -> column.
+    #[serde(default)]
+    pub populations: BTreeMap<String, String>,
+    #[serde(rename = "indicator", default)]
+    pub indicators: Vec<IndicatorSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSpec {
+    pub id: String,
+    /// CSV column; defaults to the id.
+    #[serde(default)]
+    pub column: Option<String>,
+    pub label: String,
+    #[serde(default)]
+    pub unit: String,
+    pub kind: IndicatorKind,
+    pub direction: Direction,
+    /// Population id that weights it (default: the total population).
+    #[serde(default)]
+    pub weight: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFileSpec {
+    pub file: String,
+    #[serde(default = "default_id_col")]
+    pub id_column: String,
+    #[serde(default = "default_name_col")]
+    pub name_column: String,
+    /// Column holding the category; or use `category` for a whole file.
+    #[serde(default)]
+    pub category_column: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub subcategory_column: Option<String>,
+    #[serde(default)]
+    pub tier_column: Option<String>,
+    #[serde(default)]
+    pub partner_column: Option<String>,
+    #[serde(default)]
+    pub capacity_column: Option<String>,
+    #[serde(default)]
+    pub status_column: Option<String>,
+    /// Coordinate columns for CSV (`lon`/`lat` or `easting`/`northing`).
+    #[serde(default)]
+    pub x_column: Option<String>,
+    #[serde(default)]
+    pub y_column: Option<String>,
+    #[serde(default)]
+    pub crs: CrsSpec,
+    /// Rules that move a row to another category when a column contains a text.
+    #[serde(rename = "reclassify", default)]
+    pub reclassify: Vec<ReclassifyRule>,
+}
+
+fn default_id_col() -> String {
+    "id".into()
+}
+fn default_name_col() -> String {
+    "name".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReclassifyRule {
+    pub column: String,
+    pub contains: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategorySpec {
+    pub label: String,
+    pub tier: String,
+    /// Population id this category serves (default: total population).
+    #[serde(default)]
+    pub serves: Option<String>,
+    #[serde(default)]
+    pub partner: Option<String>,
+    /// Default capacity when the file gives none.
+    #[serde(default)]
+    pub capacity: Option<f64>,
+    /// Never show exact locations (e.g. refuges).
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentroidSpec {
+    pub level: String,
+    pub file: String,
+    pub id_column: String,
+    pub x_column: String,
+    pub y_column: String,
+    #[serde(default)]
+    pub crs: CrsSpec,
+    /// `population_weighted` or `published`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TravelTimeSpec {
+    pub file: String,
+    pub origin_column: String,
+    pub origin_level: String,
+    pub destination_column: String,
+    pub minutes_column: String,
+    /// Destinations file with coordinates.
+    pub destinations_file: String,
+    pub destinations_id_column: String,
+    pub destinations_x_column: String,
+    pub destinations_y_column: String,
+    #[serde(default)]
+    pub destinations_crs: CrsSpec,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    pub osm_pbf: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    pub title: String,
+    pub files: Vec<String>,
+    pub publisher: String,
+    pub licence: String,
+    pub vintage: String,
+    #[serde(default)]
+    pub attribution: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub caveat: Option<String>,
+}
+
+impl Manifest {
+    /// Parse a manifest file.
+    pub fn read(path: &Path) -> Result<Manifest, DatasetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DatasetError::ReadManifest {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse manifest text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, DatasetError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| DatasetError::ParseManifest {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        manifest.validate(path)?;
+        Ok(manifest)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), DatasetError> {
+        let bad = |message: String| DatasetError::InvalidManifest {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut seen = std::collections::HashSet::new();
+        for level in &self.levels {
+            if !seen.insert(level.id.as_str()) {
+                return Err(bad(format!("level `{}` is defined twice", level.id)));
+            }
+            match (&level.file, &level.group) {
+                (Some(_), None) => {
+                    if level.id_field.is_none() {
+                        return Err(bad(format!("level `{}` has a file but no id_field", level.id)));
+                    }
+                }
+                (None, Some(g)) => {
+                    if !self.levels.iter().any(|l| l.id == g.of) {
+                        return Err(bad(format!(
+                            "level `{}` groups unknown level `{}`",
+                            level.id, g.of
+                        )));
+                    }
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "level `{}` needs exactly one of `file` or `group`",
+                        level.id
+                    )))
+                }
+            }
+            if let Some(p) = &level.parent {
+                if !self.levels.iter().any(|l| &l.id == p) {
+                    return Err(bad(format!("level `{}` names unknown parent `{p}`", level.id)));
+                }
+            }
+        }
+        for table in &self.indicator_tables {
+            if !seen.contains(table.level.as_str()) {
+                return Err(bad(format!(
+                    "indicator table {} is published at unknown level `{}`",
+                    table.file, table.level
+                )));
+            }
+            for ind in &table.indicators {
+                if let Some(w) = &ind.weight {
+                    if !self.indicator_tables.iter().any(|t| t.populations.contains_key(w)) {
+                        return Err(bad(format!(
+                            "indicator `{}` is weighted by unknown population `{w}`",
+                            ind.id
+                        )));
+                    }
+                }
+            }
+        }
+        if !self.indicator_tables.is_empty()
+            && !self
+                .indicator_tables
+                .iter()
+                .any(|t| t.populations.contains_key(&self.dataset.total_population))
+        {
+            return Err(bad(format!(
+                "no indicator table gives the total population `{}` (add it under `populations`)",
+                self.dataset.total_population
+            )));
+        }
+        for (id, cat) in &self.categories {
+            if !self.tiers.contains_key(&cat.tier) {
+                return Err(bad(format!("category `{id}` has unknown tier `{}`", cat.tier)));
+            }
+        }
+        for sf in &self.service_files {
+            if sf.category_column.is_none() && sf.category.is_none() {
+                return Err(bad(format!(
+                    "service file {} needs `category_column` or `category`",
+                    sf.file
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolve a file named in the manifest against the data folder.
+    pub fn path_of(&self, data_dir: &Path, file: &str) -> PathBuf {
+        data_dir.join(file)
+    }
+
+    /// The level spec with this id.
+    pub fn level(&self, id: &str) -> Option<&LevelSpec> {
+        self.levels.iter().find(|l| l.id == id)
+    }
+}

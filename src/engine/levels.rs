@@ -1,0 +1,150 @@
+//! Loading area levels: boundary files, custom grouped levels, and parents.
+
+use std::collections::HashMap;
+
+use geo::{Area as _, BooleanOps, BoundingRect, Coord, InteriorPoint, MultiPolygon, Rect};
+
+use super::build::{EngineError, Transforms};
+use crate::dataset::{DatasetLocation, GroupSpec, LevelSpec};
+use crate::load::{read_boundaries, Diagnostics, RawArea};
+use crate::model::{Area, Level};
+
+/// Load every level in manifest order; grouped levels after the levels they group.
+pub fn load_levels(
+    loc: &DatasetLocation,
+    transforms: &mut Transforms,
+    diags: &mut Diagnostics,
+) -> Result<Vec<Level>, EngineError> {
+    let specs = &loc.manifest.levels;
+    let mut slots: Vec<Option<Level>> = vec![None; specs.len()];
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(file) = &spec.file {
+            slots[i] = Some(load_file_level(loc, spec, file, transforms, diags)?);
+        }
+    }
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(group) = &spec.group {
+            let base = specs.iter().position(|s| s.id == group.of).expect("validated");
+            let base = slots[base].as_ref().ok_or_else(|| EngineError::Manifest {
+                message: format!(
+                    "level `{}` groups `{}`, which is itself a grouped level; group a level with a boundary file",
+                    spec.id, group.of
+                ),
+            })?;
+            slots[i] = Some(group_level(spec, group, base)?);
+        }
+    }
+    let mut levels: Vec<Level> = slots.into_iter().map(|l| l.expect("every level built")).collect();
+    for (i, spec) in specs.iter().enumerate() {
+        levels[i].parent_level = spec.parent.as_ref().and_then(|p| specs.iter().position(|s| &s.id == p));
+        levels[i].group_of = spec
+            .group
+            .as_ref()
+            .and_then(|g| specs.iter().position(|s| s.id == g.of));
+    }
+    Ok(levels)
+}
+
+fn load_file_level(
+    loc: &DatasetLocation,
+    spec: &LevelSpec,
+    file: &str,
+    transforms: &mut Transforms,
+    diags: &mut Diagnostics,
+) -> Result<Level, EngineError> {
+    let path = loc.data_dir.join(file);
+    let id_field = spec.id_field.as_deref().expect("validated");
+    let (raw, crs_def) = read_boundaries(&path, id_field, spec.name_field.as_deref(), &spec.crs, diags)?;
+    let (to_wgs, to_bng) = transforms.pair(&crs_def, &path)?;
+    let mut areas = Vec::with_capacity(raw.len());
+    for RawArea { code, name, geometry, .. } in raw {
+        let mut wgs84 = geometry.clone();
+        let mut bng = geometry;
+        to_wgs.geometry(&mut wgs84).map_err(|source| crate::load::LoadError::Crs {
+            path: path.clone(),
+            source,
+        })?;
+        to_bng.geometry(&mut bng).map_err(|source| crate::load::LoadError::Crs {
+            path: path.clone(),
+            source,
+        })?;
+        let interior_bng = interior(&bng);
+        let interior_wgs84 = interior(&wgs84);
+        areas.push(make_area(code, name, wgs84, bng, interior_bng, interior_wgs84));
+    }
+    Ok(new_level(spec, areas))
+}
+
+fn interior(mp: &MultiPolygon<f64>) -> Coord<f64> {
+    mp.interior_point().map(|p| p.0).unwrap_or(Coord { x: 0.0, y: 0.0 })
+}
+
+fn make_area(
+    code: String,
+    name: String,
+    wgs84: MultiPolygon<f64>,
+    bng: MultiPolygon<f64>,
+    interior_bng: Coord<f64>,
+    interior_wgs84: Coord<f64>,
+) -> Area {
+    let bbox_wgs84 = wgs84
+        .bounding_rect()
+        .unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }));
+    Area {
+        area_m2: bng.unsigned_area(),
+        code,
+        name,
+        wgs84,
+        bng,
+        interior_bng,
+        interior_wgs84,
+        bbox_wgs84,
+    }
+}
+
+fn new_level(spec: &LevelSpec, areas: Vec<Area>) -> Level {
+    let by_code: HashMap<String, usize> = areas.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
+    let n = areas.len();
+    Level {
+        id: spec.id.clone(),
+        label: spec.label.clone(),
+        note: spec.note.clone(),
+        areas,
+        by_code,
+        parent_level: None,
+        parent: vec![None; n],
+        group_of: None,
+    }
+}
+
+/// A custom level: each member is the union of areas of the base level.
+fn group_level(spec: &LevelSpec, group: &GroupSpec, base: &Level) -> Result<Level, EngineError> {
+    let mut areas = Vec::with_capacity(group.members.len());
+    let mut used: HashMap<&str, &str> = HashMap::new();
+    for m in &group.members {
+        let mut wgs84 = MultiPolygon::<f64>(vec![]);
+        let mut bng = MultiPolygon::<f64>(vec![]);
+        for code in &m.areas {
+            let a = base.area(code).ok_or_else(|| EngineError::Manifest {
+                message: format!(
+                    "level `{}`, group `{}`: `{code}` is not an area of level `{}`",
+                    spec.id, m.code, group.of
+                ),
+            })?;
+            if let Some(other) = used.insert(code, &m.code) {
+                return Err(EngineError::Manifest {
+                    message: format!(
+                        "level `{}`: `{code}` is in both groups `{other}` and `{}`",
+                        spec.id, m.code
+                    ),
+                });
+            }
+            wgs84 = wgs84.union(&a.wgs84);
+            bng = bng.union(&a.bng);
+        }
+        let interior_bng = interior(&bng);
+        let interior_wgs84 = interior(&wgs84);
+        areas.push(make_area(m.code.clone(), m.name.clone(), wgs84, bng, interior_bng, interior_wgs84));
+    }
+    Ok(new_level(spec, areas))
+}

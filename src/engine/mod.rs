@@ -1,0 +1,102 @@
+//! The engine: a loaded, indexed and aggregated dataset, ready to query.
+//!
+//! Built once by [`Engine::load`] (load -> index -> analyse); immutable and
+//! `Send + Sync` afterwards, so the server can share it.
+
+mod build;
+mod levels;
+mod services;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use build::EngineError;
+
+use crate::analyse::{LevelValues, Provision};
+use crate::dataset::{DatasetLocation, Manifest};
+use crate::index::{AreaIndex, ServiceIndex};
+use crate::load::Diagnostics;
+use crate::model::{Category, Indicator, Level, Service, Tier};
+
+/// A representative point for an area used as a travel origin.
+#[derive(Debug, Clone, Copy)]
+pub struct RepPoint {
+    pub bng: geo::Coord<f64>,
+    pub wgs84: geo::Coord<f64>,
+}
+
+/// Everything loaded and derived for one dataset.
+#[derive(Debug)]
+pub struct Engine {
+    pub data_dir: PathBuf,
+    pub manifest_path: PathBuf,
+    pub manifest: Manifest,
+    /// Levels in manifest order (coarsest first).
+    pub levels: Vec<Level>,
+    /// BNG R-tree per level.
+    pub indexes: Vec<AreaIndex>,
+    pub indicators: Vec<Indicator>,
+    /// Population ids, total first.
+    pub populations: Vec<String>,
+    /// Per level: populations, indicators, decile-1 shares.
+    pub values: Vec<LevelValues>,
+    pub services: Vec<Service>,
+    pub service_index: ServiceIndex,
+    pub categories: BTreeMap<String, Category>,
+    pub tiers: Vec<Tier>,
+    /// Per level: provision counts and rates.
+    pub provision: Vec<Provision>,
+    /// Per level: services in no area of that level.
+    pub outside: Vec<usize>,
+    /// Published representative points per level id and area index.
+    pub centroids: BTreeMap<String, (String, Vec<Option<RepPoint>>)>,
+    /// Recoverable problems found while loading.
+    pub diagnostics: Diagnostics,
+    /// Wall-clock milliseconds per stage, for `check` and benchmarks.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+impl Engine {
+    /// Load, index and aggregate the dataset at `location`.
+    pub fn load(location: &DatasetLocation) -> Result<Engine, EngineError> {
+        build::build(location)
+    }
+
+    /// Index of a level by id.
+    pub fn level_index(&self, id: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l.id == id)
+    }
+
+    pub fn level(&self, id: &str) -> Option<&Level> {
+        self.levels.iter().find(|l| l.id == id)
+    }
+
+    /// Index of an indicator by id.
+    pub fn indicator_index(&self, id: &str) -> Option<usize> {
+        self.indicators.iter().position(|i| i.id == id)
+    }
+
+    /// Total population per area of a level.
+    pub fn population(&self, level: usize) -> &[Option<f64>] {
+        &self.values[level].populations[&self.manifest.dataset.total_population]
+    }
+
+    /// A named population (`children`, ...) per area of a level.
+    pub fn population_of(&self, level: usize, id: &str) -> Option<&[Option<f64>]> {
+        self.values[level].populations.get(id).map(|v| v.as_slice())
+    }
+
+    /// The parent level's area code of area `area` at `level`, when defined.
+    pub fn parent_code(&self, level: usize, area: usize) -> Option<&str> {
+        let l = &self.levels[level];
+        let p = l.parent_level?;
+        let pi = l.parent[area]?;
+        Some(&self.levels[p].areas[pi].code)
+    }
+
+    /// Dataset name from the manifest.
+    pub fn name(&self) -> &str {
+        &self.manifest.dataset.name
+    }
+}

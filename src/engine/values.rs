@@ -1,0 +1,187 @@
+//! Indicator tables and populations, joined to their level and apportioned
+//! to every other level.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::build::{EngineError, OverlayCache};
+use crate::analyse::{apportion_counts, apportion_means, decile1_share, LevelValues};
+use crate::dataset::{DatasetLocation, IndicatorKind};
+use crate::load::{parse_number, read_table, Diagnostics};
+use crate::model::{Indicator, Level};
+
+/// Indicators, population ids and per-level values.
+pub struct Values {
+    pub indicators: Vec<Indicator>,
+    pub populations: Vec<String>,
+    pub values: Vec<LevelValues>,
+}
+
+struct Published {
+    level: usize,
+    values: Vec<Option<f64>>,
+}
+
+pub fn load_values(
+    loc: &DatasetLocation,
+    levels: &[Level],
+    overlays: &mut OverlayCache,
+    diags: &mut Diagnostics,
+) -> Result<Values, EngineError> {
+    let manifest = &loc.manifest;
+    let mut indicators = Vec::new();
+    let mut ind_src: Vec<Published> = Vec::new();
+    let mut pop_src: BTreeMap<String, Published> = BTreeMap::new();
+
+    for spec in &manifest.indicator_tables {
+        let level = levels.iter().position(|l| l.id == spec.level).expect("validated");
+        let lvl = &levels[level];
+        let path = loc.data_dir.join(&spec.file);
+        let table = read_table(&path, diags)?;
+        let file = table.file();
+        let join = table.column(&spec.join_column)?;
+        let pop_cols: Vec<(String, usize)> = spec
+            .populations
+            .iter()
+            .map(|(id, col)| Ok((id.clone(), table.column(col)?)))
+            .collect::<Result<_, crate::load::LoadError>>()?;
+        let ind_cols: Vec<usize> = spec
+            .indicators
+            .iter()
+            .map(|i| table.column(i.column.as_deref().unwrap_or(&i.id)))
+            .collect::<Result<_, _>>()?;
+
+        let n = lvl.len();
+        let mut pops: Vec<Vec<Option<f64>>> = vec![vec![None; n]; pop_cols.len()];
+        let mut inds: Vec<Vec<Option<f64>>> = vec![vec![None; n]; ind_cols.len()];
+        let mut seen: HashMap<usize, u64> = HashMap::new();
+        for (line, rec) in &table.rows {
+            let code = rec.get(join).unwrap_or("").trim();
+            let Some(&area) = lvl.by_code.get(code) else {
+                diags.skip(
+                    &file,
+                    format!("row {line}"),
+                    format!(
+                        "join code `{code}` matches no area of level `{}`; row skipped. Check the table is for this dataset's areas",
+                        lvl.id
+                    ),
+                );
+                continue;
+            };
+            if let Some(first) = seen.insert(area, *line) {
+                diags.skip(
+                    &file,
+                    format!("row {line}"),
+                    format!("`{code}` already has a row (row {first}); this row skipped"),
+                );
+                continue;
+            }
+            let mut cell = |col: usize, name: &str| match parse_number(rec.get(col).unwrap_or("")) {
+                Ok(v) => v,
+                Err(msg) => {
+                    diags.warn(
+                        &file,
+                        format!("row {line}"),
+                        format!("column `{name}`: {msg}; value left missing for {code}"),
+                    );
+                    None
+                }
+            };
+            for (k, (id, col)) in pop_cols.iter().enumerate() {
+                pops[k][area] = cell(*col, id);
+            }
+            for (k, col) in ind_cols.iter().enumerate() {
+                inds[k][area] = cell(*col, &spec.indicators[k].id);
+            }
+        }
+        let missing: Vec<&str> = (0..n)
+            .filter(|i| !seen.contains_key(i))
+            .map(|i| lvl.areas[i].code.as_str())
+            .collect();
+        for code in &missing {
+            diags.warn(
+                &file,
+                format!("area {code}"),
+                format!("area of level `{}` has no row in this table; its values are missing", lvl.id),
+            );
+        }
+        for ((id, _), values) in pop_cols.into_iter().zip(pops) {
+            if pop_src.contains_key(&id) {
+                diags.warn(&file, "", format!("population `{id}` is given by an earlier table too; the earlier one is used"));
+                continue;
+            }
+            pop_src.insert(id, Published { level, values });
+        }
+        for (spec_i, values) in spec.indicators.iter().zip(inds) {
+            if indicators.iter().any(|i: &Indicator| i.id == spec_i.id) {
+                return Err(EngineError::Manifest {
+                    message: format!("indicator `{}` is defined twice", spec_i.id),
+                });
+            }
+            indicators.push(Indicator {
+                id: spec_i.id.clone(),
+                label: spec_i.label.clone(),
+                unit: spec_i.unit.clone(),
+                kind: spec_i.kind,
+                direction: spec_i.direction,
+                weight: spec_i
+                    .weight
+                    .clone()
+                    .unwrap_or_else(|| manifest.dataset.total_population.clone()),
+                published_level: lvl.id.clone(),
+                source_file: spec.file.clone(),
+            });
+            ind_src.push(Published { level, values });
+        }
+    }
+
+    let mut values: Vec<LevelValues> = levels
+        .iter()
+        .map(|_| LevelValues {
+            indicators: vec![Vec::new(); indicators.len()],
+            ..Default::default()
+        })
+        .collect();
+
+    // Populations (counts) at every level.
+    for (id, src) in &pop_src {
+        for (t, level) in levels.iter().enumerate() {
+            let overlay = overlays.get(levels, src.level, t);
+            values[t]
+                .populations
+                .insert(id.clone(), apportion_counts(overlay, &src.values, level.len()));
+        }
+    }
+    // Indicators at every level.
+    for (k, (ind, src)) in indicators.iter().zip(&ind_src).enumerate() {
+        let weight_at_source = values[src.level]
+            .populations
+            .get(&ind.weight)
+            .cloned()
+            .unwrap_or_else(|| vec![None; levels[src.level].len()]);
+        for (t, level) in levels.iter().enumerate() {
+            let n = level.len();
+            let overlay = overlays.get(levels, src.level, t);
+            values[t].indicators[k] = match ind.kind {
+                IndicatorKind::Count => apportion_counts(overlay, &src.values, n),
+                IndicatorKind::Score | IndicatorKind::Rate => {
+                    apportion_means(overlay, &src.values, &weight_at_source, n)
+                }
+                IndicatorKind::Rank | IndicatorKind::Decile if t == src.level => src.values.clone(),
+                IndicatorKind::Rank | IndicatorKind::Decile => vec![None; n],
+            };
+            if ind.kind == IndicatorKind::Decile {
+                values[t]
+                    .decile1
+                    .insert(k, decile1_share(overlay, &src.values, &weight_at_source, n));
+            }
+        }
+    }
+    let total = &manifest.dataset.total_population;
+    let mut populations: Vec<String> = pop_src.keys().cloned().collect();
+    populations.sort_by_key(|p| p != total);
+    Ok(Values {
+        indicators,
+        populations,
+        values,
+    })
+}

@@ -1,0 +1,20 @@
+//! needmap: need versus provision for local public services.
+//!
+//! The pipeline, one folder per stage:
+//! - [`dataset`]: find the data folder and read its `dataset.toml`;
+//! - [`load`]: read boundaries, services and indicator tables ([`crs`] reprojects);
+//! - [`index`]: R-trees over areas and services;
+//! - [`analyse`]: overlays, apportionment, service assignment, provision;
+//! - [`engine`]: runs the pipeline and holds the result;
+//! - [`report`]: tables for the command line and downloads.
+
+pub mod analyse;
+pub mod crs;
+pub mod dataset;
+pub mod engine;
+pub mod index;
+pub mod load;
+pub mod model;
+pub mod report;
+
+pub use engine::{Engine, EngineError};

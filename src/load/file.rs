@@ -1,0 +1,42 @@
+//! Guarded file reading: size limit and empty-file check before parsing.
+
+use std::path::Path;
+
+use super::LoadError;
+
+/// Largest input file read (256 MiB); a 2 GB file is refused up front.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Read a whole file, refusing empty and oversized files with a clear message.
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    check_size(path, meta.len())?;
+    let bytes = std::fs::read(path).map_err(io)?;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Size checks shared with loaders that stream (Shapefile).
+pub(crate) fn check_size(path: &Path, size: u64) -> Result<(), LoadError> {
+    if size == 0 {
+        return Err(LoadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if size > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Reading input files: boundaries, service points and indicator tables.
+//!
+//! Loaders never panic and never drop data silently. A problem that makes a
+//! file unusable is a [`LoadError`]; anything recoverable becomes a
+//! [`Problem`] in [`Diagnostics`], and every skipped row is counted.
+
+mod boundaries;
+mod diagnostics;
+mod file;
+mod points;
+mod table;
+
+use std::path::PathBuf;
+
+pub use boundaries::{read_boundaries, RawArea};
+pub use diagnostics::{Diagnostics, Problem, Severity};
+pub use file::{read_limited, MAX_FILE_BYTES};
+pub use points::{read_points, PointColumns, RawPoint};
+pub use table::{parse_number, read_table, Table};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {source}. Check the file name in dataset.toml and that the file exists")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: file is {size} bytes, over the {limit}-byte limit for one input file. Clip it to the district or simplify it first")]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[error("{path}: file is empty. Replace it with the real data file")]
+    Empty { path: PathBuf },
+    #[error("{path}: not valid GeoJSON at line {line}, column {column}: {message}. Fix the JSON or re-export the file")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: not valid CSV at row {row}: {message}")]
+    Csv {
+        path: PathBuf,
+        row: u64,
+        message: String,
+    },
+    #[error("{path}: has no column `{column}` (columns are: {available}). Fix the column name in dataset.toml")]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        available: String,
+    },
+    #[error("{path}: feature {feature}: coordinates ({x}, {y}) are not longitude/latitude degrees; they look like British National Grid metres. Set `crs = \"EPSG:27700\"` for this file in dataset.toml, or re-export it as WGS84")]
+    LooksLikeBng {
+        path: PathBuf,
+        feature: String,
+        x: f64,
+        y: f64,
+    },
+    #[error("{path}: feature {feature}: {message}")]
+    Feature {
+        path: PathBuf,
+        feature: String,
+        message: String,
+    },
+    #[error("{path}: area code `{code}` appears twice (features {first} and {second}). Area codes must be unique within a level")]
+    DuplicateCode {
+        path: PathBuf,
+        code: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("{path}: no usable features. Check that this is the right file")]
+    NoFeatures { path: PathBuf },
+    #[error("{path}: Shapefile: {message}")]
+    Shapefile { path: PathBuf, message: String },
+    #[error("{path}: unsupported file type; use .geojson/.json, .shp or .csv")]
+    UnsupportedFormat { path: PathBuf },
+    #[error("{path}: {source}")]
+    Crs {
+        path: PathBuf,
+        source: crate::crs::CrsError,
+    },
+}
+
+/// Name of a file for messages: as given in the manifest.
+pub(crate) fn display_name(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
