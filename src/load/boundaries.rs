@@ -285,8 +285,22 @@ fn read_shapefile(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut reader = shapefile::Reader::from_path(path).map_err(shp_err)?;
     let file = display_name(path);
+    let mut reader = match shapefile::Reader::from_path(path) {
+        Ok(r) => r,
+        // A code page the dbase crate does not know (e.g. CP936 written by
+        // some exporters): read the text fields as UTF-8, replacing bad bytes.
+        Err(shapefile::Error::DbaseError(e)) if matches!(e.kind(), shapefile::dbase::ErrorKind::UnsupportedCodePage(_)) => {
+            diags.note(&file, "", format!("{e}; text fields read as UTF-8 (codes are ASCII, so they are unaffected)"));
+            let shapes = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
+            let dbf = shapefile::dbase::ReaderBuilder::new()
+                .with_encoding(shapefile::dbase::encoding::UnicodeLossy)
+                .open(path.with_extension("dbf"))
+                .map_err(|e| shp_err(shapefile::Error::DbaseError(e)))?;
+            shapefile::Reader::new(shapes, dbf)
+        }
+        Err(e) => return Err(shp_err(e)),
+    };
     let mut out = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
         let (shape, record) = item.map_err(shp_err)?;
