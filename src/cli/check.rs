@@ -33,10 +33,11 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
             .map(|r| format!("[{:.4}, {:.4}, {:.4}, {:.4}]", r.min().x, r.min().y, r.max().x, r.max().y))
             .unwrap_or_default();
         println!(
-            "  {:<13} {:>5} areas  population {:>9.0}  extent {}{}",
+            "  {:<13} {:>5} areas  population {:>9.0}  CRS {}  extent {}{}",
             level.id,
             level.len(),
             pop,
+            level.source_crs,
             ext,
             level.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
         );
@@ -54,6 +55,10 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
         println!("  {:<34} {:<7} published at {:<12} {}", ind.id, format!("{:?}", ind.kind).to_lowercase(), ind.published_level, ind.label);
     }
     println!("services: {} loaded", engine.services.len());
+    for f in &engine.manifest.service_files {
+        let n = engine.services.iter().filter(|s| s.source_file == f.file).count();
+        println!("  {:<24} {n:>5}  CRS {}", f.file, f.crs.proj_def());
+    }
     let mut by_cat: std::collections::BTreeMap<&str, usize> = Default::default();
     for s in &engine.services {
         *by_cat.entry(&s.category).or_default() += 1;
