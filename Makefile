@@ -19,6 +19,7 @@ test: deps
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench gaps
 
 ## Load the default dataset and list every problem.
 check: deps
@@ -40,6 +41,8 @@ geodata:
 fixtures:
 	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
+	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca
+	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
 
 clean:
 	$(CARGO) clean

@@ -73,6 +73,16 @@ pub struct RoadGraph {
     tree: RTree<GeomWithData<Line<f64>, u32>>,
 }
 
+/// Minutes to travel a fraction of a segment in a direction (`None` if that
+/// direction is closed; a point on the node itself needs no travel).
+fn along(minutes: Option<f64>, fraction: f64) -> Option<f64> {
+    if fraction <= 0.0 {
+        Some(0.0)
+    } else {
+        minutes.map(|m| fraction * m)
+    }
+}
+
 fn key(v: f64) -> u64 {
     // Non-negative finite floats order like their bit patterns.
     v.max(0.0).to_bits()
@@ -160,8 +170,8 @@ impl RoadGraph {
         let seg = &self.segments[s.segment as usize];
         let off = (s.off_m, s.off_m / ACCESS_M_PER_MIN);
         [
-            seg.forward_min.map(|m| (seg.a, s.t * seg.metres + off.0, s.t * m + off.1)),
-            seg.backward_min.map(|m| (seg.b, (1.0 - s.t) * seg.metres + off.0, (1.0 - s.t) * m + off.1)),
+            along(seg.forward_min, s.t).map(|m| (seg.a, s.t * seg.metres + off.0, m + off.1)),
+            along(seg.backward_min, 1.0 - s.t).map(|m| (seg.b, (1.0 - s.t) * seg.metres + off.0, m + off.1)),
         ]
     }
 
@@ -170,8 +180,8 @@ impl RoadGraph {
         let seg = &self.segments[o.segment as usize];
         let off = (o.off_m, o.off_m / ACCESS_M_PER_MIN);
         [
-            seg.backward_min.map(|m| (seg.a, o.t * seg.metres + off.0, o.t * m + off.1)),
-            seg.forward_min.map(|m| (seg.b, (1.0 - o.t) * seg.metres + off.0, (1.0 - o.t) * m + off.1)),
+            along(seg.backward_min, o.t).map(|m| (seg.a, o.t * seg.metres + off.0, m + off.1)),
+            along(seg.forward_min, 1.0 - o.t).map(|m| (seg.b, (1.0 - o.t) * seg.metres + off.0, m + off.1)),
         ]
     }
 

@@ -55,12 +55,23 @@ impl RoadNetwork {
 impl RoadGraph {
     /// A `rows x cols` grid with `spacing_m` between nodes, every street
     /// two-way at `kmh`: a synthetic network with known answers (for tests
-    /// and benchmarks). Node `r * cols + c` is at (c x spacing, r x spacing).
-    pub fn grid(travel: Travel, rows: usize, cols: usize, spacing_m: f64, kmh: f64) -> RoadGraph {
+    /// and benchmarks). Node `r * cols + c` is at `origin + (c, r) x spacing`.
+    ///
+    /// ```
+    /// use needmap::gaps::network::RoadGraph;
+    /// use needmap::gaps::Travel;
+    /// let g = RoadGraph::grid(Travel::Walk, 3, 3, 100.0, 6.0, geo::Coord { x: 0.0, y: 0.0 });
+    /// let o = g.snap_all(&[geo::Coord { x: 0.0, y: 0.0 }], 10.0);
+    /// let s = g.snap_all(&[geo::Coord { x: 200.0, y: 200.0 }], 10.0);
+    /// let n = g.nearest(&o, &s);
+    /// assert!((n.nearest_m[0].unwrap() - 400.0).abs() < 1e-9); // 4 blocks
+    /// assert!((n.nearest_min[0].unwrap() - 4.0).abs() < 1e-9); // at 6 km/h
+    /// ```
+    pub fn grid(travel: Travel, rows: usize, cols: usize, spacing_m: f64, kmh: f64, origin: geo::Coord<f64>) -> RoadGraph {
         let mut nodes = Vec::with_capacity(rows * cols);
         for r in 0..rows {
             for c in 0..cols {
-                nodes.push(geo::Coord { x: c as f64 * spacing_m, y: r as f64 * spacing_m });
+                nodes.push(geo::Coord { x: origin.x + c as f64 * spacing_m, y: origin.y + r as f64 * spacing_m });
             }
         }
         let min = spacing_m / (kmh * 1000.0 / 60.0);
