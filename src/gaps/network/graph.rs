@@ -234,44 +234,48 @@ impl RoadGraph {
     /// Nearest service only: a plain multi-source Dijkstra (one label per
     /// node), the fast path for k = 1. Returns minutes and metres per origin.
     pub fn nearest(&self, origins: &[Option<Snap>], services: &[Option<Snap>]) -> NetworkNearest {
+        #[derive(Clone, Copy)]
+        struct Label {
+            minutes: f64,
+            metres: f64,
+            service: u32,
+        }
         let n = self.nodes.len();
-        let mut time = vec![f64::INFINITY; n];
-        let mut metres = vec![f64::INFINITY; n];
-        let mut src = vec![u32::MAX; n];
-        let mut done = vec![false; n];
-        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(n / 4 + 16);
+        let mut label = vec![Label { minutes: f64::INFINITY, metres: f64::INFINITY, service: u32::MAX }; n];
+        // Heap entries pack (time as f32 bits, node) in one u64: half the memory
+        // of (f64, u32) and one comparison. Ties within f32 rounding may pop out
+        // of order; a later improvement re-queues the node, so labels stay exact.
+        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(n / 8 + 16);
+        let pack = |t: f64, node: u32| ((t as f32).to_bits() as u64) << 32 | node as u64;
         for (j, s) in services.iter().enumerate() {
             let Some(s) = s else { continue };
             for (node, m, t) in self.service_entries(s).into_iter().flatten() {
-                if t < time[node as usize] {
-                    time[node as usize] = t;
-                    metres[node as usize] = m;
-                    src[node as usize] = j as u32;
-                    heap.push(Reverse((key(t), node)));
+                let l = &mut label[node as usize];
+                if t < l.minutes {
+                    *l = Label { minutes: t, metres: m, service: j as u32 };
+                    heap.push(Reverse(pack(t, node)));
                 }
             }
         }
-        while let Some(Reverse((_, x))) = heap.pop() {
-            let xu = x as usize;
-            if done[xu] {
-                continue;
+        while let Some(Reverse(entry)) = heap.pop() {
+            let xu = (entry & 0xffff_ffff) as usize;
+            let lx = label[xu];
+            if entry != pack(lx.minutes, xu as u32) {
+                continue; // stale entry: x was settled with a smaller time
             }
-            done[xu] = true;
-            let (tx, mx, sx) = (time[xu], metres[xu], src[xu]);
-            for arc in &self.rev[self.rev_start[xu] as usize..self.rev_start[xu + 1] as usize] {
-                let y = arc.to as usize;
-                let ny = tx + arc.minutes;
-                if ny < time[y] {
-                    time[y] = ny;
-                    metres[y] = mx + arc.metres;
-                    src[y] = sx;
-                    heap.push(Reverse((key(ny), arc.to)));
+            let (from, to) = (self.rev_start[xu] as usize, self.rev_start[xu + 1] as usize);
+            for arc in &self.rev[from..to] {
+                let ny = lx.minutes + arc.minutes;
+                let ly = &mut label[arc.to as usize];
+                if ny < ly.minutes {
+                    *ly = Label { minutes: ny, metres: lx.metres + arc.metres, service: lx.service };
+                    heap.push(Reverse(pack(ny, arc.to)));
                 }
             }
         }
         self.collect_nearest(origins, services, 1, |x| {
-            let x = x as usize;
-            if time[x].is_finite() { vec![(time[x], metres[x], src[x])] } else { vec![] }
+            let l = label[x as usize];
+            if l.minutes.is_finite() { vec![(l.minutes, l.metres, l.service)] } else { vec![] }
         })
     }
 
