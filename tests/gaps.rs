@@ -398,8 +398,8 @@ fn grid_network_gives_known_answers() {
         }
     }
     let mut got = pairs.clone();
-    got.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
-    want.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    got.sort_by_key(|a| (a.1, a.0));
+    want.sort_by_key(|a| (a.1, a.0));
     assert_eq!(got.len(), want.len());
     for (a, b) in got.iter().zip(&want) {
         assert_eq!((a.0, a.1), (b.0, b.1));

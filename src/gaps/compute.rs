@@ -331,7 +331,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                 kth_m: kth_m[o],
                 kth_min: kth_min[o],
                 coverage: covered[o].iter().map(|c| Some(if *c { 1.0 } else { 0.0 })).collect(),
-                access: access.as_ref().map(|_| access_of(o)).flatten(),
+                access: access.as_ref().and_then(|_| access_of(o)),
                 gap_score: None,
                 gap_class: super::GapClass::NoData,
                 gap_rank: None,

@@ -113,7 +113,7 @@ pub fn shares(covered: &[Vec<bool>], population: &[f64], thresholds: usize) -> V
 /// ```
 pub fn coverage_curve(nearest_m: &[Option<f64>], population: &[f64], step_m: f64) -> Vec<(f64, f64)> {
     let total: f64 = population.iter().filter(|p| p.is_finite() && **p > 0.0).sum();
-    if total <= 0.0 || !(step_m > 0.0) {
+    if total <= 0.0 || step_m.is_nan() || step_m <= 0.0 {
         return Vec::new();
     }
     let mut pts: Vec<(f64, f64)> = nearest_m

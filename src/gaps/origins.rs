@@ -125,10 +125,10 @@ impl Origins {
             *counts.entry(*k).or_default() += 1;
         }
         let mut parts: Vec<(RepKind, usize)> = counts.into_iter().collect();
-        parts.sort_by(|a, b| b.1.cmp(&a.1));
+        parts.sort_by_key(|p| std::cmp::Reverse(p.1));
         match parts.split_first() {
             None => String::new(),
-            Some(((k, _), rest)) if rest.is_empty() => k.as_str().to_string(),
+            Some(((k, _), [])) => k.as_str().to_string(),
             Some(((k, _), rest)) => format!(
                 "{} ({})",
                 k.as_str(),
