@@ -41,6 +41,27 @@ fn oa_rescore(bencher: divan::Bencher, method: Method) {
     bencher.bench(|| gaps::compute_with(e, c, divan::black_box(&q)).expect("scores"));
 }
 
+/// The 2SFCA step alone at OA scale (pair search + ratios), the work PySAL's
+/// `two_stage_fca` does on the same 1,528 OAs x 147 GPs in the fixture script.
+#[divan::bench]
+fn oa_2sfca_only(bencher: divan::Bencher) {
+    let (e, _) = engine();
+    let oa = e.level_index("oa").expect("oa level");
+    let origins = gaps::Origins::new(e, oa, "total");
+    let gp: Vec<(usize, Coord<f64>)> = e.services.iter().filter(|s| s.category == "gp").map(|s| s.bng).enumerate().collect();
+    let supply = vec![1.0; gp.len()];
+    bencher.bench(|| {
+        let index = ServiceIndex::new(gp.iter().copied());
+        let mut pairs = Vec::new();
+        for (i, p) in origins.bng().enumerate() {
+            for (j, d) in index.within(p, 2000.0) {
+                pairs.push(Pair { origin: i as u32, service: j as u32, cost: d / 1000.0 });
+            }
+        }
+        floating_catchment(&origins.demand, &supply, &pairs, 2.0, Decay::Step)
+    });
+}
+
 #[divan::bench]
 fn ward_rescore_from_oas(bencher: divan::Bencher) {
     let (e, c) = engine();
