@@ -277,12 +277,31 @@ fn pbf_problems_are_explained() {
     let m = RoadNetwork::from_pbf(&dir.path().join("missing.osm.pbf")).unwrap_err().to_string();
     assert!(m.contains("missing.osm.pbf"), "{m}");
 
-    // Origins and services that cannot snap: the Leeds extract is 13 km from Bradford's services.
-    let leeds = RoadNetwork::from_pbf(&root().join("../shared/geodata/osm/leeds_university_example.osm.pbf")).unwrap();
-    let ctx = GapContext { network: Some(leeds), ..GapContext::new(engine(), false).unwrap() };
+    // A manifest naming the Leeds extract (13 km from Bradford's services):
+    // the network loads through GapContext, nothing can snap, and the message says so.
+    let mut loc = locate(Some(&root().join("../shared/geodata/bradford"))).unwrap();
+    let leeds = root().join("../shared/geodata/osm/leeds_university_example.osm.pbf");
+    loc.manifest.network = Some(needmap::dataset::NetworkSpec { osm_pbf: leeds.display().to_string() });
+    let mut with_net = Engine::load(&loc).unwrap();
+    let ctx = GapContext::new(&with_net, true).unwrap();
+    assert!(ctx.network.as_ref().is_some_and(|n| !n.walk.is_empty()));
     let q = GapQuery { mode: Mode::Network, ..query("lsoa", "library", Method::TwoStep) };
-    let m = gaps::compute_with(engine(), &ctx, &q).map(|_| ()).unwrap_err().to_string();
+    let m = gaps::compute_with(&with_net, &ctx, &q).map(|_| ()).unwrap_err().to_string();
     assert!(m.contains("none of the 61 service(s)") && m.contains("--mode estimated"), "{m}");
+    // Origins that cannot snap (with services that can) get empty values, counted in a note.
+    let net = ctx.network.as_ref().unwrap();
+    let near_leeds = net.walk.nodes[net.walk.segments[0].a as usize];
+    let o = net.walk.snap_all(&[near_leeds, Coord { x: near_leeds.x + 5000.0, y: near_leeds.y }], 500.0);
+    assert!(o[0].is_some() && o[1].is_none());
+    let n = net.walk.nearest_k(&o, &o[..1], 1);
+    assert_eq!(n.nearest_min[1], None);
+    assert_eq!(n.nearest_min[0], Some(0.0));
+    // A manifest naming a PBF without roads fails with the file and the reason.
+    with_net.manifest.network = Some(needmap::dataset::NetworkSpec {
+        osm_pbf: root().join("tests/fixtures/network/no_roads.osm.pbf").display().to_string(),
+    });
+    let m = GapContext::new(&with_net, true).unwrap_err().to_string();
+    assert!(m.contains("no_roads.osm.pbf") && m.contains("no routable ways"), "{m}");
 }
 
 // ---------------------------------------------------------------- networks
