@@ -484,3 +484,57 @@ fn gaps_command_writes_the_issue_columns() {
     assert!(help.contains("Examples:") && help.contains("--catchment-km") && help.contains("high-need/low-access"));
     let _ = Cell::Count(0);
 }
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The textbook definition over all pairs, written independently.
+    fn all_pairs(o: &[(f64, f64, f64)], s: &[(f64, f64, f64)], max_km: f64, sigma: Option<f64>) -> Vec<f64> {
+        let w = |d: f64| sigma.map(|g| (-d * d / (2.0 * g * g)).exp()).unwrap_or(1.0);
+        let dist = |a: (f64, f64), b: (f64, f64)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() / 1000.0;
+        let ratio: Vec<f64> = s
+            .iter()
+            .map(|sv| {
+                let demand: f64 = o.iter().map(|ov| dist((ov.0, ov.1), (sv.0, sv.1))).zip(o).filter(|(d, _)| *d <= max_km).map(|(d, ov)| w(d) * ov.2).sum();
+                if demand > 0.0 { sv.2 / demand } else { 0.0 }
+            })
+            .collect();
+        o.iter()
+            .map(|ov| {
+                s.iter().zip(&ratio).map(|(sv, r)| (dist((ov.0, ov.1), (sv.0, sv.1)), r)).filter(|(d, _)| *d <= max_km).map(|(d, r)| w(d) * r).sum()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn rtree_pairs_equal_all_pairs(
+            o in prop::collection::vec((0.0..10_000.0f64, 0.0..10_000.0f64, prop_oneof![Just(0.0), 1.0..5_000.0f64]), 1..60),
+            s in prop::collection::vec((0.0..10_000.0f64, 0.0..10_000.0f64, prop_oneof![Just(0.0), 0.5..20.0f64]), 1..20),
+            max_km in 0.3..6.0f64,
+            gaussian in any::<bool>(),
+        ) {
+            let sigma = gaussian.then_some(max_km / 2.0);
+            let index = ServiceIndex::new(s.iter().enumerate().map(|(j, v)| (j, Coord { x: v.0, y: v.1 })));
+            let mut pairs = Vec::new();
+            for (i, v) in o.iter().enumerate() {
+                for (j, d) in index.within(Coord { x: v.0, y: v.1 }, max_km * 1000.0 + 1.0) {
+                    pairs.push(Pair { origin: i as u32, service: j as u32, cost: d / 1000.0 });
+                }
+            }
+            let demand: Vec<f64> = o.iter().map(|v| v.2).collect();
+            let supply: Vec<f64> = s.iter().map(|v| v.2).collect();
+            let decay = sigma.map(|sigma| Decay::Gaussian { sigma }).unwrap_or(Decay::Step);
+            let got = floating_catchment(&demand, &supply, &pairs, max_km, decay);
+            let want = all_pairs(&o, &s, max_km, sigma);
+            for (g, w) in got.access.iter().zip(&want) {
+                prop_assert!(g.is_finite());
+                prop_assert!(close(*g, *w, 1e-9), "{} vs {}", g, w);
+            }
+        }
+    }
+}
