@@ -70,6 +70,21 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
     for (l, level) in engine.levels.iter().enumerate() {
         println!("  outside every {:<13} {}", level.id, engine.outside[l]);
     }
+    match needmap::gaps::TravelModel::calibrate(&engine) {
+        Ok(m) => match &m.drive.fit {
+            Some(f) => {
+                println!("travel model (estimated mode):");
+                println!("  walking: straight line x {} at {} km/h", m.walk_circuity, m.walk_speed_kmh);
+                println!(
+                    "  driving: minutes = {:.3} + {:.4} x km + {:.3} x ln(1 + km), fitted to {} ({} pairs, {} skipped, {:.1}-{:.1} km)",
+                    m.drive.a, m.drive.b, m.drive.c, f.file, f.pairs, f.skipped, f.km_range.0, f.km_range.1
+                );
+                println!("  fit: R^2 {:.3}, median absolute error {:.2} min", f.r2, f.median_abs_error_min);
+            }
+            None => println!("travel model: no [travel_times] in the manifest; built-in driving model used"),
+        },
+        Err(e) => println!("travel model: {e}; built-in driving model used"),
+    }
     println!("timings (ms):");
     for (stage, ms) in &engine.timings {
         println!("  {stage:<26} {ms:>8.1}");
