@@ -5,7 +5,7 @@ CARGO ?= cargo
 APT_PACKAGES := cmake
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean
+.PHONY: run test bench check deps geodata fixtures clean loadtest
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps
@@ -19,6 +19,12 @@ test: deps
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+
+## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
+loadtest: deps
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl)
+	$(CARGO) build --release
+	bash scripts/loadtest.sh 10 64
 
 ## Load the default dataset and list every problem.
 check: deps

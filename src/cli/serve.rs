@@ -15,6 +15,9 @@ pub struct ServeArgs {
     /// Address to listen on (use 127.0.0.1 to keep it on this machine).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Worker threads answering requests (default: one per CPU core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Folder of the web front end (default: ./web, else the one in the source tree).
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
@@ -32,7 +35,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
         }
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

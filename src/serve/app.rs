@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -19,6 +19,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::cache::BoundedCache;
+use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::TileSet;
@@ -27,7 +28,7 @@ use crate::report::Report;
 use crate::Engine;
 
 /// A rendered tile: `None` for an empty tile (answered 204).
-pub type TileBody = Option<Bytes>;
+pub type TileBody = Option<Arc<CachedBody>>;
 
 /// Tile cache key: layer, z, x, y and the area query (empty by default).
 pub type TileKey = (usize, u8, u32, u32, String);
@@ -43,7 +44,7 @@ pub struct AppState {
     /// Area tables for non-default queries.
     pub tables: BoundedCache<(usize, AreaQuery), Arc<Report>>,
     /// Whole GeoJSON documents by request path and query.
-    pub documents: BoundedCache<String, Bytes>,
+    pub documents: BoundedCache<String, Arc<CachedBody>>,
     pub tile_cache: BoundedCache<TileKey, TileBody>,
     /// Hash of the dataset files, for ETags.
     pub dataset_hash: u64,

@@ -23,8 +23,9 @@ pub const MIN_ZOOM: u8 = 0;
 pub const MAX_ZOOM: u8 = 15;
 /// Buffer around the tile, in tile units (of [`EXTENT`]).
 pub const BUFFER: f64 = 64.0;
-/// Simplification tolerance in tile units: detail below this is invisible.
-pub const SIMPLIFY: f64 = 1.0;
+/// Simplification tolerance in tile units (of 4096; a 512 px tile has 8 units
+/// per pixel, so detail below this is invisible even overzoomed 2x).
+pub const SIMPLIFY: f64 = 2.0;
 /// Name of the service-points layer.
 pub const SERVICES: &str = "services";
 
