@@ -19,6 +19,7 @@ test: deps
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench serve
 
 ## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
 loadtest: deps

@@ -166,7 +166,7 @@ pub fn is_sensitive(engine: &Engine, s: &crate::model::Service) -> bool {
     s.sensitive || engine.categories.get(&s.category).is_some_and(|c| c.sensitive)
 }
 
-fn area_props<'a>(table: &'a Report, row: usize) -> Vec<(&'a str, TileValue)> {
+fn area_props(table: &Report, row: usize) -> Vec<(&str, TileValue)> {
     let Some(cells) = table.rows.get(row) else { return Vec::new() };
     table
         .columns

@@ -11,7 +11,7 @@ use super::tilejson::{self as tj, TileJsonInput};
 use super::{LayerKind, MAX_ZOOM, SERVICE_FIELDS};
 use crate::report::Cell;
 use crate::serve::app::{path_param, with_type, AppState, JSON};
-use crate::serve::encoding::{respond, CachedBody};
+use crate::serve::encoding::respond;
 use crate::serve::errors::ServeError;
 use crate::serve::query::{AreaQuery, Params};
 
@@ -114,18 +114,7 @@ pub async fn tile(
         return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("x and y must be below {} at zoom {z}", 1u32 << z) });
     }
     let (q, qkey) = area_query(&state, layer, raw.as_deref())?;
-    let key = (layer, z, x, y, qkey);
-    let body = match state.tile_cache.get(&key) {
-        Some(b) => b,
-        None => {
-            let table = match (&state.tiles.layers[layer].kind, &q) {
-                (LayerKind::Areas(a), Some(q)) => Some(state.table(a.level, q)?),
-                _ => None,
-            };
-            let rendered = state.tiles.render(&state.engine, layer, z, x, y, table.as_deref()).map(|b| Arc::new(CachedBody::new(b)));
-            state.tile_cache.insert(key, rendered)
-        }
-    };
+    let body = state.tile(layer, z, x, y, q.as_ref(), qkey)?;
     Ok(match body {
         Some(b) => respond(MVT, &b, &headers),
         None => StatusCode::NO_CONTENT.into_response(),
