@@ -12,7 +12,7 @@ run: deps
 	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
-test: deps
+test: deps fixtures
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc
 
@@ -45,7 +45,7 @@ geodata:
 
 ## Regenerate test fixtures from independent implementations (shapely, PySAL).
 fixtures:
-	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
+	python3 -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
 
 clean:
