@@ -498,6 +498,10 @@ fn area_parameters_select_and_validate() {
     let r = get("/api/areas/ward.geojson?indicator=imd_score,imd_decile&category=gp,pharmacy&tier=1&method=2sfca");
     assert_eq!(r.status, 200, "{}", r.text());
     let features = parse_features(&r.text());
+    let selection = &r.json()["selection"];
+    assert_eq!(selection["method"], "2sfca");
+    assert_eq!(selection["categories"], serde_json::json!(["gp", "pharmacy"]));
+    assert_eq!(selection["indicators"], serde_json::json!(["imd_score", "imd_decile"]));
     let props = features[0].properties.as_ref().unwrap();
     assert!(props.contains_key("imd_score") && props.contains_key("imd_decile1_pop_share"));
     assert!(!props.contains_key("income_score_pct"), "other indicators are left out");
@@ -765,6 +769,11 @@ fn caching_compression_and_cors() {
     assert!(gz.body.len() * 3 < r.body.len());
     let br = get_with(&APP, "/tiles/ward/10/507/329.mvt", &[("accept-encoding", "br")]);
     assert_eq!(br.headers.get(header::CONTENT_ENCODING).unwrap(), "br");
+
+    let head = send(&APP, Request::head("/api/areas/ward.geojson").body(Body::empty()).unwrap());
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.headers.get(header::CONTENT_TYPE).unwrap(), "application/geo+json");
 
     let cors = get_with(&APP, "/api/meta", &[("origin", "http://elsewhere.example")]);
     assert_eq!(cors.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*");

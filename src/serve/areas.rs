@@ -33,6 +33,16 @@ pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery) -> Result<S
         ("name", serde_json::Value::String(l.id.clone())),
         ("level", serde_json::json!({ "id": l.id, "label": l.label, "note": l.note })),
         ("attribution", serde_json::Value::String(state.attribution.clone())),
+        (
+            "selection",
+            serde_json::json!({
+                "indicators": q.indicators.as_ref().map(|v| v.iter().map(|&i| state.engine.indicators[i].id.clone()).collect::<Vec<_>>()),
+                "categories": q.categories,
+                "tier": q.tier,
+                "method": q.method,
+                "gap_fields": super::columns::GAPS_AVAILABLE,
+            }),
+        ),
     ]))
 }
 
