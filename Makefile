@@ -5,11 +5,11 @@ CARGO ?= cargo
 APT_PACKAGES := cmake
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean
+.PHONY: run test bench check deps geodata fixtures clean loadtest
 
-## Build and print the ward report for the default dataset.
+## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps
-	$(CARGO) run --release -- report --level ward --format table
+	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
 test: deps fixtures
@@ -20,6 +20,13 @@ test: deps fixtures
 bench: deps
 	$(CARGO) bench --bench engine
 	$(CARGO) bench --bench gaps
+	$(CARGO) bench --bench serve
+
+## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
+loadtest: deps
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl)
+	$(CARGO) build --release
+	bash scripts/loadtest.sh 10 64
 
 ## Load the default dataset and list every problem.
 check: deps
