@@ -6,15 +6,19 @@
 //! - [`index`]: R-trees over areas and services;
 //! - [`analyse`]: overlays, apportionment, service assignment, provision;
 //! - [`engine`]: runs the pipeline and holds the result;
-//! - [`report`]: tables for the command line and downloads.
+//! - [`report`]: tables for the command line and downloads;
+//! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
+//! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees.
 
 pub mod analyse;
 pub mod crs;
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod index;
 pub mod load;
 pub mod model;
+pub mod print;
 pub mod report;
 
 pub use engine::{Engine, EngineError};
