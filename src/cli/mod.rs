@@ -1,6 +1,8 @@
 //! Command-line parsing and dispatch (the only place `anyhow` is used).
 
 mod check;
+mod export;
+mod print;
 mod report;
 
 use std::path::PathBuf;
@@ -28,6 +30,12 @@ enum Command {
     /// One row per area: population, indicators, provision.
     #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
     Report(report::ReportArgs),
+    /// Areas or services as GeoJSON, CSV or Shapefile, with provenance and disclosure control.
+    #[command(after_help = "Examples:\n  needmap export --level ward --format geojson -o wards.geojson\n  needmap export --level lsoa --indicator imd_score --format csv --bom -o lsoa_imd.csv\n  needmap export --level ward --format shapefile --crs bng -o wards.shp\n  needmap export --level ward --layer services --category library --format geojson -o libraries.geojson\n  needmap export --level ward --category family_hub --method 2sfca --format csv -o gaps.csv\n\nCSV and Shapefile exports get a PATH.provenance.json sidecar; GeoJSON carries it in a `needmap` member.\nCounts of people below --threshold (default 10) are suppressed; sensitive services are never exported as points.\nFiles are written atomically; existing files are kept unless --force.")]
+    Export(export::ExportArgs),
+    /// A print-ready map (PDF, PNG or SVG) for the district or one Area Committee.
+    #[command(after_help = "Examples:\n  needmap print --level ward --indicator imd_score --paper a4 -o bradford.pdf\n  needmap print --level ward --area \"Keighley\" --paper a3 --landscape -o keighley.pdf\n  needmap print --level lsoa --indicator income_score_pct --area \"Bradford East\" -o east.pdf\n  needmap print --level ward --all-committees -o committee-maps/\n  needmap print --level ward --gap --category family_hub --area Shipley -o shipley-gaps.pdf\n  needmap print --level ward --indicator imd_score -o preview.png --dpi 100")]
+    Print(print::PrintArgs),
 }
 
 /// Where the dataset is.
@@ -66,6 +74,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Print(args) => print::run(&args),
     };
     match result {
         Ok(code) => code,
