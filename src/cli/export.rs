@@ -32,7 +32,7 @@ pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub format: Format,
     /// Output file (`-` for standard output, GeoJSON and CSV only). A Shapefile
-    /// writes PATH.shp, .shx, .dbf, .prj, .cpg; CSV and Shapefile also PATH.provenance.json.
+    /// writes PATH.shp, .shx, .dbf, .prj, .cpg; CSV and Shapefile also get a sidecar PATH.provenance.json (e.g. wards.csv.provenance.json).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: PathBuf,
     /// Overwrite existing files.

@@ -59,6 +59,14 @@ impl FileSet {
             buf.flush().map_err(file_error(path))?;
         }
         tmp.as_file().sync_all().map_err(file_error(path))?;
+        // Temporary files are private (0600); the export is an ordinary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(file_error(path))?;
+        }
         self.pending.push((tmp, path.to_path_buf()));
         Ok(())
     }

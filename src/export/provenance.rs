@@ -136,7 +136,10 @@ impl Provenance {
     }
 }
 
-/// `areas.csv` -> `areas.provenance.json`; `wards.shp` -> `wards.provenance.json`.
+/// `areas.csv` -> `areas.csv.provenance.json`; `wards.shp` -> `wards.shp.provenance.json`
+/// (the full file name, so a CSV and a Shapefile of the same name keep separate sidecars).
 pub fn sidecar_path(path: &Path) -> PathBuf {
-    path.with_extension("provenance.json")
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".provenance.json");
+    path.with_file_name(name)
 }
