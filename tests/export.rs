@@ -147,6 +147,47 @@ fn printed_maps_render_at_paper_size_with_title_legend_and_attribution() {
     let err = print::render_svg(&engine, &req).unwrap_err().to_string();
     assert!(err.contains("Atlantis") && err.contains("Keighley"), "{err}");
 
+    // A gap map: the gap_class column (here derived in the test from IMD and
+    // library provision, only to exercise the drawing) as a bivariate map,
+    // with the library points.
+    let mut table = area_report(&engine, "ward").unwrap();
+    let tercile = |col: &str, higher_is_more: bool, t: &Report| -> Vec<&'static str> {
+        let c = t.column(col).unwrap();
+        let v: Vec<f64> = t.rows.iter().map(|r| cell_f64(&r[c]).unwrap_or(0.0)).collect();
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|a, b| v[*a].total_cmp(&v[*b]));
+        let mut out = vec![""; v.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            let k = rank * 3 / v.len();
+            out[i] = if higher_is_more { ["low", "mid", "high"][k] } else { ["high", "mid", "low"][k] };
+        }
+        out
+    };
+    let need = tercile("imd_score", true, &table);
+    let access = tercile("services_library", true, &table);
+    table.columns.push("gap_class".into());
+    for (i, row) in table.rows.iter_mut().enumerate() {
+        row.push(Cell::Text(Some(format!("{}-need/{}-access", need[i], access[i]))));
+    }
+    let mut req = PrintRequest::new("ward", Theme::Gap { category: "library".into() });
+    req.table = Some(table);
+    req.area = Some("Shipley".into());
+    let map = print::render_svg(&engine, &req).unwrap();
+    assert!(map.points_drawn > 0);
+    let path = dir.path().join("gap.pdf");
+    std::fs::write(&path, print::pdf_from_svg(&map.svg).unwrap()).unwrap();
+    assert_paper(&path, Paper::A4, false);
+    let text = pdf_text(&path);
+    assert!(text.contains("Coverage gaps: Library") && text.contains(ATTRIBUTION));
+    assert!(text.contains(&format!("Library ({} shown)", map.points_drawn)));
+    assert!(text.contains("Need") && text.contains("Access") && text.contains("= gap (high need,"));
+    if let Some(keep) = std::env::var_os("NEEDMAP_KEEP_PRINTS") {
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), Path::new(&keep).join(e.file_name())).unwrap();
+        }
+    }
+
     // PNG output.
     let png = print::render_png(&engine, &PrintRequest::new("ward", Theme::Indicator(None)), 30.0).unwrap();
     let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
@@ -175,7 +216,8 @@ fn cli_writes_one_pdf_per_committee_and_refuses_to_overwrite() {
     let before = std::fs::read(&pdfs[0]).unwrap();
     let second = Command::new(bin).args(["print", "--all-committees", "-o"]).arg(&out).output().unwrap();
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("--force"));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(&pdfs[0]).unwrap(), before);
 
     // --gap without the gaps module (or with it) never panics and says what is wrong.
@@ -538,6 +580,13 @@ fn small_counts_of_people_never_leak() {
     assert_eq!(map.suppressed_areas, 2);
     assert!(map.legend.iter().any(|e| e.starts_with("Suppressed")));
     assert!(map.svg.contains("counts of fewer than 10 people are suppressed"));
+    let pdf_path = out.path().join("suppressed.pdf");
+    std::fs::write(&pdf_path, print::pdf_from_svg(&map.svg).unwrap()).unwrap();
+    let text = pdf_text(&pdf_path);
+    assert!(text.contains("Suppressed (fewer than 10 people)") && text.contains("2 area(s) suppressed on this map"), "{text}");
+    if let Some(keep) = std::env::var_os("NEEDMAP_KEEP_PRINTS") {
+        std::fs::copy(&pdf_path, Path::new(&keep).join("suppressed.pdf")).unwrap();
+    }
     // Class labels come from the unsuppressed values only.
     assert!(!map.legend.iter().any(|e| e.split(' ').any(|w| w == "7" || w == "3")), "{:?}", map.legend);
 

@@ -12,10 +12,12 @@ use crate::dataset::Direction;
 pub const VIRIDIS5: [&str; 5] = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"];
 /// Fill for areas with no value.
 pub const NO_DATA: &str = "#ffffff";
-/// Fill for areas whose value is suppressed (small counts).
-pub const SUPPRESSED: &str = "#bdbdbd";
-/// Fill for areas outside the framed committee.
-pub const OUTSIDE: &str = "#e6e6e6";
+/// Fill for areas whose value is suppressed (small counts): grey hatching,
+/// defined as a pattern in the page's `<defs>`.
+pub const SUPPRESSED: &str = "url(#suppressed)";
+/// Fill for areas outside the framed committee (darker than the lightest
+/// bivariate class, so the two are not confused).
+pub const OUTSIDE: &str = "#cccccc";
 
 /// One legend entry with its fill.
 #[derive(Debug, Clone, PartialEq)]

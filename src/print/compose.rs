@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Rect as GeoRect};
+use geo::{BoundingRect, Contains, Rect as GeoRect};
 
 use super::classes::{gap_fill, Classes, ClassEntry, BIVARIATE, NO_DATA, OUTSIDE, SUPPRESSED};
 use super::labels::{place, LabelRequest, Rect};
@@ -47,20 +47,6 @@ fn level_index(engine: &Engine, id: &str) -> Result<usize, PrintError> {
     })
 }
 
-/// The area of `target` level that area `area` of `level` lies in (following parents).
-fn ancestor(engine: &Engine, level: usize, area: usize, target: usize) -> Option<usize> {
-    let (mut l, mut a) = (level, area);
-    for _ in 0..=engine.levels.len() {
-        if l == target {
-            return Some(a);
-        }
-        let parent_level = engine.levels[l].parent_level?;
-        a = engine.levels[l].parent.get(a).copied().flatten()?;
-        l = parent_level;
-    }
-    None
-}
-
 fn find_area(engine: &Engine, level: usize, wanted: &str) -> Result<usize, PrintError> {
     let lv = &engine.levels[level];
     let w = wanted.trim().to_lowercase();
@@ -74,11 +60,12 @@ fn find_area(engine: &Engine, level: usize, wanted: &str) -> Result<usize, Print
         })
 }
 
+/// `Ward (2013)` -> `ward (2013)`, but `LSOA (2011)` stays.
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => String::new(),
+    match (c.next(), c.clone().next()) {
+        (Some(f), Some(second)) if second.is_lowercase() => f.to_lowercase().collect::<String>() + c.as_str(),
+        _ => s.to_string(),
     }
 }
 
@@ -221,24 +208,31 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         .collect();
     let rows: Vec<Option<usize>> = level.areas.iter().map(|a| by_code.get(&a.code).copied()).collect();
 
-    // Committee framing.
+    // Committee framing: an area is in the committee when its interior
+    // point is (small areas do not always nest exactly in wards).
     let committee = match &request.area {
         Some(name) => {
             let cl = level_index(engine, &request.committee_level)?;
-            let ca = find_area(engine, cl, name)?;
-            if (0..level.len()).all(|a| ancestor(engine, l, a, cl).is_none()) {
-                return Err(PrintError::AreaLevel {
-                    level: level.id.clone(),
-                    committee: engine.levels[cl].id.clone(),
-                });
-            }
-            Some((cl, ca))
+            Some((cl, find_area(engine, cl, name)?))
         }
         None => None,
     };
-    let inside: Vec<bool> = (0..level.len())
-        .map(|a| committee.is_none_or(|(cl, ca)| ancestor(engine, l, a, cl) == Some(ca)))
-        .collect();
+    let in_committee = |lv: usize, a: usize| -> bool {
+        match committee {
+            None => true,
+            Some((cl, ca)) if cl == lv => a == ca,
+            Some((cl, ca)) => engine.levels[cl].areas[ca].bng.contains(&geo::Point(engine.levels[lv].areas[a].interior_bng)),
+        }
+    };
+    let inside: Vec<bool> = (0..level.len()).map(|a| in_committee(l, a)).collect();
+    if let Some((cl, _)) = committee {
+        if !inside.iter().any(|i| *i) {
+            return Err(PrintError::AreaLevel {
+                level: level.id.clone(),
+                committee: engine.levels[cl].id.clone(),
+            });
+        }
+    }
 
     // Theme.
     let (fills, category) = match &request.theme {
@@ -296,8 +290,13 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
 
     let mut svg = Svg::new();
     svg.raw(&format!(
-        r#"<defs><clipPath id="frame"><rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}"/></clipPath></defs>"#,
-        frame.x, frame.y, frame.w, frame.h
+        r##"<defs><clipPath id="frame"><rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}"/></clipPath><pattern id="suppressed" patternUnits="userSpaceOnUse" width="{h:.2}" height="{h:.2}" patternTransform="rotate(45)"><rect x="0" y="0" width="{h:.2}" height="{h:.2}" fill="#ffffff"/><rect x="0" y="0" width="{w:.2}" height="{h:.2}" fill="#808080"/></pattern></defs>"##,
+        frame.x,
+        frame.y,
+        frame.w,
+        frame.h,
+        h = 1.2 * k,
+        w = 0.35 * k
     ));
     svg.raw(r#"<g clip-path="url(#frame)">"#);
     let thin = 0.12 * k;
@@ -315,13 +314,13 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
     // Label level: the committee's wards, or the printed level when it is
     // small enough, else the first coarser level that is.
     let (label_level, label_areas): (usize, Vec<usize>) = match committee {
-        Some((cl, ca)) => {
+        Some((cl, _)) => {
             let child = engine
                 .levels
                 .iter()
                 .position(|x| x.parent_level == Some(cl) && x.group_of.is_none())
                 .unwrap_or(l);
-            let areas = (0..engine.levels[child].len()).filter(|&a| ancestor(engine, child, a, cl) == Some(ca)).collect();
+            let areas = (0..engine.levels[child].len()).filter(|&a| in_committee(child, a)).collect();
             (child, areas)
         }
         None => {
@@ -487,9 +486,10 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
             }
         }
         let s = 2.3 * k;
+        // Need rises upwards; access falls to the right, so the gap is top right.
         for (i, t) in ["high", "mid", "low"].iter().enumerate() {
             svg.text(gx - 1.0 * k, y + i as f64 * cell + cell * 0.65, s, t, "end", "normal", "#000000");
-            svg.text(gx + (2 - i) as f64 * cell + cell / 2.0, y + 3.0 * cell + 3.0 * k, s, t, "middle", "normal", "#000000");
+            svg.text(gx + i as f64 * cell + cell / 2.0, y + 3.0 * cell + 3.0 * k, s, t, "middle", "normal", "#000000");
         }
         svg.text(gx + 3.0 * cell + 2.0 * k, y + 0.7 * cell, s, "Need", "start", "bold", "#000000");
         svg.text(gx + 3.0 * cell + 2.0 * k, y + 3.0 * cell + 3.0 * k, s, "Access", "start", "bold", "#000000");
