@@ -49,7 +49,15 @@ fn nice(v: f64) -> f64 {
 /// A number for the legend: no exponent, up to 2 decimals, thousands separated.
 pub fn format_number(v: f64) -> String {
     let v = nice(v);
-    let decimals = if v.abs() >= 100.0 { 0 } else if v.abs() >= 10.0 { 1 } else { 2 };
+    let decimals = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else if v.abs() >= 1.0 || v == 0.0 {
+        2
+    } else {
+        (2 - v.abs().log10().floor() as i64).clamp(2, 6) as usize
+    };
     let s = format!("{:.*}", decimals, v);
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", s.as_str()));
@@ -214,6 +222,19 @@ mod tests {
         assert_eq!(c.entries.len(), 4);
         assert_eq!(c.class_of(5.0), Some(3));
         assert_eq!(c.entries[0].fill, VIRIDIS5[4]);
+    }
+
+    /// Breaks match numpy.percentile(values, [20, 40, 60, 80]) (linear interpolation).
+    #[test]
+    fn quintile_breaks_match_numpy() {
+        let c = Classes::quantiles(&(1..=10).map(f64::from).collect::<Vec<_>>(), Direction::HigherIsWorse);
+        for (got, want) in c.breaks.iter().zip([2.8, 4.6, 6.4, 8.2]) {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
+        let c = Classes::quantiles(&[3.5, 1.0, 7.0, 2.0, 9.0, 4.0, 11.0, 6.0, f64::NAN], Direction::HigherIsWorse);
+        for (got, want) in c.breaks.iter().zip([2.6, 3.9, 6.2, 8.2]) {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
     }
 
     #[test]
