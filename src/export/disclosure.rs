@@ -100,15 +100,19 @@ impl Disclosure {
                     _ => false,
                 };
                 if small {
-                    row[c] = Cell::Number(None);
+                    if let Some(cell) = row.get_mut(c) {
+                        *cell = Cell::Number(None);
+                    }
                     cells.insert((r, c));
                     any = true;
                 }
             }
             if any {
                 for &c in &rates {
-                    row[c] = Cell::Number(None);
-                    cells.insert((r, c));
+                    if let Some(cell) = row.get_mut(c) {
+                        *cell = Cell::Number(None);
+                        cells.insert((r, c));
+                    }
                 }
             }
         }

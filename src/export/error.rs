@@ -30,6 +30,8 @@ pub enum ExportError {
     Shapefile(String),
     #[error("a Shapefile is several files (.shp, .shx, .dbf, .prj): write it to a path, not a stream")]
     ShapefileNeedsFiles,
+    #[error("parameter `{name}`: `{value}` is not valid; expected {expected}")]
+    BadParameter { name: String, value: String, expected: String },
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
 }

@@ -150,6 +150,49 @@ impl ExportRequest {
         }
     }
 
+    /// A request from URL query parameters (for the server): `level`
+    /// (required), `layer` (`areas`|`services`), `indicator`, `category`,
+    /// `tier`, `method`, `threshold`, `bom` (`true`|`false`), `crs`
+    /// (`wgs84`|`bng`). Unknown keys are ignored.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use needmap::export::{ExportRequest, Layer};
+    /// let q: BTreeMap<String, String> = [("level", "ward"), ("layer", "services"), ("threshold", "5")]
+    ///     .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    /// let r = ExportRequest::from_params(&q).unwrap();
+    /// assert_eq!(r.layer, Layer::Services);
+    /// assert_eq!(r.disclosure.threshold, 5);
+    /// assert!(ExportRequest::from_params(&BTreeMap::new()).is_err());
+    /// ```
+    pub fn from_params(params: &BTreeMap<String, String>) -> Result<ExportRequest, ExportError> {
+        let bad = |name: &str, value: &str, expected: &str| ExportError::BadParameter {
+            name: name.into(),
+            value: value.into(),
+            expected: expected.into(),
+        };
+        let level = params.get("level").ok_or_else(|| bad("level", "", "a level id such as ward"))?;
+        let mut r = ExportRequest::new(level);
+        let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
+        r.indicator = text("indicator");
+        r.category = text("category");
+        r.tier = text("tier");
+        r.method = text("method");
+        if let Some(v) = text("layer") {
+            r.layer = <Layer as clap::ValueEnum>::from_str(&v, true).map_err(|_| bad("layer", &v, "areas or services"))?;
+        }
+        if let Some(v) = text("crs") {
+            r.crs = <OutputCrs as clap::ValueEnum>::from_str(&v, true).map_err(|_| bad("crs", &v, "wgs84 or bng"))?;
+        }
+        if let Some(v) = text("threshold") {
+            r.disclosure.threshold = v.parse().map_err(|_| bad("threshold", &v, "a whole number of people"))?;
+        }
+        if let Some(v) = text("bom") {
+            r.csv_bom = v.parse().map_err(|_| bad("bom", &v, "true or false"))?;
+        }
+        Ok(r)
+    }
+
     /// The parameters as recorded in the provenance.
     pub fn recorded_parameters(&self, format: Format) -> BTreeMap<String, serde_json::Value> {
         let mut p = self.parameters.clone();

@@ -47,14 +47,15 @@ pub fn pdf_from_svg(svg: &str) -> Result<Vec<u8>, PrintError> {
     svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), page).map_err(|e| PrintError::Pdf(e.to_string()))
 }
 
-/// A PNG of the page at `dpi` dots per inch.
+/// A PNG of the page at `dpi` dots per inch (clamped to 10..=300).
 pub fn png_from_svg(svg: &str, dpi: f32) -> Result<Vec<u8>, PrintError> {
     let mut options = resvg::usvg::Options::default();
     options.fontdb = png_fonts()?;
     options.font_family = FONT.into();
     let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| PrintError::Svg(e.to_string()))?;
     // The SVG is sized in points (1/72 inch).
-    let scale = dpi.clamp(10.0, 600.0) / 72.0;
+    let dpi = if dpi.is_finite() { dpi.clamp(10.0, 300.0) } else { 150.0 };
+    let scale = dpi / 72.0;
     let size = tree.size();
     let (w, h) = ((size.width() * scale).ceil() as u32, (size.height() * scale).ceil() as u32);
     let mut pixmap = resvg::tiny_skia::Pixmap::new(w.max(1), h.max(1))

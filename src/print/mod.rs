@@ -57,6 +57,8 @@ pub enum PrintError {
     Pdf(String),
     #[error("cannot render the map to PNG: {0}")]
     Png(String),
+    #[error("parameter `{name}`: `{value}` is not valid; expected {expected}")]
+    BadParameter { name: String, value: String, expected: String },
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
     #[error(transparent)]
@@ -115,6 +117,59 @@ impl PrintRequest {
             disclosure: Disclosure::default(),
             printed_on: None,
         }
+    }
+}
+
+impl PrintRequest {
+    /// A request from URL query parameters (for the server's Print action):
+    /// `level` (default `ward`), `indicator`, or `gap=true` with `category`,
+    /// `area`, `committee_level`, `paper` (`a4`|`a3`), `landscape`
+    /// (`true`|`false`), `title`, `subtitle`, `threshold`. A gap map still
+    /// needs its table (`table`) set by the caller.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use needmap::print::{PrintRequest, Paper, Theme};
+    /// let q: BTreeMap<String, String> = [("area", "Keighley"), ("paper", "a3"), ("landscape", "true")]
+    ///     .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    /// let r = PrintRequest::from_params(&q).unwrap();
+    /// assert_eq!((r.paper, r.landscape, r.area.as_deref()), (Paper::A3, true, Some("Keighley")));
+    /// assert_eq!(r.theme, Theme::Indicator(None));
+    /// ```
+    pub fn from_params(params: &std::collections::BTreeMap<String, String>) -> Result<PrintRequest, PrintError> {
+        let bad = |name: &str, value: &str, expected: &str| PrintError::BadParameter {
+            name: name.into(),
+            value: value.into(),
+            expected: expected.into(),
+        };
+        let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
+        let flag = |k: &str| -> Result<bool, PrintError> {
+            match text(k) {
+                None => Ok(false),
+                Some(v) => v.parse().map_err(|_| bad(k, &v, "true or false")),
+            }
+        };
+        let theme = if flag("gap")? {
+            let category = text("category").ok_or_else(|| bad("category", "", "a service category for gap=true"))?;
+            Theme::Gap { category }
+        } else {
+            Theme::Indicator(text("indicator"))
+        };
+        let mut r = PrintRequest::new(&text("level").unwrap_or_else(|| "ward".into()), theme);
+        r.area = text("area");
+        if let Some(c) = text("committee_level") {
+            r.committee_level = c;
+        }
+        if let Some(v) = text("paper") {
+            r.paper = <Paper as clap::ValueEnum>::from_str(&v, true).map_err(|_| bad("paper", &v, "a4 or a3"))?;
+        }
+        r.landscape = flag("landscape")?;
+        r.title = text("title");
+        r.subtitle = text("subtitle");
+        if let Some(v) = text("threshold") {
+            r.disclosure.threshold = v.parse().map_err(|_| bad("threshold", &v, "a whole number of people"))?;
+        }
+        Ok(r)
     }
 }
 
