@@ -12,13 +12,14 @@ run: deps
 	$(CARGO) run --release -- report --level ward --format table
 
 ## Install system packages, then run every test (unit, integration, doc).
-test: deps
+test: deps fixtures
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc
 
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench gaps
 
 ## Load the default dataset and list every problem.
 check: deps
@@ -38,8 +39,11 @@ geodata:
 
 ## Regenerate test fixtures from independent implementations (shapely, PySAL).
 fixtures:
-	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
+	python3 -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
+	$(CARGO) run --release -- gaps --level oa --category gp --format csv --data $(SHARED_DATA) > /tmp/needmap_oa_gp.csv
+	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
+	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
 
 clean:
 	$(CARGO) clean

@@ -15,6 +15,7 @@ pub mod crs;
 pub mod dataset;
 pub mod engine;
 pub mod export;
+pub mod gaps;
 pub mod index;
 pub mod load;
 pub mod model;

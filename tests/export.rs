@@ -220,15 +220,38 @@ fn cli_writes_one_pdf_per_committee_and_refuses_to_overwrite() {
     assert!(err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(&pdfs[0]).unwrap(), before);
 
-    // --gap without the gaps module (or with it) never panics and says what is wrong.
+    // Gap map and gap export through the CLI, with the gaps module.
+    let gap_pdf = dir.path().join("gap.pdf");
     let gap = Command::new(bin)
-        .args(["print", "--gap", "--category", "no_such_category", "-o"])
-        .arg(dir.path().join("gap.pdf"))
+        .args(["print", "--gap", "--category", "library", "--area", "Shipley", "-o"])
+        .arg(&gap_pdf)
         .output()
         .unwrap();
-    assert!(!gap.status.success());
-    let msg = String::from_utf8_lossy(&gap.stderr);
-    assert!(msg.contains("gap scores are not available in this build") || msg.contains("no_such_category"), "{msg}");
+    assert!(gap.status.success(), "{}", String::from_utf8_lossy(&gap.stderr));
+    assert_paper(&gap_pdf, Paper::A4, false);
+    let text = pdf_text(&gap_pdf);
+    assert!(text.contains("Coverage gaps: Library") && text.contains("Shipley Area Committee"), "{text}");
+    let gap_json = dir.path().join("gaps.geojson");
+    let out = Command::new(bin)
+        .args(["export", "--level", "ward", "--category", "library", "--method", "e2sfca", "--format", "geojson", "-o"])
+        .arg(&gap_json)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fc: geojson::FeatureCollection = std::fs::read_to_string(&gap_json).unwrap().parse().unwrap();
+    assert_eq!(fc.features.len(), 30);
+    let props = fc.features[0].properties.as_ref().unwrap();
+    assert!(props["gap_class"].is_string() && props.contains_key("access_e2sfca"), "{props:?}");
+    assert_eq!(fc.foreign_members.as_ref().unwrap()["needmap"]["parameters"]["method"], "e2sfca");
+    // A bad category is refused with its name in the message, never a panic.
+    let bad = Command::new(bin)
+        .args(["print", "--gap", "--category", "no_such_category", "-o"])
+        .arg(dir.path().join("bad.pdf"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let msg = String::from_utf8_lossy(&bad.stderr);
+    assert!(msg.contains("no_such_category") && !msg.contains("panicked"), "{msg}");
 }
 
 // ------------------------------------------------------------------ exports round-trip

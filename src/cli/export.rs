@@ -92,10 +92,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The gap table for `--method` (export) and `--gap` (print), from the
-/// `gaps` module when this build has it (`build.rs` sets `needmap_gaps`
-/// when `src/gaps/mod.rs` exists).
-#[cfg(needmap_gaps)]
+/// The gap table for `--method` (export) and `--gap` (print): default gap
+/// query (`needmap gaps` defaults) for the level and service filter.
 pub fn gaps_table(
     engine: &needmap::Engine,
     level: &str,
@@ -111,20 +109,8 @@ pub fn gaps_table(
         ..GapQuery::default()
     };
     if let Some(m) = method {
-        query.method = <Method as clap::ValueEnum>::from_str(m, true).map_err(|e| anyhow::anyhow!("--method {m}: {e}"))?;
+        query.method = <Method as clap::ValueEnum>::from_str(m, true).map_err(|_| anyhow::anyhow!("--method {m}: expected nearest, 2sfca or e2sfca"))?;
     }
-    tracing::info!("computing gap scores for {level}");
+    tracing::info!("computing gap scores for {level} ({})", query.method.as_str());
     Ok(compute(engine, &query)?.to_report())
-}
-
-/// Without the `gaps` module there are no gap scores.
-#[cfg(not(needmap_gaps))]
-pub fn gaps_table(
-    _engine: &needmap::Engine,
-    _level: &str,
-    _category: Option<&str>,
-    _tier: Option<&str>,
-    _method: Option<&str>,
-) -> anyhow::Result<needmap::report::Report> {
-    anyhow::bail!("gap scores are not available in this build")
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod export;
+mod gaps;
 mod print;
 mod report;
 
@@ -15,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
     name = "needmap",
     version,
     about = "Need versus provision for local public services, area by area",
-    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json"
+    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap gaps --level ward --category gp --method 2sfca"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,6 +37,9 @@ enum Command {
     /// A print-ready map (PDF, PNG or SVG) for the district or one Area Committee.
     #[command(after_help = "Examples:\n  needmap print --level ward --indicator imd_score --paper a4 -o bradford.pdf\n  needmap print --level ward --area \"Keighley\" --paper a3 --landscape -o keighley.pdf\n  needmap print --level lsoa --indicator income_score_pct --area \"Bradford East\" -o east.pdf\n  needmap print --level ward --all-committees -o committee-maps/\n  needmap print --level ward --gap --category family_hub --area Shipley -o shipley-gaps.pdf\n  needmap print --level ward --indicator imd_score -o preview.png --dpi 100")]
     Print(print::PrintArgs),
+    /// Coverage gaps: nearest service, coverage, 2SFCA/E2SFCA access and the need x access gap index.
+    #[command(after_help = "Examples:\n  needmap gaps --level ward --category gp\n  needmap gaps --level lsoa --category library --method e2sfca --catchment-km 3 --format table\n  needmap gaps --level oa --category family_hub --method nearest --travel walk\n  needmap gaps --level constituency --tier 2 --indicator income_score_pct --format json\n  needmap gaps --level ward --category hospital --travel drive --catchment-min 20\n  needmap gaps --level ward --category gp --mode network   (needs [network] osm_pbf in dataset.toml)\n\nColumns: code, name, rep_lon/rep_lat/rep_kind (origin levels) or origin_level/origins, population, need,\nnearest_m, nearest_min, nearest<k>_m, nearest<k>_min, mode, travel, coverage_<threshold>, access_<method>,\ngap_score (z need - z access), gap_class (need tercile/access tercile; high-need/low-access is the gap), gap_rank.")]
+    Gaps(gaps::GapsArgs),
 }
 
 /// Where the dataset is.
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Print(args) => print::run(&args),
+        Command::Gaps(args) => gaps::run(&args),
     };
     match result {
         Ok(code) => code,
