@@ -65,7 +65,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         threshold: args.threshold,
     };
     if let Some(method) = &args.method {
-        request.table = Some(gaps_table(&engine, &args.level, args.category.as_deref(), args.tier.as_deref(), Some(method))?);
+        let gaps = gaps_table(&engine, &args.level, args.category.as_deref(), args.tier.as_deref(), Some(method))?;
+        request.table = Some(gaps.report);
+        request.parameters.insert("gap_query".into(), gaps.query);
     }
     if args.output.as_os_str() == "-" {
         let stdout = std::io::stdout();
@@ -92,15 +94,23 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The gap table for `--method` (export) and `--gap` (print): default gap
-/// query (`needmap gaps` defaults) for the level and service filter.
+/// A gap table for `--method` (export) and `--gap` (print), computed with
+/// the `needmap gaps` defaults for the level and service filter.
+pub struct GapTable {
+    pub report: needmap::report::Report,
+    /// The gap query, for provenance.
+    pub query: serde_json::Value,
+    /// One line saying how access was measured, for printed notes.
+    pub description: String,
+}
+
 pub fn gaps_table(
     engine: &needmap::Engine,
     level: &str,
     category: Option<&str>,
     tier: Option<&str>,
     method: Option<&str>,
-) -> anyhow::Result<needmap::report::Report> {
+) -> anyhow::Result<GapTable> {
     use needmap::gaps::{compute, GapQuery, Method};
     let mut query = GapQuery {
         level: level.to_string(),
@@ -112,5 +122,18 @@ pub fn gaps_table(
         query.method = <Method as clap::ValueEnum>::from_str(m, true).map_err(|_| anyhow::anyhow!("--method {m}: expected nearest, 2sfca or e2sfca"))?;
     }
     tracing::info!("computing gap scores for {level} ({})", query.method.as_str());
-    Ok(compute(engine, &query)?.to_report())
+    let table = compute(engine, &query)?;
+    let description = format!(
+        "Gap = standardised need ({}) minus standardised access; access by {} with a {} catchment, {} travel ({}). Run `needmap gaps` for the figures.",
+        query.indicator,
+        query.method.as_str(),
+        query.catchment.label(),
+        query.travel.as_str(),
+        query.mode.as_str()
+    );
+    Ok(GapTable {
+        report: table.to_report(),
+        query: serde_json::to_value(&query).unwrap_or(serde_json::Value::Null),
+        description,
+    })
 }

@@ -122,7 +122,9 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
         threshold: args.threshold,
     };
     if args.gap {
-        request.table = Some(super::export::gaps_table(&engine, &args.level, args.category.as_deref(), None, None)?);
+        let gaps = super::export::gaps_table(&engine, &args.level, args.category.as_deref(), None, None)?;
+        request.table = Some(gaps.report);
+        request.notes.push(gaps.description);
     }
 
     if args.all_committees {

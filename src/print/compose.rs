@@ -550,6 +550,7 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         footnote.push_str(&format!(" {sensitive_withheld} sensitive site(s) not shown."));
     }
     notes.push((footnote, "normal"));
+    notes.extend(request.notes.iter().map(|n| (n.clone(), "normal")));
     if category.is_some() {
         if let Some(t) = &engine.manifest.tier_note {
             notes.push((t.clone(), "normal"));

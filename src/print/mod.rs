@@ -100,6 +100,8 @@ pub struct PrintRequest {
     pub disclosure: Disclosure,
     /// Date shown as printed (default today, e.g. `24 November 2026`).
     pub printed_on: Option<String>,
+    /// Extra lines for the notes (e.g. how gap access was measured).
+    pub notes: Vec<String>,
 }
 
 impl PrintRequest {
@@ -116,6 +118,7 @@ impl PrintRequest {
             subtitle: None,
             disclosure: Disclosure::default(),
             printed_on: None,
+            notes: Vec::new(),
         }
     }
 }
