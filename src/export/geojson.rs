@@ -29,7 +29,7 @@ fn round_ring(ring: &LineString<f64>) -> Option<LineString<f64>> {
             out.push(f);
         }
     }
-    (out.len() >= 4).then(|| LineString(out))
+    (out.len() >= 4).then_some(LineString(out))
 }
 
 /// Rounded and oriented (exterior counter-clockwise, holes clockwise).

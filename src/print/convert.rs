@@ -39,9 +39,11 @@ fn png_fonts() -> Result<Arc<resvg::usvg::fontdb::Database>, PrintError> {
 
 /// A one-page vector PDF whose MediaBox is the SVG's size in points.
 pub fn pdf_from_svg(svg: &str) -> Result<Vec<u8>, PrintError> {
-    let mut options = svg2pdf::usvg::Options::default();
-    options.fontdb = pdf_fonts()?;
-    options.font_family = FONT.into();
+    let options = svg2pdf::usvg::Options {
+        fontdb: pdf_fonts()?,
+        font_family: FONT.into(),
+        ..Default::default()
+    };
     let tree = svg2pdf::usvg::Tree::from_str(svg, &options).map_err(|e| PrintError::Svg(e.to_string()))?;
     let page = svg2pdf::PageOptions { dpi: 72.0 };
     svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), page).map_err(|e| PrintError::Pdf(e.to_string()))
@@ -49,9 +51,11 @@ pub fn pdf_from_svg(svg: &str) -> Result<Vec<u8>, PrintError> {
 
 /// A PNG of the page at `dpi` dots per inch (clamped to 10..=300).
 pub fn png_from_svg(svg: &str, dpi: f32) -> Result<Vec<u8>, PrintError> {
-    let mut options = resvg::usvg::Options::default();
-    options.fontdb = png_fonts()?;
-    options.font_family = FONT.into();
+    let options = resvg::usvg::Options {
+        fontdb: png_fonts()?,
+        font_family: FONT.into(),
+        ..Default::default()
+    };
     let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| PrintError::Svg(e.to_string()))?;
     // The SVG is sized in points (1/72 inch).
     let dpi = if dpi.is_finite() { dpi.clamp(10.0, 300.0) } else { 150.0 };

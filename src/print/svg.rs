@@ -110,6 +110,7 @@ impl Svg {
     }
 
     /// Text at (x, y) baseline; `anchor` is start, middle or end.
+    #[allow(clippy::too_many_arguments)] // mirrors the SVG attributes one to one
     pub fn text(&mut self, x: f64, y: f64, size: f64, text: &str, anchor: &str, weight: &str, fill: &str) {
         let _ = writeln!(
             self.body,
