@@ -47,6 +47,9 @@ impl FileSet {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !dir.is_dir() {
+            return Err(ExportError::NoFolder { dir });
+        }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))

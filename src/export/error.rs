@@ -18,6 +18,8 @@ pub enum ExportError {
     UnknownArea { row: usize, code: String, level: String },
     #[error("{path} already exists; pass --force to overwrite it")]
     Exists { path: PathBuf },
+    #[error("folder {dir} does not exist; create it first or choose another path")]
+    NoFolder { dir: PathBuf },
     #[error("cannot write {path}: {source}")]
     File { path: PathBuf, source: std::io::Error },
     #[error("cannot write the export: {0}")]
