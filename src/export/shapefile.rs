@@ -130,15 +130,12 @@ pub fn field_names(columns: &[String]) -> Vec<String> {
         };
         let mut name = clean.clone();
         if name.len() > MAX_FIELD_NAME {
+            // Abbreviate known words, then drop underscores, then vowels of
+            // long words, then truncate: the first form that fits wins.
             let tokens: Vec<String> = clean.split('_').filter(|t| !t.is_empty()).map(|t| abbreviation(t).to_string()).collect();
-            name = tokens.join("_");
-            if name.len() > MAX_FIELD_NAME {
-                let tokens: Vec<String> = tokens.iter().map(|t| drop_vowels(t)).collect();
-                name = tokens.join("_");
-                if name.len() > MAX_FIELD_NAME {
-                    name = tokens.concat();
-                }
-            }
+            let short: Vec<String> = tokens.iter().map(|t| if t.len() > 3 { drop_vowels(t) } else { t.clone() }).collect();
+            let forms = [tokens.join("_"), tokens.concat(), short.join("_"), short.concat()];
+            name = forms.iter().find(|f| f.len() <= MAX_FIELD_NAME).cloned().unwrap_or_else(|| forms[3].clone());
             name.truncate(MAX_FIELD_NAME);
         }
         let mut candidate = name.clone();
