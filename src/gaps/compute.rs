@@ -78,14 +78,6 @@ fn parent_chain(engine: &Engine, level: usize, ancestor: usize) -> Option<Vec<us
     Some(chain)
 }
 
-/// The area of `target` containing origin area `a` of `chain[0]`.
-fn ancestor_area(engine: &Engine, chain: &[usize], mut a: usize) -> Option<usize> {
-    for &l in &chain[..chain.len() - 1] {
-        a = engine.levels[l].parent[a]?;
-    }
-    Some(a)
-}
-
 fn default_origins(engine: &Engine, level: usize) -> usize {
     let id = &engine.levels[level].id;
     if engine.centroids.contains_key(id) {
@@ -114,7 +106,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         })?,
         None => default_origins(engine, level),
     };
-    let chain = parent_chain(engine, origin_level, level).ok_or_else(|| GapError::NotAParent {
+    parent_chain(engine, origin_level, level).ok_or_else(|| GapError::NotAParent {
         level: q.level.clone(),
         origins: engine.levels[origin_level].id.clone(),
     })?;
@@ -343,27 +335,32 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         struct Acc {
             n: usize,
             pop: f64,
-            sums: [(f64, f64, f64, usize); 5],
+            sums: [(f64, f64, f64, f64); 5],
             cov: Vec<f64>,
         }
         let mut acc = vec![Acc { cov: vec![0.0; nt], ..Default::default() }; m];
-        let mut unplaced = 0;
-        for o in 0..n {
-            let Some(a) = ancestor_area(engine, &chain, o) else {
-                unplaced += 1;
-                continue;
-            };
-            let w = origins.demand[o];
+        // Each origin area is split across the areas of the level by area
+        // share, exactly as the engine apportions populations, so an area's
+        // population here equals its population in the area report.
+        let overlay = engine.overlay(origin_level, level);
+        let mut placed = vec![false; n];
+        let mut main_piece: Vec<Option<(usize, f64)>> = vec![None; n];
+        for p in &overlay.pieces {
+            let (o, a, share) = (p.source, p.target, p.share);
+            placed[o] = true;
+            if main_piece[o].is_none_or(|(_, s)| share > s) {
+                main_piece[o] = Some((a, share));
+            }
+            let w = origins.demand[o] * share;
             let e = &mut acc[a];
-            e.n += 1;
             e.pop += w;
             let vals = [nearest_m[o], nearest_min[o], kth_m[o], kth_min[o], access_of(o)];
             for (s, v) in e.sums.iter_mut().zip(vals) {
                 if let Some(v) = v.filter(|v| v.is_finite()) {
                     s.0 += w * v;
                     s.1 += w;
-                    s.2 += v;
-                    s.3 += 1;
+                    s.2 += share * v;
+                    s.3 += share;
                 }
             }
             for (t, c) in covered[o].iter().enumerate() {
@@ -372,14 +369,18 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                 }
             }
         }
+        for (a, _) in main_piece.iter().flatten() {
+            acc[*a].n += 1;
+        }
+        let unplaced = placed.iter().filter(|p| !**p).count();
         if unplaced > 0 {
             notes.push(format!("{unplaced} origin(s) have no parent area at `{}` and are left out of its rows", q.level));
         }
-        let mean = |s: &(f64, f64, f64, usize)| -> Option<f64> {
+        let mean = |s: &(f64, f64, f64, f64)| -> Option<f64> {
             if s.1 > 0.0 {
                 Some(s.0 / s.1)
-            } else if s.3 > 0 {
-                Some(s.2 / s.3 as f64)
+            } else if s.3 > 0.0 {
+                Some(s.2 / s.3)
             } else {
                 None
             }
