@@ -2,7 +2,7 @@
 # Both install what they need on a clean Debian machine.
 
 CARGO ?= cargo
-APT_PACKAGES := cmake
+APT_PACKAGES := cmake fonts-dejavu-core poppler-utils
 SHARED_DATA := ../shared/geodata/bradford
 
 .PHONY: run test bench check deps geodata fixtures clean loadtest
@@ -32,7 +32,7 @@ loadtest: deps
 check: deps
 	$(CARGO) run --release -- check
 
-## System packages needed to build (bundled PROJ needs cmake).
+## System packages: cmake (bundled PROJ), fonts-dejavu-core (map text), poppler-utils (print tests).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -7,16 +7,21 @@
 //! - [`analyse`]: overlays, apportionment, service assignment, provision;
 //! - [`engine`]: runs the pipeline and holds the result;
 //! - [`report`]: tables for the command line and downloads;
-//! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app).
+//! - [`gaps`]: travel distance, coverage, floating-catchment access and the gap index;
+//! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app);
+//! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
+//! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees.
 
 pub mod analyse;
 pub mod crs;
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod gaps;
 pub mod index;
 pub mod load;
 pub mod model;
+pub mod print;
 pub mod report;
 pub mod serve;
 

@@ -1,7 +1,9 @@
 //! Command-line parsing and dispatch (the only place `anyhow` is used).
 
 mod check;
+mod export;
 mod gaps;
+mod print;
 mod report;
 mod serve;
 
@@ -30,6 +32,12 @@ enum Command {
     /// One row per area: population, indicators, provision.
     #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
     Report(report::ReportArgs),
+    /// Areas or services as GeoJSON, CSV or Shapefile, with provenance and disclosure control.
+    #[command(after_help = "Examples:\n  needmap export --level ward --format geojson -o wards.geojson\n  needmap export --level lsoa --indicator imd_score --format csv --bom -o lsoa_imd.csv\n  needmap export --level ward --format shapefile --crs bng -o wards.shp\n  needmap export --level ward --layer services --category library --format geojson -o libraries.geojson\n  needmap export --level ward --category family_hub --method 2sfca --format csv -o gaps.csv\n\nCSV and Shapefile exports get a sidecar FILE.provenance.json (e.g. wards.csv.provenance.json); GeoJSON carries it in a `needmap` member.\nCounts of people below --threshold (default 10) are suppressed; sensitive services are never exported as points.\nFiles are written atomically; existing files are kept unless --force.")]
+    Export(export::ExportArgs),
+    /// A print-ready map (PDF, PNG or SVG) for the district or one Area Committee.
+    #[command(after_help = "Examples:\n  needmap print --level ward --indicator imd_score --paper a4 -o bradford.pdf\n  needmap print --level ward --area \"Keighley\" --paper a3 --landscape -o keighley.pdf\n  needmap print --level lsoa --indicator income_score_pct --area \"Bradford East\" -o east.pdf\n  needmap print --level ward --all-committees -o committee-maps/\n  needmap print --level ward --gap --category family_hub --area Shipley -o shipley-gaps.pdf\n  needmap print --level ward --indicator imd_score -o preview.png --dpi 100")]
+    Print(print::PrintArgs),
     /// Coverage gaps: nearest service, coverage, 2SFCA/E2SFCA access and the need x access gap index.
     #[command(after_help = "Examples:\n  needmap gaps --level ward --category gp\n  needmap gaps --level lsoa --category library --method e2sfca --catchment-km 3 --format table\n  needmap gaps --level oa --category family_hub --method nearest --travel walk\n  needmap gaps --level constituency --tier 2 --indicator income_score_pct --format json\n  needmap gaps --level ward --category hospital --travel drive --catchment-min 20\n  needmap gaps --level ward --category gp --mode network   (needs [network] osm_pbf in dataset.toml)\n\nColumns: code, name, rep_lon/rep_lat/rep_kind (origin levels) or origin_level/origins, population, need,\nnearest_m, nearest_min, nearest<k>_m, nearest<k>_min, mode, travel, coverage_<threshold>, access_<method>,\ngap_score (z need - z access), gap_class (need tercile/access tercile; high-need/low-access is the gap), gap_rank.")]
     Gaps(gaps::GapsArgs),
@@ -74,6 +82,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Print(args) => print::run(&args),
         Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
     };

@@ -1,0 +1,162 @@
+//! `needmap print`: print-ready maps (PDF, PNG or SVG), one per Area Committee on request.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use needmap::export::{atomic, Disclosure};
+use needmap::print::{self, Paper, PrintRequest, Theme};
+
+use super::DataArgs;
+
+/// Output file type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    Pdf,
+    Png,
+    Svg,
+}
+
+#[derive(Args)]
+pub struct PrintArgs {
+    /// Level of the areas drawn (e.g. ward, lsoa).
+    #[arg(long, default_value = "ward")]
+    pub level: String,
+    /// Need indicator to map (default imd_score).
+    #[arg(long, conflicts_with = "gap")]
+    pub indicator: Option<String>,
+    /// Map coverage gaps for --category instead of an indicator.
+    #[arg(long, requires = "category")]
+    pub gap: bool,
+    /// Service category for --gap (its non-sensitive sites are drawn).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Frame one Area Committee (constituency name or code): its wards labelled, the rest greyed.
+    #[arg(long, conflicts_with = "all_committees")]
+    pub area: Option<String>,
+    /// Write one map per Area Committee into the folder given by -o.
+    #[arg(long)]
+    pub all_committees: bool,
+    /// Level whose areas are the Area Committees.
+    #[arg(long, default_value = "constituency")]
+    pub committee_level: String,
+    #[arg(long, value_enum, default_value = "a4")]
+    pub paper: Paper,
+    #[arg(long)]
+    pub landscape: bool,
+    /// Output file (or folder with --all-committees).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: PathBuf,
+    /// File type (default: from the extension of -o, else pdf).
+    #[arg(long, value_enum)]
+    pub format: Option<PageFormat>,
+    /// Resolution of PNG output.
+    #[arg(long, default_value_t = 150.0)]
+    pub dpi: f32,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub subtitle: Option<String>,
+    /// Suppress counts of people below this number.
+    #[arg(long, default_value_t = needmap::export::DEFAULT_THRESHOLD, value_name = "N")]
+    pub threshold: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+fn format_of(args: &PrintArgs, path: &Path) -> PageFormat {
+    args.format.unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("png") => PageFormat::Png,
+        Some("svg") => PageFormat::Svg,
+        _ => PageFormat::Pdf,
+    })
+}
+
+fn render(engine: &needmap::Engine, request: &PrintRequest, format: PageFormat, dpi: f32) -> anyhow::Result<(Vec<u8>, print::PrintedMap)> {
+    let map = print::render_svg(engine, request)?;
+    let bytes = match format {
+        PageFormat::Pdf => print::pdf_from_svg(&map.svg)?,
+        PageFormat::Png => print::png_from_svg(&map.svg, dpi)?,
+        PageFormat::Svg => map.svg.clone().into_bytes(),
+    };
+    Ok((bytes, map))
+}
+
+fn save(path: &Path, bytes: &[u8], force: bool, map: &print::PrintedMap) -> anyhow::Result<()> {
+    atomic::write_file(path, force, |w| Ok(w.write_all(bytes)?)).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(
+        "wrote {} ({} KB): \"{}\", {} labels, scale 1:{:.0}",
+        path.display(),
+        bytes.len() / 1024,
+        map.title,
+        map.labels_placed.len(),
+        map.scale_denominator
+    );
+    if map.labels_dropped > 0 {
+        tracing::info!("{} label(s) left out for lack of space", map.labels_dropped);
+    }
+    Ok(())
+}
+
+pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
+    let engine = args.data.load()?;
+    let theme = if args.gap {
+        let Some(category) = args.category.clone() else {
+            bail!("--gap needs --category C");
+        };
+        Theme::Gap { category }
+    } else {
+        Theme::Indicator(args.indicator.clone())
+    };
+    let mut request = PrintRequest::new(&args.level, theme);
+    request.committee_level = args.committee_level.clone();
+    request.paper = args.paper;
+    request.landscape = args.landscape;
+    request.title = args.title.clone();
+    request.subtitle = args.subtitle.clone();
+    request.disclosure = Disclosure {
+        threshold: args.threshold,
+    };
+    if args.gap {
+        let gaps = super::export::gaps_table(&engine, &args.level, args.category.as_deref(), None, None)?;
+        request.table = Some(gaps.report);
+        request.notes.push(gaps.description);
+    }
+
+    if args.all_committees {
+        let dir = &args.output;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+        let format = args.format.unwrap_or(PageFormat::Pdf);
+        let ext = match format {
+            PageFormat::Pdf => "pdf",
+            PageFormat::Png => "png",
+            PageFormat::Svg => "svg",
+        };
+        let committees = print::committee_areas(&engine, &args.committee_level)?;
+        // Check every target first so that nothing is half done.
+        let targets: Vec<PathBuf> = committees.iter().map(|(_, name)| dir.join(format!("{}.{ext}", print::slug(name)))).collect();
+        for t in &targets {
+            atomic::check_target(t, args.force)?;
+        }
+        for (i, ((code, name), target)) in committees.iter().zip(&targets).enumerate() {
+            tracing::info!("rendering {name} ({}/{})", i + 1, committees.len());
+            let mut r = request.clone();
+            r.area = Some(code.clone());
+            let (bytes, map) = render(&engine, &r, format, args.dpi)?;
+            save(target, &bytes, args.force, &map)?;
+        }
+        eprintln!("{} maps written to {}", committees.len(), dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    request.area = args.area.clone();
+    let format = format_of(args, &args.output);
+    tracing::info!("rendering {} map of {} on {}", args.level, args.area.as_deref().unwrap_or("the district"), args.paper.as_str());
+    let (bytes, map) = render(&engine, &request, format, args.dpi)?;
+    save(&args.output, &bytes, args.force, &map)?;
+    Ok(ExitCode::SUCCESS)
+}
