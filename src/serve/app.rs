@@ -60,6 +60,8 @@ pub struct AppState {
     pub attribution: String,
     /// Host used in absolute URLs when a request's Host header is unusable.
     pub default_host: String,
+    /// Travel model for the access and gap fields (built once).
+    pub gaps: Option<Arc<crate::gaps::GapContext>>,
 }
 
 impl AppState {
@@ -91,7 +93,15 @@ impl AppState {
         let mut attribution: Vec<String> = engine.manifest.sources.iter().filter_map(|s| s.attribution.clone()).collect();
         attribution.dedup();
         let dataset_hash = dataset_hash(&engine);
+        let gaps = match crate::gaps::GapContext::new(&engine, false) {
+            Ok(ctx) => Some(Arc::new(ctx)),
+            Err(e) => {
+                tracing::warn!("access and gap fields disabled: {e}");
+                None
+            }
+        };
         Ok(AppState {
+            gaps,
             engine,
             tiles,
             reports,
@@ -118,11 +128,11 @@ impl AppState {
     /// The area table of `level` for query `q` (cached).
     pub fn table(&self, level: usize, q: &AreaQuery) -> Result<Arc<Report>, ServeError> {
         let base = self.reports.get(level).ok_or_else(|| ServeError::Internal(format!("no report for level {level}")))?;
-        if q.is_default() && !columns::GAPS_AVAILABLE {
+        if q.is_default() {
             return Ok(base.clone());
         }
         self.tables.get_or_try((level, q.clone()), || {
-            columns::area_table(&self.engine, level, base, q).map(Arc::new)
+            columns::area_table(&self.engine, self.gaps.as_deref(), level, base, q).map(Arc::new)
         })
     }
 

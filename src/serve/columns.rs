@@ -7,7 +7,8 @@
 //! any endpoint.
 
 use super::errors::ServeError;
-use super::query::AreaQuery;
+use super::query::{AreaQuery, GapMethod};
+use crate::gaps::{GapContext, GapQuery, Method};
 use crate::report::{Cell, Report};
 use crate::Engine;
 
@@ -34,7 +35,13 @@ pub const SELECTED_PER_10K: &str = "services_selected_per_10k";
 ///   code, name, parent, populations and provision columns are always kept;
 /// - `category`/`tier` add [`SELECTED_COUNT`] and [`SELECTED_PER_10K`];
 /// - then [`merge_gap_columns`] appends access and gap fields.
-pub fn area_table(engine: &Engine, level: usize, base: &Report, q: &AreaQuery) -> Result<Report, ServeError> {
+pub fn area_table(
+    engine: &Engine,
+    gaps: Option<&GapContext>,
+    level: usize,
+    base: &Report,
+    q: &AreaQuery,
+) -> Result<Report, ServeError> {
     let sources = column_sources(engine, base, q);
     let selected = (q.categories.is_some() || q.tier.is_some()).then(|| selected_counts(engine, level, q));
     let population = engine.population(level);
@@ -65,7 +72,7 @@ pub fn area_table(engine: &Engine, level: usize, base: &Report, q: &AreaQuery) -
         })
         .collect();
     let mut table = Report { columns, rows };
-    merge_gap_columns(engine, level, q, &mut table)?;
+    merge_gap_columns(engine, gaps, level, q, &mut table)?;
     Ok(table)
 }
 
@@ -111,21 +118,77 @@ fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<u64> {
     counts
 }
 
-/// ISSUE 3 MERGE POINT: append the access and gap fields to `table`.
+/// Append issue 3's access and gap fields (`need`, `nearest_m`, `nearest_min`,
+/// `coverage_*`, `access_<method>`, `gap_score`, `gap_class`, `gap_rank`, ...)
+/// when the query selects one service category and/or a tier. GeoJSON, tiles,
+/// TileJSON fields and OGC items all take their columns from this table, so
+/// nothing else changes shape.
 ///
-/// When `needmap::gaps::compute(&Engine, &GapQuery) -> GapTable` exists, this
-/// function builds a `GapQuery` from `q` (categories, tier, method), computes
-/// the gap table for `level` and appends its per-area columns
-/// (`access_2sfca`/`access_e2sfca`, `nearest_m`, `nearest_min`, `coverage_*`,
-/// `gap_score`, `gap_class`, `gap_rank`) joined on the area code. Nothing else
-/// in the server needs to change: GeoJSON, tiles, TileJSON fields and OGC
-/// items all take their columns from this table.
-///
-/// Until then the engine has no access model, so no gap columns are added and
-/// `/api/meta` reports `"gaps": {"available": false}`.
-pub fn merge_gap_columns(_engine: &Engine, _level: usize, _q: &AreaQuery, _table: &mut Report) -> Result<(), ServeError> {
+/// The need indicator is the first selected score or rate (else `imd_score`);
+/// the method is `method` (default `2sfca`), in estimated travel mode with the
+/// default catchment. Where no gap can be computed (no service matches the
+/// selection, several categories are selected) the table is returned without
+/// gap fields, never an error: provision maps still work.
+pub fn merge_gap_columns(
+    engine: &Engine,
+    gaps: Option<&GapContext>,
+    level: usize,
+    q: &AreaQuery,
+    table: &mut Report,
+) -> Result<(), ServeError> {
+    let Some(ctx) = gaps else { return Ok(()) };
+    let category = match q.categories.as_deref() {
+        Some([one]) => Some(one.clone()),
+        Some(_) => return Ok(()),
+        None => None,
+    };
+    if category.is_none() && q.tier.is_none() {
+        return Ok(());
+    }
+    let indicator = q
+        .indicators
+        .iter()
+        .flatten()
+        .map(|&k| &engine.indicators[k])
+        .find(|i| !i.is_ordinal())
+        .map(|i| i.id.clone())
+        .unwrap_or_else(|| "imd_score".to_string());
+    let query = GapQuery {
+        level: engine.levels[level].id.clone(),
+        category,
+        tier: q.tier.clone(),
+        indicator,
+        method: match q.method.unwrap_or(GapMethod::TwoStep) {
+            GapMethod::Nearest => Method::Nearest,
+            GapMethod::TwoStep => Method::TwoStep,
+            GapMethod::EnhancedTwoStep => Method::Enhanced,
+        },
+        ..GapQuery::default()
+    };
+    let gap = match crate::gaps::compute_with(engine, ctx, &query) {
+        Ok(t) => t.to_report(),
+        Err(e) => {
+            tracing::debug!("no gap fields for {query:?}: {e}");
+            return Ok(());
+        }
+    };
+    let Some(code_col) = gap.column("code") else { return Ok(()) };
+    let by_code: std::collections::HashMap<String, &Vec<Cell>> =
+        gap.rows.iter().map(|r| (r[code_col].render(), r)).collect();
+    let extra: Vec<usize> = (0..gap.columns.len())
+        .filter(|&c| !table.columns.contains(&gap.columns[c]))
+        .collect();
+    table.columns.extend(extra.iter().map(|&c| gap.columns[c].clone()));
+    for row in &mut table.rows {
+        let code = row[0].render();
+        let found = by_code.get(&code);
+        row.extend(extra.iter().map(|&c| match found {
+            Some(r) => r[c].clone(),
+            None => Cell::Text(None),
+        }));
+    }
     Ok(())
 }
 
 /// Whether the access and gap fields are computed by this build.
-pub const GAPS_AVAILABLE: bool = false;
+pub const GAPS_AVAILABLE: bool = true;
