@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { catalogue, findItem, formatValue, needRank } from '../../../web/js/indicators.js';
+
+const meta = {
+  indicators: [{ id: 'imd_score', label: 'IMD score', kind: 'score', direction: 'higher_is_worse' },
+    { id: 'imd_decile', label: 'IMD decile (1 = most deprived)', kind: 'decile', direction: 'higher_is_better' }],
+  categories: [{ id: 'gp', label: 'GP surgery', tier: '1' }],
+  tiers: [{ id: '1', label: 'Tier 1' }],
+};
+
+test('catalogue lists manifest indicators and the fields the API adds', () => {
+  const fs = [{ properties: { imd_score: 10, imd_decile: null, imd_decile1_pop_share: 0.2, services_gp: 2, services_tier_1: 3, services_per_10k: 4, gap_score: 0.5 } }];
+  const groups = catalogue(meta, fs);
+  assert.equal(findItem(groups, 'imd_score').available, true);
+  assert.equal(findItem(groups, 'imd_decile').available, false, 'no values at this level');
+  assert.match(findItem(groups, 'imd_decile1_pop_share').label, /decile 1/);
+  assert.equal(findItem(groups, 'services_gp').label, 'GP surgery (count)');
+  assert.equal(findItem(groups, 'services_tier_1').label, 'Tier 1 (count)');
+  assert.ok(findItem(groups, 'gap_score'));
+});
+
+test('ranks put the most need first', () => {
+  assert.deepEqual(needRank([1, 5, 3], 5, 'higher_is_worse'), { rank: 1, of: 3 });
+  assert.deepEqual(needRank([1, 5, 3], 5, 'higher_is_better'), { rank: 3, of: 3 });
+  assert.equal(needRank([1, 2], null, 'higher_is_worse'), null);
+});
+
+test('values are formatted for people', () => {
+  assert.equal(formatValue(15676.546), '15,677');
+  assert.equal(formatValue(0.25, 'share'), '25%');
+  assert.equal(formatValue(null), 'no data');
+  assert.equal(formatValue(7), '7');
+});
