@@ -7,9 +7,9 @@ SHARED_DATA := ../shared/geodata/bradford
 
 .PHONY: run test bench check deps geodata fixtures clean web-vendor browser-deps browser-test
 
-## Build and print the ward report for the default dataset.
+## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
-	$(CARGO) run --release -- report --level ward --format table
+	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
 test: deps web-vendor

@@ -6,7 +6,8 @@
 //! - [`index`]: R-trees over areas and services;
 //! - [`analyse`]: overlays, apportionment, service assignment, provision;
 //! - [`engine`]: runs the pipeline and holds the result;
-//! - [`report`]: tables for the command line and downloads.
+//! - [`report`]: tables for the command line and downloads;
+//! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app).
 
 pub mod analyse;
 pub mod crs;
@@ -16,5 +17,6 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod serve;
 
 pub use engine::{Engine, EngineError};

@@ -2,6 +2,7 @@
 
 mod check;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
     name = "needmap",
     version,
     about = "Need versus provision for local public services, area by area",
-    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json"
+    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap serve --addr 127.0.0.1:8080"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +29,9 @@ enum Command {
     /// One row per area: population, indicators, provision.
     #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
     Report(report::ReportArgs),
+    /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
+    #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nRequest logs: NEEDMAP_LOG=needmap=info (needmap::access=warn hides them).")]
+    Serve(serve::ServeArgs),
 }
 
 /// Where the dataset is.
@@ -66,6 +70,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,253 @@
+//! Shared state and the router with its middleware.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use geo::{Coord, Rect};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use super::cache::BoundedCache;
+use super::errors::ServeError;
+use super::query::AreaQuery;
+use super::tiles::TileSet;
+use super::{areas, columns, geojson, meta, ogc, report, services, static_files, tiles};
+use crate::report::Report;
+use crate::Engine;
+
+/// A rendered tile: `None` for an empty tile (answered 204).
+pub type TileBody = Option<Bytes>;
+
+/// Tile cache key: layer, z, x, y and the area query (empty by default).
+pub type TileKey = (usize, u8, u32, u32, String);
+
+/// Everything the handlers share; built once, read-only afterwards.
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub tiles: TileSet,
+    /// Area report per level (engine order).
+    pub reports: Vec<Arc<Report>>,
+    /// GeoJSON geometry text per level and area.
+    pub geometry: Vec<Vec<String>>,
+    /// Area tables for non-default queries.
+    pub tables: BoundedCache<(usize, AreaQuery), Arc<Report>>,
+    /// Whole GeoJSON documents by request path and query.
+    pub documents: BoundedCache<String, Bytes>,
+    pub tile_cache: BoundedCache<TileKey, TileBody>,
+    /// Hash of the dataset files, for ETags.
+    pub dataset_hash: u64,
+    /// Folder of the web app.
+    pub web_dir: PathBuf,
+    /// CRS84 bounds of every area.
+    pub bounds: Rect<f64>,
+    /// Attribution text from the manifest's sources.
+    pub attribution: String,
+    /// Host used in absolute URLs when a request's Host header is unusable.
+    pub default_host: String,
+}
+
+impl AppState {
+    /// Precompute reports, GeoJSON geometry and tile geometry.
+    pub fn new(engine: Arc<Engine>, web_dir: PathBuf, default_host: String) -> Result<AppState, ServeError> {
+        let reports = engine
+            .levels
+            .iter()
+            .map(|l| crate::report::area_report(&engine, &l.id).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ServeError::Internal(e.to_string()))?;
+        let geometry = engine
+            .levels
+            .iter()
+            .map(|l| l.areas.iter().map(|a| geojson::geometry_json(&a.wgs84.clone().into())).collect())
+            .collect();
+        let tiles = TileSet::new(&engine);
+        let bounds = engine
+            .levels
+            .iter()
+            .flat_map(|l| l.areas.iter().map(|a| a.bbox_wgs84))
+            .reduce(|a, b| {
+                Rect::new(
+                    Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+            .unwrap_or_else(|| Rect::new(Coord { x: -180.0, y: -85.0 }, Coord { x: 180.0, y: 85.0 }));
+        let mut attribution: Vec<String> = engine.manifest.sources.iter().filter_map(|s| s.attribution.clone()).collect();
+        attribution.dedup();
+        let dataset_hash = dataset_hash(&engine);
+        Ok(AppState {
+            engine,
+            tiles,
+            reports,
+            geometry,
+            tables: BoundedCache::new(512),
+            documents: BoundedCache::new(256),
+            tile_cache: BoundedCache::new(100_000),
+            dataset_hash,
+            web_dir,
+            bounds,
+            attribution: attribution.join("; "),
+            default_host,
+        })
+    }
+
+    /// Engine index of level `id`, or 404.
+    pub fn level(&self, id: &str) -> Result<usize, ServeError> {
+        self.engine.level_index(id).ok_or_else(|| ServeError::UnknownLevel {
+            level: id.to_string(),
+            known: self.engine.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// The area table of `level` for query `q` (cached).
+    pub fn table(&self, level: usize, q: &AreaQuery) -> Result<Arc<Report>, ServeError> {
+        let base = self.reports.get(level).ok_or_else(|| ServeError::Internal(format!("no report for level {level}")))?;
+        if q.is_default() && !columns::GAPS_AVAILABLE {
+            return Ok(base.clone());
+        }
+        self.tables.get_or_try((level, q.clone()), || {
+            columns::area_table(&self.engine, level, base, q).map(Arc::new)
+        })
+    }
+
+    /// `http://host` for absolute links, from the request's Host header when it
+    /// looks like a host name (else the address the server was started on).
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+            })
+            .unwrap_or(&self.default_host);
+        format!("http://{host}")
+    }
+}
+
+/// Hash of the manifest and every file in the data folder (ETags change
+/// when the data does).
+fn dataset_hash(engine: &Engine) -> u64 {
+    let mut h = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    if let Ok(text) = std::fs::read(&engine.manifest_path) {
+        text.hash(&mut h);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&engine.data_dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for f in files {
+        f.file_name().hash(&mut h);
+        if let Ok(bytes) = std::fs::read(&f) {
+            bytes.hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// The whole application: API, tiles, OGC API Features and the web app.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/api/meta", get(meta::meta))
+        .route("/api/areas/{file}", get(areas::areas))
+        .route("/api/services.geojson", get(services::services))
+        .route("/api/report/{file}", get(report::report_csv))
+        .route("/tiles/{file}", get(tiles::routes::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::routes::tile))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/api", get(ogc::api_definition))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{feature}", get(ogc::item))
+        .route_layer(middleware::from_fn_with_state(state.clone(), etag))
+        .fallback(static_files::fallback)
+        .with_state(state);
+    api.layer(CompressionLayer::new())
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                .expose_headers([header::ETAG]),
+        )
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!(target: "needmap::access", "request", method = %req.method(), uri = %req.uri())
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
+                    tracing::info!(target: "needmap::access", status = res.status().as_u16(), ms = latency.as_secs_f64() * 1e3);
+                })
+                .on_failure(()),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            ServeError::Internal("the request handler panicked; please report this URL".into()).into_response()
+        }))
+}
+
+/// Weak ETags from the dataset hash and the request (path, query, host);
+/// answers `If-None-Match` with 304 before doing any work.
+async fn etag(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let mut h = DefaultHasher::new();
+    req.uri().path().hash(&mut h);
+    req.uri().query().hash(&mut h);
+    req.headers().get(header::HOST).map(|v| v.as_bytes()).hash(&mut h);
+    let tag = format!("W/\"{:016x}-{:016x}\"", state.dataset_hash, h.finish());
+    let cache_control = HeaderValue::from_static("public, max-age=3600");
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if matches {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        if let Ok(v) = HeaderValue::from_str(&tag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        res.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+        return res;
+    }
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::OK || res.status() == StatusCode::NO_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&tag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        res.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+    }
+    res
+}
+
+/// Map a path-extraction failure to a JSON 400.
+pub fn path_param<T>(r: Result<axum::extract::Path<T>, axum::extract::rejection::PathRejection>) -> Result<T, ServeError> {
+    r.map(|p| p.0).map_err(|e| ServeError::bad("path", e.body_text()))
+}
+
+/// A response with a content type.
+pub fn with_type(content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut res = Response::new(body.into());
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// Content type of GeoJSON.
+pub const GEOJSON: &str = "application/geo+json";
+/// Content type of JSON.
+pub const JSON: &str = "application/json";

@@ -1,0 +1,54 @@
+//! `GET /api/areas/{level}.geojson?indicator=&category=&tier=&method=`: every
+//! area of a level with the columns of its area table.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+
+use super::app::{path_param, with_type, AppState, GEOJSON};
+use super::errors::ServeError;
+use super::geojson::{properties, string, FeatureCollection};
+use super::query::{AreaQuery, Params};
+use crate::report::Report;
+
+/// Append area `a` of `level` as a feature (id = area code).
+pub fn push_area(fc: &mut FeatureCollection, state: &AppState, level: usize, table: &Report, a: usize) {
+    let code = &state.engine.levels[level].areas[a].code;
+    fc.push(&string(code), &state.geometry[level][a], &properties(table, a));
+}
+
+/// The whole FeatureCollection of a level.
+pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery) -> Result<String, ServeError> {
+    let table = state.table(level, q)?;
+    let mut fc = FeatureCollection::new();
+    for a in 0..state.engine.levels[level].len() {
+        push_area(&mut fc, state, level, &table, a);
+    }
+    let l = &state.engine.levels[level];
+    Ok(fc.finish(&[
+        ("name", serde_json::Value::String(l.id.clone())),
+        ("level", serde_json::json!({ "id": l.id, "label": l.label, "note": l.note })),
+        ("attribution", serde_json::Value::String(state.attribution.clone())),
+    ]))
+}
+
+/// `GET /api/areas/{level}.geojson`.
+pub async fn areas(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServeError> {
+    let file = path_param(file)?;
+    let level_id = file
+        .strip_suffix(".geojson")
+        .ok_or_else(|| ServeError::NotFound { path: format!("/api/areas/{file} (use /api/areas/{{level}}.geojson)") })?;
+    let level = state.level(level_id)?;
+    let params = Params::parse(raw.as_deref())?;
+    let q = AreaQuery::from_params(&state.engine, &params)?;
+    let key = format!("areas/{level}/{q:?}");
+    let body = state.documents.get_or_try(key, || areas_document(&state, level, &q).map(Bytes::from))?;
+    Ok(with_type(GEOJSON, body))
+}

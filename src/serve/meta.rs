@@ -1,0 +1,109 @@
+//! `GET /api/meta`: what the dataset holds and where to get it.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::app::{with_type, AppState, JSON};
+use super::columns::GAPS_AVAILABLE;
+use super::query::GapMethod;
+use super::tiles::{self, MAX_ZOOM, MIN_ZOOM, SERVICES};
+
+/// The metadata document (also used by the OGC landing page).
+pub fn meta_json(state: &AppState, base: &str) -> Value {
+    let e = &state.engine;
+    let m = &e.manifest;
+    let levels: Vec<Value> = e
+        .levels
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id,
+                "label": l.label,
+                "note": l.note,
+                "areas": l.len(),
+                "parent": l.parent_level.map(|p| e.levels[p].id.clone()),
+                "geojson": format!("{base}/api/areas/{}.geojson", l.id),
+                "csv": format!("{base}/api/report/{}.csv", l.id),
+                "tilejson": format!("{base}/tiles/{}.json", l.id),
+                "ogc_items": format!("{base}/ogc/collections/{}/items", l.id),
+            })
+        })
+        .collect();
+    let indicators: Vec<Value> = e
+        .indicators
+        .iter()
+        .map(|i| {
+            let mut v = serde_json::to_value(i).unwrap_or(Value::Null);
+            v["ordinal"] = Value::Bool(i.is_ordinal());
+            v["decile1_column"] = json!(i.decile1_column());
+            v
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for s in &e.services {
+        let c = counts.entry(s.category.as_str()).or_default();
+        c.0 += 1;
+        if !tiles::is_sensitive(e, s) {
+            c.1 += 1;
+        }
+    }
+    let categories: Vec<Value> = e
+        .categories
+        .values()
+        .map(|c| {
+            let (n, shown) = counts.get(c.id.as_str()).copied().unwrap_or_default();
+            json!({
+                "id": c.id, "label": c.label, "tier": c.tier, "serves": c.serves, "partner": c.partner,
+                "capacity": c.capacity, "sensitive": c.sensitive, "services": n, "services_shown": shown,
+            })
+        })
+        .collect();
+    let travel_modes: Vec<&str> = std::iter::once("estimated").chain(m.network.as_ref().map(|_| "network")).collect();
+    let b = state.bounds;
+    json!({
+        "name": m.dataset.name,
+        "description": m.dataset.description,
+        "authority_code": m.dataset.authority_code,
+        "version": env!("CARGO_PKG_VERSION"),
+        "bounds": [b.min().x, b.min().y, b.max().x, b.max().y],
+        "levels": levels,
+        "indicators": indicators,
+        "populations": e.populations,
+        "total_population": m.dataset.total_population,
+        "child_population": m.dataset.child_population,
+        "categories": categories,
+        "tiers": e.tiers,
+        "tier_note": m.tier_note,
+        "services": { "total": e.services.len(), "geojson": format!("{base}/api/services.geojson"), "tilejson": format!("{base}/tiles/{SERVICES}.json") },
+        "sources": m.sources,
+        "attribution": state.attribution,
+        "travel": {
+            "modes": travel_modes,
+            "travel_times": m.travel_times.as_ref().map(|t| json!({"file": t.file, "origin_level": t.origin_level})),
+        },
+        "gaps": {
+            "available": GAPS_AVAILABLE,
+            "methods": GapMethod::ALL.map(GapMethod::id),
+            "note": if GAPS_AVAILABLE { Value::Null } else { json!("access and gap fields are not computed by this build; area outputs carry need and provision only") },
+        },
+        "basemap_style": m.dataset.basemap_style,
+        "tiles": { "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM, "layers": state.tiles.layers.iter().map(|l| format!("{base}/tiles/{}.json", l.id)).collect::<Vec<_>>() },
+        "links": {
+            "self": format!("{base}/api/meta"),
+            "ogc": format!("{base}/ogc/"),
+            "areas": format!("{base}/api/areas/{{level}}.geojson?indicator=&category=&tier=&method="),
+            "report": format!("{base}/api/report/{{level}}.csv"),
+            "tiles": format!("{base}/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt"),
+        },
+    })
+}
+
+/// `GET /api/meta`.
+pub async fn meta(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let base = state.base_url(&headers);
+    with_type(JSON, meta_json(&state, &base).to_string())
+}

@@ -1,0 +1,226 @@
+//! Query-string parameters shared by the endpoints, parsed and validated.
+//!
+//! Unknown parameter *names* are ignored (so cache-busters and `f=json` work);
+//! known parameters with values the server cannot use answer 400 naming the
+//! parameter.
+
+use geo::{coord, Rect};
+
+use super::errors::ServeError;
+use crate::Engine;
+
+/// Decoded `name=value` pairs of a query string.
+#[derive(Debug, Clone, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Decode a raw query string (`a=1&b=2`).
+    pub fn parse(raw: Option<&str>) -> Result<Params, ServeError> {
+        let Some(raw) = raw else { return Ok(Params::default()) };
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+            .map(Params)
+            .map_err(|e| ServeError::bad("query", format!("cannot decode the query string: {e}")))
+    }
+
+    /// The value of `name`, when given and not empty. A parameter given twice
+    /// with different values is an error.
+    pub fn get(&self, name: &str) -> Result<Option<&str>, ServeError> {
+        let mut found: Option<&str> = None;
+        for (k, v) in &self.0 {
+            if k == name && !v.trim().is_empty() {
+                match found {
+                    Some(prev) if prev != v.trim() => {
+                        return Err(ServeError::bad(name, "given more than once with different values"))
+                    }
+                    _ => found = Some(v.trim()),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// A comma-separated list (`category=gp,pharmacy`).
+    pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, ServeError> {
+        Ok(self.get(name)?.map(|v| {
+            v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+        }))
+    }
+
+    /// A non-negative integer in `0..=max`, or `default` when absent.
+    pub fn uint(&self, name: &str, default: usize, max: usize) -> Result<usize, ServeError> {
+        match self.get(name)? {
+            None => Ok(default),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if n <= max => Ok(n),
+                Ok(_) => Err(ServeError::bad(name, format!("`{v}` is more than the maximum {max}"))),
+                Err(_) => Err(ServeError::bad(name, format!("`{v}` is not a whole number >= 0"))),
+            },
+        }
+    }
+
+    /// A `bbox=minLon,minLat,maxLon,maxLat` in CRS84 degrees.
+    pub fn bbox(&self) -> Result<Option<Rect<f64>>, ServeError> {
+        self.get("bbox")?.map(parse_bbox).transpose()
+    }
+}
+
+/// Parse `minLon,minLat,maxLon,maxLat` (CRS84). Six numbers (with heights) are
+/// accepted as OGC API Features allows; the heights are ignored.
+pub fn parse_bbox(text: &str) -> Result<Rect<f64>, ServeError> {
+    let bad = |m: String| ServeError::bad("bbox", m);
+    let nums: Vec<f64> = text
+        .split(',')
+        .map(|s| s.trim().parse::<f64>().map_err(|_| bad(format!("`{s}` is not a number"))))
+        .collect::<Result<_, _>>()?;
+    let (x0, y0, x1, y1) = match nums.as_slice() {
+        [a, b, c, d] => (*a, *b, *c, *d),
+        [a, b, _, c, d, _] => (*a, *b, *c, *d),
+        _ => return Err(bad(format!("needs 4 numbers minLon,minLat,maxLon,maxLat, got {}", nums.len()))),
+    };
+    if ![x0, y0, x1, y1].iter().all(|v| v.is_finite()) {
+        return Err(bad("numbers must be finite".into()));
+    }
+    if !(-180.0..=180.0).contains(&x0) || !(-180.0..=180.0).contains(&x1) {
+        return Err(bad("longitudes must be within -180..180".into()));
+    }
+    if !(-90.0..=90.0).contains(&y0) || !(-90.0..=90.0).contains(&y1) {
+        return Err(bad("latitudes must be within -90..90".into()));
+    }
+    if x0 > x1 || y0 > y1 {
+        return Err(bad("the minimum must not exceed the maximum (bboxes across the antimeridian are not supported)".into()));
+    }
+    Ok(Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }))
+}
+
+/// How access to services is measured, for the gap fields (issue 3's `--method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum GapMethod {
+    #[serde(rename = "nearest")]
+    Nearest,
+    #[serde(rename = "2sfca")]
+    TwoStep,
+    #[serde(rename = "e2sfca")]
+    EnhancedTwoStep,
+}
+
+impl GapMethod {
+    pub const ALL: [GapMethod; 3] = [GapMethod::Nearest, GapMethod::TwoStep, GapMethod::EnhancedTwoStep];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            GapMethod::Nearest => "nearest",
+            GapMethod::TwoStep => "2sfca",
+            GapMethod::EnhancedTwoStep => "e2sfca",
+        }
+    }
+
+    fn parse(v: &str) -> Result<GapMethod, ServeError> {
+        GapMethod::ALL.into_iter().find(|m| m.id() == v).ok_or_else(|| {
+            ServeError::bad("method", format!("unknown method `{v}`; methods are: nearest, 2sfca, e2sfca"))
+        })
+    }
+}
+
+/// What an area table should hold: `indicator`, `category`, `tier`, `method`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AreaQuery {
+    /// Indicator indexes to include (all when `None`).
+    pub indicators: Option<Vec<usize>>,
+    /// Service categories selected for the provision (and gap) columns.
+    pub categories: Option<Vec<String>>,
+    /// Tier selected for the provision (and gap) columns.
+    pub tier: Option<String>,
+    /// Access method for the gap columns.
+    pub method: Option<GapMethod>,
+}
+
+impl AreaQuery {
+    /// Validate `indicator`, `category`, `tier` and `method` against the dataset.
+    pub fn from_params(engine: &Engine, p: &Params) -> Result<AreaQuery, ServeError> {
+        let indicators = match p.list("indicator")? {
+            None => None,
+            Some(ids) => Some(
+                ids.iter()
+                    .map(|id| {
+                        engine.indicator_index(id).ok_or_else(|| {
+                            ServeError::bad(
+                                "indicator",
+                                format!("unknown indicator `{id}`; indicators are: {}", known(engine.indicators.iter().map(|i| i.id.as_str()))),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(AreaQuery {
+            indicators,
+            categories: categories(engine, p)?,
+            tier: tier(engine, p)?,
+            method: p.get("method")?.map(GapMethod::parse).transpose()?,
+        })
+    }
+
+    /// Whether nothing was asked for (the default, cacheable table).
+    pub fn is_default(&self) -> bool {
+        *self == AreaQuery::default()
+    }
+}
+
+/// Validate `category` (comma list) against the manifest's categories.
+pub fn categories(engine: &Engine, p: &Params) -> Result<Option<Vec<String>>, ServeError> {
+    let Some(list) = p.list("category")? else { return Ok(None) };
+    for c in &list {
+        if !engine.categories.contains_key(c) && !engine.services.iter().any(|s| &s.category == c) {
+            return Err(ServeError::bad(
+                "category",
+                format!("unknown category `{c}`; categories are: {}", known(engine.categories.keys().map(String::as_str))),
+            ));
+        }
+    }
+    Ok(Some(list))
+}
+
+/// Validate `tier` against the manifest's tiers.
+pub fn tier(engine: &Engine, p: &Params) -> Result<Option<String>, ServeError> {
+    let Some(t) = p.get("tier")? else { return Ok(None) };
+    let ok = engine.tiers.iter().any(|x| x.id == t) || engine.services.iter().any(|s| s.tier == t);
+    if ok {
+        Ok(Some(t.to_string()))
+    } else {
+        Err(ServeError::bad(
+            "tier",
+            format!("unknown tier `{t}`; tiers are: {}", known(engine.tiers.iter().map(|t| t.id.as_str()))),
+        ))
+    }
+}
+
+fn known<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_parses_and_rejects() {
+        let r = parse_bbox("-1.9,53.7,-1.7,53.9").unwrap();
+        assert_eq!(r.min().x, -1.9);
+        assert!(parse_bbox("1,2,3").is_err());
+        assert!(parse_bbox("1,2,0,3").is_err());
+        assert!(parse_bbox("a,2,3,4").is_err());
+        assert!(parse_bbox("NaN,2,3,4").is_err());
+        assert!(parse_bbox("0,-91,1,1").is_err());
+        assert!(parse_bbox("0,0,0,1,1,0").is_ok());
+    }
+
+    #[test]
+    fn params_reject_conflicting_repeats() {
+        let p = Params::parse(Some("a=1&a=2&b=%20x%20")).unwrap();
+        assert!(p.get("a").is_err());
+        assert_eq!(p.get("b").unwrap(), Some("x"));
+        assert_eq!(p.uint("c", 7, 10).unwrap(), 7);
+        let p = Params::parse(Some("limit=11")).unwrap();
+        assert!(p.uint("limit", 7, 10).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! Vector tiles: one layer per area level plus `services`, rendered on demand
+//! from Web Mercator geometry precomputed at start-up, clipped to the tile and
+//! a buffer, simplified per zoom, encoded as MVT 2.1 and cached.
+
+pub mod clip;
+pub mod mercator;
+pub mod mvt;
+pub mod routes;
+pub mod tilejson;
+
+use std::sync::OnceLock;
+
+use geo::{BoundingRect, Coord, Intersects, MapCoords, MultiPolygon, Rect, SimplifyVwPreserve};
+use geozero::mvt::TileValue;
+
+use crate::report::Report;
+use crate::Engine;
+use mvt::{LayerBuilder, EXTENT};
+
+/// Lowest zoom served.
+pub const MIN_ZOOM: u8 = 0;
+/// Highest zoom served (clients overzoom beyond it).
+pub const MAX_ZOOM: u8 = 15;
+/// Buffer around the tile, in tile units (of [`EXTENT`]).
+pub const BUFFER: f64 = 64.0;
+/// Simplification tolerance in tile units: detail below this is invisible.
+pub const SIMPLIFY: f64 = 1.0;
+/// Name of the service-points layer.
+pub const SERVICES: &str = "services";
+
+/// Geometry of one area level in world coordinates.
+pub struct AreaLayer {
+    pub level: usize,
+    world: Vec<MultiPolygon<f64>>,
+    bboxes: Vec<Option<Rect<f64>>>,
+    by_zoom: Vec<OnceLock<Vec<MultiPolygon<f64>>>>,
+}
+
+impl AreaLayer {
+    fn new(engine: &Engine, level: usize) -> AreaLayer {
+        let world: Vec<MultiPolygon<f64>> = engine.levels[level]
+            .areas
+            .iter()
+            .map(|a| mercator::multipolygon_to_world(&a.wgs84))
+            .collect();
+        let bboxes = world.iter().map(|g| g.bounding_rect()).collect();
+        AreaLayer { level, world, bboxes, by_zoom: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect() }
+    }
+
+    /// Geometry simplified for zoom `z` (computed on first use).
+    fn at_zoom(&self, z: u8) -> &[MultiPolygon<f64>] {
+        self.by_zoom[usize::from(z)].get_or_init(|| {
+            let tol = SIMPLIFY / (f64::from(EXTENT) * f64::from(1u32 << z));
+            self.world.iter().map(|g| g.simplify_vw_preserve(tol * tol)).collect()
+        })
+    }
+}
+
+/// A service point in world coordinates (sensitive services are never here).
+pub struct ServicePoint {
+    pub service: usize,
+    pub world: Coord<f64>,
+}
+
+/// What a layer draws.
+pub enum LayerKind {
+    Areas(AreaLayer),
+    Services(Vec<ServicePoint>),
+}
+
+/// One tile layer.
+pub struct TileLayer {
+    pub id: String,
+    pub description: String,
+    pub kind: LayerKind,
+}
+
+/// All tile layers of a dataset.
+pub struct TileSet {
+    pub layers: Vec<TileLayer>,
+}
+
+impl TileSet {
+    /// Project every area level and the (non-sensitive) services.
+    pub fn new(engine: &Engine) -> TileSet {
+        let mut layers: Vec<TileLayer> = engine
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| TileLayer {
+                id: l.id.clone(),
+                description: format!("{}: {} areas with population, indicators and provision", l.label, l.len()),
+                kind: LayerKind::Areas(AreaLayer::new(engine, i)),
+            })
+            .collect();
+        let points = visible_services(engine)
+            .map(|i| ServicePoint { service: i, world: mercator::to_world(engine.services[i].wgs84) })
+            .collect();
+        layers.push(TileLayer {
+            id: SERVICES.to_string(),
+            description: "Service points by category and tier (sensitive categories are not shown)".into(),
+            kind: LayerKind::Services(points),
+        });
+        TileSet { layers }
+    }
+
+    pub fn layer_index(&self, id: &str) -> Option<usize> {
+        self.layers.iter().position(|l| l.id == id)
+    }
+
+    /// Render tile `z/x/y` of layer `layer`; `None` when it has no features.
+    /// `table` is the area table of the layer's level (ignored for services).
+    pub fn render(&self, engine: &Engine, layer: usize, z: u8, x: u32, y: u32, table: Option<&Report>) -> Option<Vec<u8>> {
+        let l = self.layers.get(layer)?;
+        let n = f64::from(1u32 << z);
+        let extent = f64::from(EXTENT);
+        let buffer_world = BUFFER / (extent * n);
+        let t = mercator::tile_rect(z, x, y);
+        let query = Rect::new(
+            Coord { x: t.min().x - buffer_world, y: t.min().y - buffer_world },
+            Coord { x: t.max().x + buffer_world, y: t.max().y + buffer_world },
+        );
+        let to_tile = |c: Coord<f64>| Coord { x: (c.x * n - f64::from(x)) * extent, y: (c.y * n - f64::from(y)) * extent };
+        let clip_rect = Rect::new(Coord { x: -BUFFER, y: -BUFFER }, Coord { x: extent + BUFFER, y: extent + BUFFER });
+        let mut builder = LayerBuilder::new(&l.id);
+        match &l.kind {
+            LayerKind::Areas(a) => {
+                let geoms = a.at_zoom(z);
+                for (i, g) in geoms.iter().enumerate() {
+                    if !a.bboxes[i].is_some_and(|b| b.intersects(&query)) {
+                        continue;
+                    }
+                    let tile_geom = g.map_coords(to_tile);
+                    let clipped = clip::clip_multipolygon(&tile_geom, clip_rect);
+                    if clipped.0.is_empty() {
+                        continue;
+                    }
+                    let props = table.map(|t| area_props(t, i)).unwrap_or_default();
+                    builder.add_polygons(i as u64 + 1, &clipped, &props);
+                }
+            }
+            LayerKind::Services(points) => {
+                for p in points {
+                    if !query.intersects(&p.world) {
+                        continue;
+                    }
+                    let s = &engine.services[p.service];
+                    builder.add_point(p.service as u64 + 1, to_tile(p.world), &service_props(engine, s));
+                }
+            }
+        }
+        (!builder.is_empty()).then(|| mvt::encode(vec![builder.into_layer()]))
+    }
+}
+
+/// Indexes of the services that may be shown at their location: every
+/// service except those of a category marked `sensitive` in the manifest
+/// (they are still counted in their areas).
+pub fn visible_services(engine: &Engine) -> impl Iterator<Item = usize> + '_ {
+    engine.services.iter().enumerate().filter(|(_, s)| !is_sensitive(engine, s)).map(|(i, _)| i)
+}
+
+/// Whether a service must never be shown at its location.
+pub fn is_sensitive(engine: &Engine, s: &crate::model::Service) -> bool {
+    s.sensitive || engine.categories.get(&s.category).is_some_and(|c| c.sensitive)
+}
+
+fn area_props<'a>(table: &'a Report, row: usize) -> Vec<(&'a str, TileValue)> {
+    let Some(cells) = table.rows.get(row) else { return Vec::new() };
+    table
+        .columns
+        .iter()
+        .zip(cells)
+        .filter_map(|(c, v)| mvt::tile_value(v).map(|v| (c.as_str(), v)))
+        .collect()
+}
+
+/// Attributes of a service point (also the fields listed in TileJSON).
+pub fn service_props<'a>(engine: &Engine, s: &'a crate::model::Service) -> Vec<(&'a str, TileValue)> {
+    let mut p = vec![
+        ("id", TileValue::Str(s.id.clone())),
+        ("name", TileValue::Str(s.name.clone())),
+        ("category", TileValue::Str(s.category.clone())),
+        ("tier", TileValue::Str(s.tier.clone())),
+        ("capacity", TileValue::Double(s.capacity)),
+    ];
+    if let Some(c) = engine.categories.get(&s.category) {
+        p.push(("category_label", TileValue::Str(c.label.clone())));
+    }
+    if !s.subcategory.is_empty() {
+        p.push(("subcategory", TileValue::Str(s.subcategory.clone())));
+    }
+    if let Some(partner) = &s.partner {
+        p.push(("partner", TileValue::Str(partner.clone())));
+    }
+    p
+}
+
+/// Field names and types of the services layer, for TileJSON.
+pub const SERVICE_FIELDS: [(&str, &str); 8] = [
+    ("id", "String"),
+    ("name", "String"),
+    ("category", "String"),
+    ("category_label", "String"),
+    ("subcategory", "String"),
+    ("tier", "String"),
+    ("partner", "String"),
+    ("capacity", "Number"),
+];

@@ -1,0 +1,132 @@
+//! HTTP handlers: `GET /tiles/{layer}.json` and `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::tilejson::{self as tj, TileJsonInput};
+use super::{LayerKind, MAX_ZOOM, SERVICE_FIELDS};
+use crate::report::Cell;
+use crate::serve::app::{path_param, with_type, AppState, JSON};
+use crate::serve::errors::ServeError;
+use crate::serve::query::{AreaQuery, Params};
+
+/// Content type of Mapbox Vector Tiles.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+fn layer_index(state: &AppState, id: &str) -> Result<usize, ServeError> {
+    state.tiles.layer_index(id).ok_or_else(|| ServeError::UnknownLayer {
+        layer: id.to_string(),
+        known: state.tiles.layers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// The area query of a tile request, and its cache key ("" by default).
+fn area_query(state: &AppState, layer: usize, raw: Option<&str>) -> Result<(Option<AreaQuery>, String), ServeError> {
+    match &state.tiles.layers[layer].kind {
+        LayerKind::Areas(_) => {
+            let q = AreaQuery::from_params(&state.engine, &Params::parse(raw)?)?;
+            let key = if q.is_default() { String::new() } else { format!("{q:?}") };
+            Ok((Some(q), key))
+        }
+        LayerKind::Services(_) => Ok((None, String::new())),
+    }
+}
+
+/// `GET /tiles/{layer}.json`: TileJSON 3.0.
+pub fn tilejson_handler(
+    state: &AppState,
+    file: &str,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ServeError> {
+    let id = file.strip_suffix(".json").ok_or_else(|| ServeError::NotFound {
+        path: format!("/tiles/{file} (use /tiles/{{layer}}.json or /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)"),
+    })?;
+    let layer = layer_index(state, id)?;
+    let (q, _) = area_query(state, layer, raw)?;
+    let l = &state.tiles.layers[layer];
+    let fields: Vec<(String, String)> = match (&l.kind, q) {
+        (LayerKind::Areas(a), Some(q)) => {
+            let table = state.table(a.level, &q)?;
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let text = table.rows.iter().any(|r| matches!(r.get(i), Some(Cell::Text(_))));
+                    (c.clone(), if text { "String" } else { "Number" }.to_string())
+                })
+                .collect()
+        }
+        _ => SERVICE_FIELDS.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect(),
+    };
+    let base = state.base_url(headers);
+    let doc = tj::tilejson(&TileJsonInput {
+        base_url: &base,
+        layer: &l.id,
+        description: &l.description,
+        attribution: &state.attribution,
+        bounds: state.bounds,
+        fields,
+        query: raw,
+        version: env!("CARGO_PKG_VERSION"),
+    });
+    Ok(with_type(JSON, doc.to_string()))
+}
+
+/// `GET /tiles/{file}` (TileJSON).
+pub async fn tilejson(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServeError> {
+    let file = path_param(file)?;
+    tilejson_handler(&state, &file, raw.as_deref(), &headers)
+}
+
+fn parse_coord(name: &str, v: &str) -> Result<u32, ServeError> {
+    v.parse::<u32>().map_err(|_| ServeError::bad(name, format!("`{v}` is not a tile coordinate (a whole number >= 0)")))
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: 200 with the tile, 204 when empty.
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    p: Result<Path<(String, String, String, String)>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServeError> {
+    let (layer_id, z, x, y) = path_param(p)?;
+    let layer = layer_index(&state, &layer_id)?;
+    let y = y.strip_suffix(".mvt").ok_or_else(|| ServeError::bad("y", format!("`{y}`: tiles are `{{y}}.mvt`")))?;
+    let z = parse_coord("z", &z)?;
+    let (x, y) = (parse_coord("x", &x)?, parse_coord("y", y)?);
+    if z > u32::from(MAX_ZOOM) {
+        return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("zoom {z} is above the maximum zoom {MAX_ZOOM}") });
+    }
+    let z = z as u8;
+    if x >= 1u32 << z || y >= 1u32 << z {
+        return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("x and y must be below {} at zoom {z}", 1u32 << z) });
+    }
+    let (q, qkey) = area_query(&state, layer, raw.as_deref())?;
+    let key = (layer, z, x, y, qkey);
+    let body = match state.tile_cache.get(&key) {
+        Some(b) => b,
+        None => {
+            let table = match (&state.tiles.layers[layer].kind, &q) {
+                (LayerKind::Areas(a), Some(q)) => Some(state.table(a.level, q)?),
+                _ => None,
+            };
+            let rendered = state.tiles.render(&state.engine, layer, z, x, y, table.as_deref()).map(Bytes::from);
+            state.tile_cache.insert(key, rendered)
+        }
+    };
+    Ok(match body {
+        Some(b) => with_type(MVT, b),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
