@@ -50,7 +50,7 @@ export async function loadMeta() {
     ...c, label: c.label ?? c.id, tier: c.tier === undefined || c.tier === null ? '' : String(c.tier),
   }));
   const sources = entries(raw.sources ?? raw.data_sources);
-  const methods = entries(raw.methods ?? raw.access_methods).map((m) => m.id);
+  const methods = entries(raw.methods ?? raw.access_methods ?? raw.gaps?.methods).map((m) => m.id);
   return {
     raw,
     name: dataset.name ?? raw.name ?? 'needmap',
@@ -61,7 +61,10 @@ export async function loadMeta() {
     sources,
     methods,
     tierNote: raw.tier_note ?? dataset.tier_note ?? '',
-    travelMode: raw.travel_mode ?? raw.mode ?? '',
+    travelMode: raw.travel_mode ?? raw.travel?.modes?.[0] ?? '',
+    gaps: { available: raw.gaps?.available ?? null, note: raw.gaps?.note ?? '' },
+    bounds: Array.isArray(raw.bounds) && raw.bounds.length === 4 && raw.bounds.every(Number.isFinite) ? raw.bounds : null,
+    attribution: typeof raw.attribution === 'string' ? raw.attribution : '',
     basemapStyle: raw.basemap_style ?? raw.basemap?.style ?? null,
   };
 }

@@ -20,11 +20,11 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 /** Add the needmap sources and layers on top of whatever style is loaded. */
 export function addLayers(map) {
   const geojson = (data, extra = {}) => ({ type: 'geojson', data, ...extra });
-  map.addSource('areas', geojson(EMPTY, { attribution: ATTRIBUTION_OS }));
+  map.addSource('areas', geojson(EMPTY));
   map.addSource('base-wards', geojson(EMPTY));
   map.addSource('base-constituencies', geojson(EMPTY));
   map.addSource('selection', geojson(EMPTY));
-  map.addSource('services', geojson(EMPTY, { attribution: ATTRIBUTION_OSM }));
+  map.addSource('services', geojson(EMPTY));
 
   // District outline by casing: a wide dark line round every constituency, covered inside by
   // the opaque constituency fill, leaves only the outer half of the line on the district's

@@ -311,7 +311,7 @@ async function loadBasemap() {
   const outer = loaded.constituency ?? loaded.ward;
   if (outer) {
     if (!loaded.constituency) app.map.getSource('base-constituencies').setData(outer);
-    app.districtBounds = bbox(outer);
+    app.districtBounds = app.meta.bounds ?? bbox(outer);
   }
   const labels = [];
   for (const [level, fc] of Object.entries(loaded)) {
@@ -398,7 +398,10 @@ function renderGaps(features) {
   if (!hasGapFields(features)) {
     app.map.getSource('areas').setData(app.areas);
     app.map.setPaintProperty('areas-fill', 'fill-color', '#d9d9d9');
-    const msg = `The server has no gap scores for ${plural(s.level)} and ${categoryLabel(s.category) || tierLabel(s.tier)} yet (they come from the gaps analysis). Try another level or use the indicator view.`;
+    const why = app.meta.gaps.available === false
+      ? `This server has no gap scores yet${app.meta.gaps.note ? ` (${app.meta.gaps.note})` : ''}.`
+      : `The server sent no gap scores for ${plural(s.level)} and ${categoryLabel(s.category) || tierLabel(s.tier)}.`;
+    const msg = `${why} Try another level, or use the indicator view to map need and provision.`;
     box.replaceChildren(el('p', { class: 'status' }, msg));
     $('legend').replaceChildren(el('p', {}, 'No gap scores at this level.'));
     return;
@@ -491,7 +494,10 @@ function onClick(e) {
     const p = svc[0].properties;
     if (app.popup) app.popup.remove();
     app.popup = new Popup({ maxWidth: '320px' }).setLngLat(svc[0].geometry.coordinates)
-      .setHTML(serviceHtml(p, categoryLabel(p.category), tierLabel(p.tier))).addTo(app.map);
+      .setHTML(serviceHtml(p, categoryLabel(p.category), tierLabel(p.tier), (level, code) => {
+        const n = app.names.get(code);
+        return n ? n.name : null;
+      })).addTo(app.map);
     return;
   }
   const areas = app.map.queryRenderedFeatures(e.point, { layers: ['areas-fill'] });
@@ -535,7 +541,8 @@ async function start() {
   map.touchZoomRotate.disableRotation();
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
-  const sourceAttributions = [...new Set(m.sources.map((s) => s.attribution).filter(Boolean))];
+  const sourceAttributions = [...new Set([m.attribution, ...m.sources.map((s) => s.attribution)].filter(Boolean)
+    .flatMap((a) => a.split(/;\s*/)))];
   map.addControl(new AttributionControl({
     compact: false,
     customAttribution: sourceAttributions.length ? sourceAttributions : [ATTRIBUTION_OS, ATTRIBUTION_OSM],

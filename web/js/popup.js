@@ -47,13 +47,21 @@ export function areaProfileHtml(props, ctx) {
     + `<p class="meta">${escapeHtml(ctx.levelLabel)} ${escapeHtml(props.code)}${parent}${pop}</p>${headline}${sections.join('')}</div>`;
 }
 
-const SERVICE_SKIP = new Set(['name', 'category', 'tier', 'id', 'subcategory']);
+const SERVICE_SKIP = new Set(['name', 'category', 'category_label', 'tier', 'id', 'subcategory', 'source_file']);
 
-/** HTML of a service point's details. */
-export function serviceHtml(props, categoryLabel, tierLabel) {
+/**
+ * HTML of a service point's details. `areaName(level, code)` names the areas it falls in
+ * (the `<level>_code` properties), or returns null to show the code.
+ */
+export function serviceHtml(props, categoryLabel, tierLabel, areaName = () => null) {
   const extra = Object.entries(props)
     .filter(([k, v]) => !SERVICE_SKIP.has(k) && v !== null && v !== '' && typeof v !== 'object')
-    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k.replace(/_/g, ' '))}</th><td>${escapeHtml(v)}</td></tr>`)
+    .map(([k, v]) => {
+      const level = k.match(/^(.+)_code$/);
+      const label = level ? level[1] : k.replace(/_/g, ' ');
+      const value = level ? (areaName(level[1], v) ?? v) : v;
+      return `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`;
+    })
     .join('');
   return `<div class="popup"><h3>${escapeHtml(props.name || categoryLabel)}</h3>`
     + `<p class="meta">${escapeHtml(categoryLabel)}${props.subcategory ? ` (${escapeHtml(props.subcategory)})` : ''} · ${escapeHtml(tierLabel)}</p>`
