@@ -49,17 +49,18 @@ export function hasGapFields(features) {
 
 /**
  * Bivariate [need, access] tercile pair per feature (null when unknown): from `gap_class`
- * when it parses, else from terciles of `need` and of the access field.
+ * (`high-need/low-access`, ...; `no-data` and `no-population` give null) when the server
+ * sends classes, else from terciles of `need` and of the access field.
  */
 export function bivariateClasses(features) {
   const fromClass = features.map((f) => parseGapClass((f.properties || {}).gap_class));
-  if (fromClass.every((c) => c !== null)) return fromClass;
+  // The server's classes win; `no-data` / `no-population` areas stay unclassified.
+  if (fromClass.some((c) => c !== null)) return fromClass;
   const props = features.map((f) => f.properties || {});
   const field = props.map(accessField).find((k) => k) ?? null;
   const need = terciles(props.map((p) => (typeof p.need === 'number' ? p.need : NaN)));
   const access = field ? terciles(props.map((p) => (typeof p[field] === 'number' ? p[field] : NaN))) : props.map(() => null);
-  return features.map((_, i) => fromClass[i]
-    ?? (need[i] === null || access[i] === null ? null : [need[i], access[i]]));
+  return features.map((_, i) => (need[i] === null || access[i] === null ? null : [need[i], access[i]]));
 }
 
 /**

@@ -56,6 +56,8 @@ export function catalogue(meta, features) {
     if (props.has(id)) access.push(item(id, label, unit, 'rate', direction));
   }
   for (const p of [...props].sort()) {
+    const kth = p.match(/^nearest(\d+)_(m|min)$/);
+    if (kth) access.push(item(p, `${kth[2] === 'm' ? 'Distance' : 'Time'} to the ${kth[1]}th nearest service`, kth[2] === 'm' ? 'm' : 'minutes', 'rate', 'higher_is_worse'));
     const cov = p.match(/^coverage_(.+)$/);
     if (cov) access.push(item(p, `Population covered within ${cov[1].replace(/_/g, ' ')}`, 'share', 'share', 'higher_is_better'));
   }

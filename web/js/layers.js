@@ -2,8 +2,8 @@
 // constituency and ward lines) and the thematic layers (areas, selection, services).
 import { NO_DATA, DECILE_COLOURS, BIVARIATE } from './palettes.js';
 
-export const ATTRIBUTION_OS = 'Contains OS data © Crown copyright and database right; contains ONS data © Crown copyright (OGL v3)';
-export const ATTRIBUTION_OSM = 'Services: © OpenStreetMap contributors, ODbL; NHS, DCMS (OGL)';
+export const ATTRIBUTION_OS = 'Contains OS data © Crown copyright and database right; contains ONS data © Crown copyright';
+export const ATTRIBUTION_OSM = '© OpenStreetMap contributors, ODbL';
 
 /** A style with no external resources at all (no tiles, sprite or glyphs). */
 export function offlineStyle() {
@@ -78,7 +78,7 @@ export function addLayers(map) {
     id: 'services', type: 'symbol', source: 'services',
     layout: {
       'icon-image': ['coalesce', ['image', ['concat', 'svc-', ['get', 'category']]], ['image', 'svc-other']],
-      'icon-size': ['interpolate', ['linear'], ['zoom'], 8, 0.42, 11, 0.62, 14, 0.95, 17, 1.2],
+      'icon-size': serviceIconSize(1),
       'icon-allow-overlap': true,
       'icon-ignore-placement': true,
       'symbol-sort-key': ['to-number', ['get', 'tier'], 9],
@@ -114,4 +114,9 @@ export function bivariateExpression() {
   for (let need = 0; need < 3; need++) for (let access = 0; access < 3; access++) m.push(need * 3 + access, BIVARIATE[need][access]);
   m.push(NO_DATA);
   return m;
+}
+
+/** Symbol size by zoom: small dots at district scale, full size in the street. */
+export function serviceIconSize(scale = 1) {
+  return ['interpolate', ['linear'], ['zoom'], 8, 0.5 * scale, 10, 0.6 * scale, 12, 0.78 * scale, 14, 1, 17, 1.3];
 }

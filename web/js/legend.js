@@ -58,7 +58,8 @@ export function bivariateLegend({ counts, accessLabel, noData }) {
       }));
     }
   }
-  grid.append(el('span', {}), el('span', { class: 'xlab' }, 'low'), el('span', { class: 'xlab' }, 'access'), el('span', { class: 'xlab' }, 'high'));
+  grid.append(el('span', {}), el('span', { class: 'xlab' }, 'low'), el('span', { class: 'xlab' }, ''), el('span', { class: 'xlab' }, 'high'),
+    el('span', {}), el('span', { class: 'xlab axis' }, 'access →'));
   return el('div', {}, el('div', { class: 'legend-title' }, 'Need × access (terciles)'),
     el('p', { class: 'legend-sub' }, `Outlined cell: high need, low access: the gap. Access: ${accessLabel}.`), grid,
     noData > 0 ? el('p', { class: 'axis-note' }, `${noData} area(s) without a score (grey).`) : null);

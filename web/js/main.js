@@ -10,7 +10,7 @@ import { hasGapFields, bivariateClasses, rankGaps, accessField } from './gaps.js
 import { symbolTable, addSymbolImages, symbolLegend } from './services.js';
 import { LabelLayer } from './labels.js';
 import { classLegend, decileLegend, bivariateLegend, el } from './legend.js';
-import { offlineStyle, addLayers, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
+import { offlineStyle, addLayers, serviceIconSize, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
 import { areaProfileHtml, serviceHtml } from './popup.js';
 
 const $ = (id) => document.getElementById(id);
@@ -285,6 +285,9 @@ async function refreshServices() {
   try {
     const fc = await loadServices({ category: s.category, tier: s.tier });
     app.map.getSource('services').setData(fc);
+    // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
+    const scale = fc.features.length < 150 ? 1.5 : fc.features.length < 400 ? 1.2 : 1;
+    app.map.setLayoutProperty('services', 'icon-size', serviceIconSize(scale));
     app.map.setLayoutProperty('services', 'visibility', 'visible');
     const what = [s.category && categoryLabel(s.category), s.tier && tierLabel(s.tier)].filter(Boolean).join(', ');
     $('services-status').textContent = `${fc.features.length.toLocaleString('en-GB')} service points${what ? ` (${what})` : ''}.`;
@@ -392,7 +395,6 @@ function renderGaps(features) {
     app.map.setPaintProperty('areas-fill', 'fill-color', '#d9d9d9');
     box.replaceChildren(el('p', { class: 'status' }, 'Choose a service category (under Services) to see gaps.'));
     $('legend').replaceChildren(el('p', {}, 'Choose a service category to see gaps.'));
-    $('category').focus({ preventScroll: true });
     return;
   }
   if (!hasGapFields(features)) {
@@ -417,7 +419,7 @@ function renderGaps(features) {
   app.map.getSource('areas').setData({ type: 'FeatureCollection', features: out });
   app.map.setPaintProperty('areas-fill', 'fill-color', bivariateExpression());
   const field = features.map((f) => accessField(f.properties || {})).find(Boolean);
-  const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'access score';
+  const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
   $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }));
 
   const ranked = rankGaps(features).slice(0, 25);
@@ -468,9 +470,13 @@ async function showAreaPopup(code, lngLat) {
   app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat).setHTML(html).addTo(app.map);
 }
 
+let lastSearch = { q: '', at: 0 };
 function search() {
   const q = $('search').value.trim().toLowerCase();
   if (!q || !app.searchIndex) return;
+  // Enter fires both keydown and change: run a query once.
+  if (q === lastSearch.q && Date.now() - lastSearch.at < 1000) return;
+  lastSearch = { q, at: Date.now() };
   const bare = q.replace(/\s*\([^)]*\)\s*$/, '');
   const hit = app.searchIndex.find((n) => `${n.name} (${shortLevelLabel(n.level)})`.toLowerCase() === q)
     ?? app.searchIndex.find((n) => n.name?.toLowerCase() === bare)
@@ -545,7 +551,8 @@ async function start() {
     .flatMap((a) => a.split(/;\s*/)))];
   map.addControl(new AttributionControl({
     compact: false,
-    customAttribution: sourceAttributions.length ? sourceAttributions : [ATTRIBUTION_OS, ATTRIBUTION_OSM],
+    customAttribution: [...(sourceAttributions.length ? sourceAttributions : [ATTRIBUTION_OS, ATTRIBUTION_OSM]),
+      '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">OGL v3</a>'],
   }), 'bottom-right');
   app.labels = new LabelLayer(map, $('labels'));
 

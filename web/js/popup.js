@@ -36,8 +36,13 @@ export function areaProfileHtml(props, ctx) {
   }
   const sections = [];
   for (const g of ctx.groups) {
-    const body = rows(g.items, props, ctx.indicator?.id);
-    if (body) sections.push(`<h4>${escapeHtml(g.group)}</h4><table>${body}</table>`);
+    // Counts of zero and the population (already in the header) are left out; long groups fold.
+    const items = g.items.filter((i) => i.id !== 'population'
+      && !(i.kind === 'count' && props[i.id] === 0 && i.id !== 'services_total'));
+    const body = rows(items, props, ctx.indicator?.id);
+    if (!body) continue;
+    const open = g.group === 'Need' || g.group === 'Access and gaps' || items.some((i) => i.id === ctx.indicator?.id);
+    sections.push(`<details${open ? ' open' : ''}><summary>${escapeHtml(g.group)}</summary><table>${body}</table></details>`);
   }
   if (props.gap_class !== undefined && props.gap_class !== null) {
     sections.push(`<h4>Gap class</h4><p>${escapeHtml(props.gap_class)}${Number.isFinite(props.gap_rank) ? ` · rank ${props.gap_rank}` : ''}</p>`);

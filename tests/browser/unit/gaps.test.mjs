@@ -19,8 +19,9 @@ test('terciles split evenly and skip missing values', () => {
 test('bivariate classes fall back to need and access terciles', () => {
   const fs = [1, 2, 3, 4, 5, 6].map((v) => ({ properties: { need: v, access_2sfca: 7 - v } }));
   assert.deepEqual(bivariateClasses(fs), [[0, 2], [0, 2], [1, 1], [1, 1], [2, 0], [2, 0]]);
-  const given = [{ properties: { gap_class: 'high-need/low-access' } }];
-  assert.deepEqual(bivariateClasses(given), [[2, 0]]);
+  const given = [{ properties: { gap_class: 'high-need/low-access', need: 1, access_2sfca: 1 } },
+    { properties: { gap_class: 'no-data', need: 2, access_2sfca: 3 } }, { properties: { gap_class: 'no-population' } }];
+  assert.deepEqual(bivariateClasses(given), [[2, 0], null, null], 'server classes win, no-data stays grey');
 });
 
 test('ranking uses gap_rank, else gap_score', () => {
