@@ -272,7 +272,7 @@ test('search, keyboard focus and downloads', async () => {
   await settled();
   const popup = await page.textContent('.maplibregl-popup');
   assert.match(popup, /Keighley Central/);
-  assert.match(popup, /Rank \d+/);
+  assert.match(popup, /Ranked \d+(st|nd|rd|th) of 30 wards/);
   assert.match(popup, /in Keighley/, 'parent constituency named');
   await shot('06-search-popup');
 
@@ -304,6 +304,26 @@ test('search, keyboard focus and downloads', async () => {
     if (id === '#dl-geojson') assert.equal(JSON.parse(body).features.length, 30);
     else assert.equal(body.trim().split('\n').length, 31, 'CSV: header + 30 wards');
   }
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('areas drawn from the vector tiles match the GeoJSON ones', async () => {
+  await page.goto(`${base}#level=lsoa&indicator=imd_score&class=jenks`);
+  await page.reload();
+  await settled();
+  const fromGeojson = new Set((await rendered('areas-fill')).map((a) => a.code));
+  await page.check('#use-tiles');
+  await settled();
+  assert.equal(hashParams().get('tiles'), '1');
+  assert.equal(await page.evaluate(() => window.needmap.areaLayer()), 'areas-tiles-fill');
+  const fromTiles = new Set((await rendered('areas-tiles-fill')).map((a) => a.code));
+  assert.ok(fromTiles.size > 150, `LSOAs drawn from tiles: ${fromTiles.size}`);
+  const missing = [...fromGeojson].filter((c) => !fromTiles.has(c));
+  assert.ok(missing.length <= fromGeojson.size * 0.02, `areas missing from the tiles: ${missing.slice(0, 10)}`);
+  assert.equal((await rendered('areas-fill')).length, 0, 'the GeoJSON fill is hidden');
+  await shot('08-lsoa-vector-tiles');
+  await page.uncheck('#use-tiles');
+  await settled();
   assert.deepEqual(consoleErrors, []);
 });
 

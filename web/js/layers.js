@@ -46,6 +46,10 @@ export function addLayers(map) {
     },
   });
   map.addLayer({
+    id: 'areas-tiles-fill', type: 'fill', source: 'areas', layout: { visibility: 'none' },
+    paint: { 'fill-color': NO_DATA },
+  });
+  map.addLayer({
     id: 'areas-line', type: 'line', source: 'areas',
     paint: {
       'line-color': '#ffffff',
@@ -119,4 +123,24 @@ export function bivariateExpression() {
 /** Symbol size by zoom: small dots at district scale, full size in the street. */
 export function serviceIconSize(scale = 1) {
   return ['interpolate', ['linear'], ['zoom'], 8, 0.5 * scale, 10, 0.6 * scale, 12, 0.78 * scale, 14, 1, 17, 1.3];
+}
+
+/**
+ * Draw the areas of `level` from the server's vector tiles (TileJSON at tiles/<level>.json,
+ * source layer named after the level) instead of GeoJSON: replaces the `areas-tiles-fill`
+ * layer, keeping its place and paint. The tiles carry the indicator attributes, so the same
+ * colour expressions apply.
+ */
+export function useTileSource(map, level, fillColor) {
+  const id = `tiles-${level}`;
+  if (!map.getSource(id)) map.addSource(id, { type: 'vector', url: `tiles/${encodeURIComponent(level)}.json`, promoteId: 'code' });
+  if (map.getLayer('areas-tiles-fill')) map.removeLayer('areas-tiles-fill');
+  map.addLayer({
+    id: 'areas-tiles-fill', type: 'fill', source: id, 'source-layer': level,
+    paint: {
+      'fill-color': fillColor ?? NO_DATA,
+      'fill-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.9, 14, 0.72],
+      'fill-outline-color': 'rgba(255,255,255,0.6)',
+    },
+  }, 'areas-line');
 }

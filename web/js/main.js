@@ -10,7 +10,7 @@ import { hasGapFields, bivariateClasses, rankGaps, accessField } from './gaps.js
 import { symbolTable, addSymbolImages, symbolLegend } from './services.js';
 import { LabelLayer } from './labels.js';
 import { classLegend, decileLegend, bivariateLegend, el } from './legend.js';
-import { offlineStyle, addLayers, serviceIconSize, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
+import { offlineStyle, addLayers, serviceIconSize, useTileSource, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
 import { areaProfileHtml, serviceHtml } from './popup.js';
 
 const $ = (id) => document.getElementById(id);
@@ -164,6 +164,7 @@ function buildStaticControls() {
   $('tier').addEventListener('change', (e) => setState({ tier: e.target.value }));
   $('method').addEventListener('change', (e) => setState({ method: e.target.value }));
   $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
+  $('use-tiles').addEventListener('change', (e) => setState({ tiles: e.target.checked }));
   for (const r of document.querySelectorAll('input[name=view]')) {
     r.addEventListener('change', (e) => { if (e.target.checked) setState({ view: e.target.value }); });
   }
@@ -182,6 +183,7 @@ function syncControls() {
   $('tier').value = s.tier;
   $('method').value = s.method;
   $('show-services').checked = s.services;
+  $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
   $('choropleth-controls').hidden = false;
   const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
@@ -263,6 +265,12 @@ async function loadLevel() {
   }
   if (app.state.level !== level) return; // a newer choice won
   showMessage('');
+  if (app.areas && app.areas !== fc && app.areas.level !== level) {
+    // Another level: the open profile and the selection belonged to the old one.
+    if (app.popup) app.popup.remove();
+    app.map.getSource('selection').setData({ type: 'FeatureCollection', features: [] });
+  }
+  fc.level = level;
   rememberNames(level, fc);
   app.areas = fc;
   app.byCode = new Map(fc.features.map((f) => [f.properties?.code, f]));
@@ -347,6 +355,24 @@ async function loadBasemap() {
 
 function currentItem() { return findItem(app.groups, app.state.indicator); }
 
+/** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
+app.areaLayer = function areaLayer() {
+  return app.state.tiles && app.state.view === 'choropleth' ? 'areas-tiles-fill' : 'areas-fill';
+};
+
+/** Colour the areas with `expression` on the active layer; hide the other one. */
+function paintAreas(expression) {
+  const map = app.map;
+  const tiles = app.areaLayer() === 'areas-tiles-fill';
+  if (tiles && app.tileLevel !== app.state.level) {
+    useTileSource(map, app.state.level, expression);
+    app.tileLevel = app.state.level;
+  }
+  map.setPaintProperty(app.areaLayer(), 'fill-color', expression);
+  map.setLayoutProperty('areas-tiles-fill', 'visibility', tiles ? 'visible' : 'none');
+  map.setLayoutProperty('areas-fill', 'visibility', tiles ? 'none' : 'visible');
+}
+
 function restyle() {
   if (!app.map || !app.areas) return;
   const s = app.state;
@@ -360,14 +386,14 @@ function restyle() {
   app.map.getSource('areas').setData(data);
   const item = currentItem();
   if (!item) {
-    app.map.setPaintProperty('areas-fill', 'fill-color', '#d9d9d9');
+    paintAreas('#d9d9d9');
     $('legend').replaceChildren(el('p', {}, 'No indicator has values at this level.'));
     return;
   }
   const values = features.map((f) => f.properties?.[item.id]);
   const noData = values.filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
   if (item.kind === 'decile') {
-    app.map.setPaintProperty('areas-fill', 'fill-color', decileExpression(item.id));
+    paintAreas(decileExpression(item.id));
     const counts = new Array(10).fill(0);
     for (const v of values) if (typeof v === 'number' && v >= 0.5 && v < 10.5) counts[Math.round(v) - 1]++;
     $('legend').replaceChildren(decileLegend({ title: item.label, colours: DECILE_COLOURS, counts, noData }));
@@ -377,7 +403,7 @@ function restyle() {
   let cols = paletteColours(s.palette, classes.breaks.length);
   const o = orientation(item.direction);
   if (o === 'better') cols = cols.slice().reverse();
-  app.map.setPaintProperty('areas-fill', 'fill-color', classExpression(item.id, classes, cols));
+  paintAreas(classExpression(item.id, classes, cols));
   const how = { quantile: 'quantiles', jenks: 'natural breaks (Jenks)', equal: 'equal intervals' }[classes.method];
   const sense = o === 'worse' ? 'Darker = higher = more need.' : o === 'better' ? 'Darker = lower = more need.' : 'Darker = higher.';
   $('legend').replaceChildren(classLegend({
@@ -392,14 +418,14 @@ function renderGaps(features) {
   const box = $('gaps');
   if (!s.category && !s.tier) {
     app.map.getSource('areas').setData(app.areas);
-    app.map.setPaintProperty('areas-fill', 'fill-color', '#d9d9d9');
+    paintAreas('#d9d9d9');
     box.replaceChildren(el('p', { class: 'status' }, 'Choose a service category (under Services) to see gaps.'));
     $('legend').replaceChildren(el('p', {}, 'Choose a service category to see gaps.'));
     return;
   }
   if (!hasGapFields(features)) {
     app.map.getSource('areas').setData(app.areas);
-    app.map.setPaintProperty('areas-fill', 'fill-color', '#d9d9d9');
+    paintAreas('#d9d9d9');
     const why = app.meta.gaps.available === false
       ? `This server has no gap scores yet${app.meta.gaps.note ? ` (${app.meta.gaps.note})` : ''}.`
       : `The server sent no gap scores for ${plural(s.level)} and ${categoryLabel(s.category) || tierLabel(s.tier)}.`;
@@ -417,7 +443,7 @@ function renderGaps(features) {
     return { ...f, properties: { ...f.properties, _bivariate: c ? c[0] * 3 + c[1] : -1 } };
   });
   app.map.getSource('areas').setData({ type: 'FeatureCollection', features: out });
-  app.map.setPaintProperty('areas-fill', 'fill-color', bivariateExpression());
+  paintAreas(bivariateExpression());
   const field = features.map((f) => accessField(f.properties || {})).find(Boolean);
   const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
   $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }));
@@ -506,7 +532,7 @@ function onClick(e) {
       })).addTo(app.map);
     return;
   }
-  const areas = app.map.queryRenderedFeatures(e.point, { layers: ['areas-fill'] });
+  const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
     const f = app.byCode.get(areas[0].properties.code);
     if (f) app.map.getSource('selection').setData(f);
@@ -570,7 +596,7 @@ async function start() {
     addSymbolImages(map, app.symbols);
     addLayers(map);
     map.on('click', onClick);
-    for (const layer of ['areas-fill', 'services']) {
+    for (const layer of ['areas-fill', 'areas-tiles-fill', 'services']) {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
       map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
     }

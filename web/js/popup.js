@@ -32,7 +32,7 @@ export function areaProfileHtml(props, ctx) {
     const v = props[ctx.indicator.id];
     const r = needRank(ctx.values, v, ctx.indicator.direction);
     headline = `<p><strong>${escapeHtml(ctx.indicator.label)}:</strong> ${escapeHtml(formatValue(v, ctx.indicator.unit))}`
-      + (r ? `<br>Rank ${ordinal(r.rank)} of ${r.of} ${escapeHtml(ctx.levelPlural)} (1st = most need)` : '') + '</p>';
+      + (r ? `<br>Ranked ${ordinal(r.rank)} of ${r.of} ${escapeHtml(ctx.levelPlural)} (1st = most need)` : '') + '</p>';
   }
   const sections = [];
   for (const g of ctx.groups) {

@@ -1,6 +1,6 @@
 // The view state and its URL hash, so a link restores the same map.
 // Hash form: #level=ward&indicator=imd_score&view=choropleth&class=jenks&k=5&palette=viridis
-//            &category=gp&tier=1&method=2sfca&services=1&z=10.4&c=-1.8500,53.8300
+//            &category=gp&tier=1&method=2sfca&services=1&tiles=1&z=10.4&c=-1.8500,53.8300
 // Pure functions (no DOM): unit-tested with node --test.
 
 export const DEFAULTS = Object.freeze({
@@ -14,13 +14,14 @@ export const DEFAULTS = Object.freeze({
   tier: '',
   method: '',
   services: true,
+  tiles: false, // draw the areas from the vector tiles instead of GeoJSON
   zoom: null,
   center: null, // [lon, lat]
 });
 
 const KEYS = {
   level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
-  palette: 'palette', category: 'category', tier: 'tier', method: 'method', services: 'services',
+  palette: 'palette', category: 'category', tier: 'tier', method: 'method', services: 'services', tiles: 'tiles',
 };
 
 const TOKEN = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -37,6 +38,8 @@ export function parseHash(hash) {
       if (k >= 2 && k <= 9) state.classes = k;
     } else if (field === 'services') {
       state.services = raw !== '0';
+    } else if (field === 'tiles') {
+      state.tiles = raw === '1';
     } else if (field === 'view') {
       if (raw === 'choropleth' || raw === 'gaps') state.view = raw;
     } else if (field === 'classification') {
@@ -61,6 +64,8 @@ export function formatHash(state) {
     const v = state[field];
     if (field === 'services') {
       params.set(key, v ? '1' : '0');
+    } else if (field === 'tiles') {
+      if (v) params.set(key, '1');
     } else if (v !== undefined && v !== null && v !== '') {
       params.set(key, String(v));
     }

@@ -5,7 +5,7 @@ import { parseHash, formatHash, DEFAULTS } from '../../../web/js/state.js';
 test('hash round-trips every field', () => {
   const s = {
     ...DEFAULTS, level: 'lsoa', indicator: 'income_score_pct', view: 'gaps', classification: 'jenks',
-    classes: 7, palette: 'magma', category: 'gp', tier: '1', method: '2sfca', services: false,
+    classes: 7, palette: 'magma', category: 'gp', tier: '1', method: '2sfca', services: false, tiles: true,
     zoom: 12.25, center: [-1.75, 53.8],
   };
   const h = formatHash(s);
