@@ -13,8 +13,7 @@
 
 use std::fmt::Write as _;
 
-use geo::orient::{Direction, Orient};
-use geo::{Geometry, LineString, Polygon};
+use geo::{Coord, Geometry, LineString, Polygon};
 
 use crate::report::{Cell, Report};
 
@@ -49,9 +48,9 @@ fn push_position(out: &mut String, x: f64, y: f64) {
     out.push(']');
 }
 
-fn push_ring(out: &mut String, ring: &LineString<f64>) {
+fn push_ring(out: &mut String, ring: &[Coord<f64>]) {
     out.push('[');
-    for (i, c) in ring.0.iter().enumerate() {
+    for (i, c) in ring.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -60,19 +59,49 @@ fn push_ring(out: &mut String, ring: &LineString<f64>) {
     out.push(']');
 }
 
-fn push_polygon(out: &mut String, p: &Polygon<f64>) {
-    let p = p.orient(Direction::Default);
+/// A ring rounded to six decimals without repeated points, oriented
+/// counter-clockwise (`ccw`) or clockwise; `None` when it has no area left.
+fn rounded_ring(ring: &LineString<f64>, ccw: bool) -> Option<Vec<Coord<f64>>> {
+    let r = |v: f64| (v * 1e6).round() / 1e6;
+    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
+    for c in &ring.0 {
+        let q = Coord { x: r(c.x), y: r(c.y) };
+        if pts.last() != Some(&q) {
+            pts.push(q);
+        }
+    }
+    if pts.len() < 4 || pts.first() != pts.last() {
+        return None;
+    }
+    let area2: f64 = pts.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum();
+    if area2 == 0.0 || !area2.is_finite() {
+        return None;
+    }
+    if (area2 > 0.0) != ccw {
+        pts.reverse();
+    }
+    Some(pts)
+}
+
+/// Write a polygon with its exterior counter-clockwise and holes clockwise
+/// *after* rounding, so the winding holds for the coordinates written.
+/// Returns `false` (writing nothing) when the exterior has no area at six decimals.
+fn push_polygon(out: &mut String, p: &Polygon<f64>) -> bool {
+    let Some(exterior) = rounded_ring(p.exterior(), true) else { return false };
     out.push('[');
-    push_ring(out, p.exterior());
-    for hole in p.interiors() {
+    push_ring(out, &exterior);
+    for hole in p.interiors().iter().filter_map(|h| rounded_ring(h, false)) {
         out.push(',');
-        push_ring(out, hole);
+        push_ring(out, &hole);
     }
     out.push(']');
+    true
 }
 
 /// GeoJSON geometry text for points, lines and (multi)polygons, with RFC 7946
-/// winding. Other geometry kinds become `null`.
+/// winding. Polygons are written as MultiPolygons (areas are multipolygons in
+/// general); parts with no area at six decimals are left out. Other geometry
+/// kinds become `null`.
 pub fn geometry_json(g: &Geometry<f64>) -> String {
     let mut out = String::new();
     match g {
@@ -83,21 +112,23 @@ pub fn geometry_json(g: &Geometry<f64>) -> String {
         }
         Geometry::LineString(l) => {
             out.push_str(r#"{"type":"LineString","coordinates":"#);
-            push_ring(&mut out, l);
+            push_ring(&mut out, &l.0);
             out.push('}');
         }
-        Geometry::Polygon(p) => {
-            out.push_str(r#"{"type":"Polygon","coordinates":"#);
-            push_polygon(&mut out, p);
-            out.push('}');
-        }
+        Geometry::Polygon(p) => return geometry_json(&Geometry::MultiPolygon(geo::MultiPolygon(vec![p.clone()]))),
         Geometry::MultiPolygon(mp) => {
             out.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
-            for (i, p) in mp.0.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for p in &mp.0 {
+                let mark = out.len();
+                if !first {
                     out.push(',');
                 }
-                push_polygon(&mut out, p);
+                if push_polygon(&mut out, p) {
+                    first = false;
+                } else {
+                    out.truncate(mark);
+                }
             }
             out.push_str("]}");
         }
@@ -220,9 +251,18 @@ mod tests {
         assert!(ring(p.exterior()) < 0.0);
         let text = geometry_json(&p.into());
         let g: geojson::Geometry = text.parse::<geojson::GeoJson>().unwrap().try_into().unwrap();
-        let back: geo::Polygon<f64> = g.try_into().unwrap();
+        let back: geo::MultiPolygon<f64> = g.try_into().unwrap();
+        let back = &back.0[0];
         assert!(ring(back.exterior()) > 0.0, "exterior must be CCW: {text}");
         assert!(ring(&back.interiors()[0]) < 0.0, "holes must be CW: {text}");
+    }
+
+    #[test]
+    fn rings_without_area_at_six_decimals_are_dropped() {
+        let tiny = polygon![(x: 0., y: 0.), (x: 1e-8, y: 0.), (x: 1e-8, y: 1e-8)];
+        let big = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.)];
+        let text = geometry_json(&geo::MultiPolygon(vec![tiny, big]).into());
+        assert_eq!(text, r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}"#);
     }
 
     #[test]

@@ -9,6 +9,10 @@
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use geozero::mvt::{tile, Message, TagsBuilder, Tile, TileValue};
 use geozero::ToMvt;
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::IntOverlayOptions;
+use i_overlay::core::simplify::Simplify;
+use i_overlay::i_float::int::point::IntPoint;
 
 use crate::report::Cell;
 
@@ -21,65 +25,96 @@ pub fn ring_area2(ring: &LineString<f64>) -> f64 {
     ring.0.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
-/// Round a ring to integers, drop repeated points and zero-width spikes
-/// (`a, b, a`); `None` when fewer than three points or no area remain.
-fn quantize_ring(ring: &LineString<f64>) -> Option<LineString<f64>> {
-    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
+/// Round a ring to integers and drop repeated points (the closing point too);
+/// `None` when fewer than three points remain.
+fn quantize_ring(ring: &LineString<f64>) -> Option<Vec<IntPoint>> {
+    let mut pts: Vec<IntPoint> = Vec::with_capacity(ring.0.len());
     for c in &ring.0 {
-        let q = Coord { x: c.x.round(), y: c.y.round() };
-        if !q.x.is_finite() || !q.y.is_finite() {
+        let (x, y) = (c.x.round(), c.y.round());
+        // Tile coordinates are clipped to the tile and its buffer, far inside i32.
+        if !x.is_finite() || !y.is_finite() || x.abs() > 1e9 || y.abs() > 1e9 {
             return None;
         }
-        if pts.last() == Some(&q) {
-            continue;
-        }
-        if pts.len() >= 2 && pts[pts.len() - 2] == q {
-            pts.pop();
-            continue;
-        }
-        pts.push(q);
-    }
-    // The same at the seam where the ring closes.
-    loop {
-        let n = pts.len();
-        if n < 3 {
-            return None;
-        }
-        if pts[n - 1] == pts[0] {
-            pts.pop();
-        } else if pts[n - 2] == pts[0] {
-            pts.pop();
-        } else if pts[1] == pts[n - 1] {
-            pts.remove(0);
-        } else {
-            break;
+        let q = IntPoint::new(x as i32, y as i32);
+        if pts.last() != Some(&q) {
+            pts.push(q);
         }
     }
-    pts.push(pts[0]);
-    let ls = LineString(pts);
-    (ring_area2(&ls) != 0.0).then_some(ls)
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    (pts.len() >= 3).then_some(pts)
 }
 
-/// Quantize a polygon in tile coordinates and orient it the MVT way: exterior
-/// positive area ([`ring_area2`] > 0 in y-down tile space = clockwise on screen),
-/// holes negative. `None` when the exterior collapses.
-pub fn quantize_polygon(p: &Polygon<f64>) -> Option<Polygon<f64>> {
-    let mut exterior = quantize_ring(p.exterior())?;
-    if ring_area2(&exterior) < 0.0 {
-        exterior.0.reverse();
+fn int_area2(ring: &[IntPoint]) -> i64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            i64::from(a.x) * i64::from(b.y) - i64::from(b.x) * i64::from(a.y)
+        })
+        .sum()
+}
+
+fn closed_ring(ring: &[IntPoint], positive: bool) -> LineString<f64> {
+    let mut pts: Vec<Coord<f64>> = ring.iter().map(|p| Coord { x: f64::from(p.x), y: f64::from(p.y) }).collect();
+    if let Some(first) = pts.first().copied() {
+        pts.push(first);
     }
-    let holes = p
-        .interiors()
-        .iter()
-        .filter_map(quantize_ring)
-        .map(|mut h| {
-            if ring_area2(&h) > 0.0 {
-                h.0.reverse();
+    let mut ls = LineString(pts);
+    if (ring_area2(&ls) > 0.0) != positive {
+        ls.0.reverse();
+    }
+    ls
+}
+
+/// Snap a (multi)polygon in tile coordinates to the integer grid and make it
+/// valid again, the MVT way round.
+///
+/// Rounding can make rings touch or cross themselves and each other, and
+/// collapse thin parts. The rounded rings (exteriors oriented positive, holes
+/// negative) are resolved by `i_overlay`'s integer overlay with the non-zero
+/// fill rule and OGC-valid output, which splits self-touching rings, drops
+/// zero-area parts and keeps every vertex on the grid. Rings are then oriented
+/// for MVT 2.1: exterior positive area by the spec's formula in y-down tile
+/// coordinates ([`ring_area2`] > 0, clockwise on screen), holes negative.
+pub fn quantize_multipolygon(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let mut contours: Vec<Vec<IntPoint>> = Vec::new();
+    for p in &mp.0 {
+        let Some(mut ext) = quantize_ring(p.exterior()) else { continue };
+        if int_area2(&ext) < 0 {
+            ext.reverse();
+        }
+        contours.push(ext);
+        for h in p.interiors() {
+            if let Some(mut hole) = quantize_ring(h) {
+                if int_area2(&hole) > 0 {
+                    hole.reverse();
+                }
+                contours.push(hole);
             }
-            h
+        }
+    }
+    if contours.is_empty() {
+        return MultiPolygon(vec![]);
+    }
+    let shapes = contours.as_slice().simplify(FillRule::NonZero, IntOverlayOptions::ogc());
+    let polys = shapes
+        .iter()
+        .filter_map(|shape| {
+            let (outer, holes) = shape.split_first()?;
+            if outer.len() < 3 || int_area2(outer) == 0 {
+                return None;
+            }
+            let holes = holes
+                .iter()
+                .filter(|h| h.len() >= 3 && int_area2(h) != 0)
+                .map(|h| closed_ring(h, false))
+                .collect();
+            Some(Polygon::new(closed_ring(outer, true), holes))
         })
         .collect();
-    Some(Polygon::new(exterior, holes))
+    MultiPolygon(polys)
 }
 
 /// A cell as an MVT value; `None` for missing values (the key is left out).
@@ -125,11 +160,11 @@ impl LayerBuilder {
     /// Add a (multi)polygon given in tile coordinates (already clipped);
     /// returns `false` when nothing of it survives quantization.
     pub fn add_polygons(&mut self, id: u64, geom: &MultiPolygon<f64>, props: &[(&str, TileValue)]) -> bool {
-        let polys: Vec<Polygon<f64>> = geom.0.iter().filter_map(quantize_polygon).collect();
-        if polys.is_empty() {
+        let snapped = quantize_multipolygon(geom);
+        if snapped.0.is_empty() {
             return false;
         }
-        match geo::Geometry::MultiPolygon(MultiPolygon(polys)).to_mvt_unscaled() {
+        match geo::Geometry::MultiPolygon(snapped).to_mvt_unscaled() {
             Ok(f) => {
                 self.push(f, id, props);
                 true
@@ -174,7 +209,7 @@ pub fn encode(layers: Vec<tile::Layer>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
+    use geo::{polygon, Validation};
 
     #[test]
     fn exterior_is_positive_and_holes_negative() {
@@ -183,18 +218,37 @@ mod tests {
             exterior: [(x: 0., y: 0.), (x: 0., y: 100.), (x: 100., y: 100.), (x: 100., y: 0.)],
             interiors: [[(x: 10., y: 10.), (x: 20., y: 10.), (x: 20., y: 20.), (x: 10., y: 20.)]],
         );
-        let q = quantize_polygon(&p).unwrap();
-        assert!(ring_area2(q.exterior()) > 0.0);
-        assert!(ring_area2(&q.interiors()[0]) < 0.0);
-        assert_eq!(ring_area2(q.exterior()), 2.0 * 100.0 * 100.0);
+        let q = quantize_multipolygon(&MultiPolygon(vec![p]));
+        assert_eq!(q.0.len(), 1);
+        assert_eq!(ring_area2(q.0[0].exterior()), 2.0 * 100.0 * 100.0);
+        assert_eq!(ring_area2(&q.0[0].interiors()[0]), -2.0 * 10.0 * 10.0);
     }
 
     #[test]
     fn degenerate_rings_are_dropped() {
         let sliver = polygon![(x: 0.1, y: 0.1), (x: 0.2, y: 0.3), (x: 0.3, y: 0.2)];
-        assert!(quantize_polygon(&sliver).is_none());
+        assert!(quantize_multipolygon(&MultiPolygon(vec![sliver])).0.is_empty());
         let spike = polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 0., y: 0.2)];
-        assert!(quantize_polygon(&spike).is_none());
+        assert!(quantize_multipolygon(&MultiPolygon(vec![spike])).0.is_empty());
+    }
+
+    #[test]
+    fn rounding_that_crosses_a_ring_is_repaired() {
+        // A thin quadrilateral whose rounded vertices form a bow-tie.
+        let p = polygon![(x: 0., y: 0.), (x: 10., y: 0.4), (x: 10., y: 10.), (x: 0.2, y: -0.6)];
+        let rounded = polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: -1.)];
+        assert!(!rounded.is_valid(), "plain rounding would be invalid");
+        let q = quantize_multipolygon(&MultiPolygon(vec![p]));
+        assert!(q.is_valid(), "{q:?}");
+        for poly in &q.0 {
+            assert!(ring_area2(poly.exterior()) > 0.0);
+            assert!(poly.exterior().0.iter().all(|c| c.x.fract() == 0.0 && c.y.fract() == 0.0));
+        }
+        // A figure-eight (self-crossing after rounding) becomes two valid triangles.
+        let eight = polygon![(x: 0., y: 0.), (x: 10., y: 10.), (x: 10., y: 0.), (x: 0., y: 10.)];
+        let q = quantize_multipolygon(&MultiPolygon(vec![eight]));
+        assert!(q.is_valid(), "{q:?}");
+        assert_eq!(q.0.len(), 2);
     }
 
     #[test]

@@ -1,0 +1,889 @@
+//! HTTP tests of `needmap serve` on the Bradford pack: every endpoint's
+//! status, content type and body (GeoJSON parsed with the `geojson` crate,
+//! MVT decoded by an independent protobuf reader written here), tile
+//! geometry validity over the whole district, router fuzzing, caching,
+//! compression, CORS, path traversal and graceful shutdown.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use geo::Validation;
+use needmap::Engine;
+use proptest::prelude::*;
+use serde_json::Value;
+use tower::ServiceExt;
+
+static RT: LazyLock<tokio::runtime::Runtime> =
+    LazyLock::new(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+
+fn load(sensitive: &[&str]) -> Engine {
+    let mut loc = needmap::dataset::locate(None).expect("the Bradford pack (../shared/geodata/bradford)");
+    for c in sensitive {
+        loc.manifest.categories.get_mut(*c).expect("category").sensitive = true;
+    }
+    Engine::load(&loc).expect("engine loads")
+}
+
+static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| Arc::new(load(&[])));
+static APP: LazyLock<Router> = LazyLock::new(|| {
+    needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), "127.0.0.1:8080").unwrap()
+});
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn ctype(&self) -> &str {
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 body")
+    }
+}
+
+fn send(app: &Router, req: Request<Body>) -> Resp {
+    RT.block_on(async {
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        Resp { status, headers, body }
+    })
+}
+
+fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut b = Request::get(uri).header(header::HOST, "needmap.test:8080");
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    send(app, b.body(Body::empty()).unwrap())
+}
+
+fn get(uri: &str) -> Resp {
+    get_with(&APP, uri, &[])
+}
+
+fn assert_error(uri: &str, status: u16, parameter: Option<&str>) {
+    let r = get(uri);
+    assert_eq!(r.status.as_u16(), status, "{uri}: {}", r.text());
+    assert!(r.ctype().starts_with("application/json"), "{uri}: {}", r.ctype());
+    let v = r.json();
+    assert_eq!(v["status"], status);
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    if let Some(p) = parameter {
+        assert_eq!(v["parameter"], p, "{uri}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(p));
+    }
+}
+
+// ------------------------------------------------------------------ GeoJSON checks
+
+/// Twice the signed area of a closed ring (positive = counter-clockwise with y up).
+fn area2(ring: &[(f64, f64)]) -> f64 {
+    ring.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum()
+}
+
+/// Every number inside `"coordinates":[...]` has at most 6 decimals.
+fn assert_six_decimals(text: &str) {
+    let mut rest = text;
+    let mut n = 0;
+    while let Some(i) = rest.find("\"coordinates\":") {
+        rest = &rest[i + 14..];
+        let end = rest.find('}').unwrap();
+        for tok in rest[..end].split(|c| c == '[' || c == ']' || c == ',') {
+            if tok.is_empty() {
+                continue;
+            }
+            assert!(tok.parse::<f64>().is_ok(), "not a number: {tok}");
+            if let Some((_, frac)) = tok.split_once('.') {
+                assert!(frac.len() <= 6, "more than 6 decimals: {tok}");
+            }
+            n += 1;
+        }
+    }
+    assert!(n > 0 || !text.contains("\"geometry\""), "no coordinates found");
+}
+
+/// Parse with the `geojson` crate and check RFC 7946 winding; returns the features.
+fn parse_features(text: &str) -> Vec<geojson::Feature> {
+    assert_six_decimals(text);
+    let gj: geojson::GeoJson = text.parse().unwrap_or_else(|e| panic!("geojson crate rejects the document: {e}"));
+    let geojson::GeoJson::FeatureCollection(fc) = gj else { panic!("not a FeatureCollection") };
+    for f in &fc.features {
+        let g = f.geometry.as_ref().expect("geometry");
+        let g: geo::Geometry<f64> = g.clone().try_into().expect("geometry converts");
+        let polys: Vec<geo::Polygon<f64>> = match g {
+            geo::Geometry::Polygon(p) => vec![p],
+            geo::Geometry::MultiPolygon(mp) => mp.0,
+            geo::Geometry::Point(p) => {
+                assert!((-180.0..=180.0).contains(&p.x()) && (-90.0..=90.0).contains(&p.y()));
+                vec![]
+            }
+            other => panic!("unexpected geometry {other:?}"),
+        };
+        for p in polys {
+            let ring = |l: &geo::LineString<f64>| l.0.iter().map(|c| (c.x, c.y)).collect::<Vec<_>>();
+            assert!(area2(&ring(p.exterior())) > 0.0, "exterior ring not counter-clockwise in {:?}", f.id);
+            for h in p.interiors() {
+                assert!(area2(&ring(h)) < 0.0, "hole not clockwise in {:?}", f.id);
+            }
+            assert_eq!(p.exterior().0.first(), p.exterior().0.last(), "ring not closed");
+        }
+    }
+    fc.features
+}
+
+fn prop<'a>(f: &'a geojson::Feature, k: &str) -> &'a Value {
+    f.properties.as_ref().and_then(|p| p.get(k)).unwrap_or(&Value::Null)
+}
+
+// ------------------------------------------------------------------ an independent MVT reader
+
+mod pbf {
+    //! Just enough protobuf to read vector_tile.proto (written from the spec,
+    //! sharing no code with the encoder).
+
+    pub struct Reader<'a> {
+        buf: &'a [u8],
+        pos: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        pub fn new(buf: &'a [u8]) -> Self {
+            Reader { buf, pos: 0 }
+        }
+        pub fn varint(&mut self) -> Result<u64, String> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = *self.buf.get(self.pos).ok_or("truncated varint")?;
+                self.pos += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            Err("varint too long".into())
+        }
+        /// Next (field number, wire type), or None at the end.
+        pub fn key(&mut self) -> Result<Option<(u64, u64)>, String> {
+            if self.pos >= self.buf.len() {
+                return Ok(None);
+            }
+            let k = self.varint()?;
+            Ok(Some((k >> 3, k & 7)))
+        }
+        pub fn bytes(&mut self) -> Result<&'a [u8], String> {
+            let n = self.varint()? as usize;
+            let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len()).ok_or("truncated bytes")?;
+            let s = &self.buf[self.pos..end];
+            self.pos = end;
+            Ok(s)
+        }
+        pub fn fixed64(&mut self) -> Result<[u8; 8], String> {
+            let s = self.buf.get(self.pos..self.pos + 8).ok_or("truncated fixed64")?;
+            self.pos += 8;
+            Ok(s.try_into().unwrap())
+        }
+        pub fn fixed32(&mut self) -> Result<[u8; 4], String> {
+            let s = self.buf.get(self.pos..self.pos + 4).ok_or("truncated fixed32")?;
+            self.pos += 4;
+            Ok(s.try_into().unwrap())
+        }
+        pub fn skip(&mut self, wire: u64) -> Result<(), String> {
+            match wire {
+                0 => self.varint().map(|_| ()),
+                1 => self.fixed64().map(|_| ()),
+                2 => self.bytes().map(|_| ()),
+                5 => self.fixed32().map(|_| ()),
+                w => Err(format!("unsupported wire type {w}")),
+            }
+        }
+        pub fn packed(&mut self) -> Result<Vec<u32>, String> {
+            let mut r = Reader::new(self.bytes()?);
+            let mut out = Vec::new();
+            while r.pos < r.buf.len() {
+                out.push(u32::try_from(r.varint()?).map_err(|_| "packed value over u32")?);
+            }
+            Ok(out)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum MvtValue {
+    Str(String),
+    Num(f64),
+    Int(i64),
+    Bool(bool),
+}
+
+#[derive(Debug, Default)]
+struct MvtFeature {
+    id: Option<u64>,
+    tags: Vec<u32>,
+    gtype: u64,
+    geometry: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct MvtLayer {
+    version: u64,
+    name: String,
+    extent: u64,
+    keys: Vec<String>,
+    values: Vec<MvtValue>,
+    features: Vec<MvtFeature>,
+}
+
+impl MvtLayer {
+    fn props(&self, f: &MvtFeature) -> BTreeMap<String, MvtValue> {
+        f.tags.chunks(2).map(|kv| (self.keys[kv[0] as usize].clone(), self.values[kv[1] as usize].clone())).collect()
+    }
+}
+
+fn decode_value(buf: &[u8]) -> Result<MvtValue, String> {
+    let mut r = pbf::Reader::new(buf);
+    let mut out = None;
+    while let Some((field, wire)) = r.key()? {
+        out = Some(match (field, wire) {
+            (1, 2) => MvtValue::Str(String::from_utf8(r.bytes()?.to_vec()).map_err(|e| e.to_string())?),
+            (2, 5) => MvtValue::Num(f64::from(f32::from_le_bytes(r.fixed32()?))),
+            (3, 1) => MvtValue::Num(f64::from_le_bytes(r.fixed64()?)),
+            (4, 0) => MvtValue::Int(r.varint()? as i64),
+            (5, 0) => MvtValue::Int(r.varint()? as i64),
+            (6, 0) => {
+                let v = r.varint()?;
+                MvtValue::Int(((v >> 1) as i64) ^ -((v & 1) as i64))
+            }
+            (7, 0) => MvtValue::Bool(r.varint()? != 0),
+            (_, w) => {
+                r.skip(w)?;
+                continue;
+            }
+        });
+    }
+    out.ok_or_else(|| "empty value".to_string())
+}
+
+fn decode_tile(buf: &[u8]) -> Result<Vec<MvtLayer>, String> {
+    let mut r = pbf::Reader::new(buf);
+    let mut layers = Vec::new();
+    while let Some((field, wire)) = r.key()? {
+        if (field, wire) != (3, 2) {
+            r.skip(wire)?;
+            continue;
+        }
+        let mut lr = pbf::Reader::new(r.bytes()?);
+        let mut layer = MvtLayer { version: 1, extent: 4096, ..Default::default() };
+        while let Some((field, wire)) = lr.key()? {
+            match (field, wire) {
+                (15, 0) => layer.version = lr.varint()?,
+                (1, 2) => layer.name = String::from_utf8(lr.bytes()?.to_vec()).map_err(|e| e.to_string())?,
+                (5, 0) => layer.extent = lr.varint()?,
+                (3, 2) => layer.keys.push(String::from_utf8(lr.bytes()?.to_vec()).map_err(|e| e.to_string())?),
+                (4, 2) => layer.values.push(decode_value(lr.bytes()?)?),
+                (2, 2) => {
+                    let mut fr = pbf::Reader::new(lr.bytes()?);
+                    let mut f = MvtFeature::default();
+                    while let Some((field, wire)) = fr.key()? {
+                        match (field, wire) {
+                            (1, 0) => f.id = Some(fr.varint()?),
+                            (2, 2) => f.tags = fr.packed()?,
+                            (3, 0) => f.gtype = fr.varint()?,
+                            (4, 2) => f.geometry = fr.packed()?,
+                            (_, w) => fr.skip(w)?,
+                        }
+                    }
+                    layer.features.push(f);
+                }
+                (_, w) => lr.skip(w)?,
+            }
+        }
+        layers.push(layer);
+    }
+    Ok(layers)
+}
+
+/// Decode a geometry command stream into parts (points, or rings without the
+/// closing point), checking the command grammar of MVT 2.1 section 4.3.
+fn decode_geometry(cmds: &[u32], gtype: u64) -> Result<Vec<Vec<(i64, i64)>>, String> {
+    let zz = |v: u32| (i64::from(v >> 1)) ^ -(i64::from(v & 1));
+    let (mut x, mut y) = (0i64, 0i64);
+    let mut parts: Vec<Vec<(i64, i64)>> = Vec::new();
+    let mut i = 0;
+    let mut expect_close = false;
+    while i < cmds.len() {
+        let (id, count) = (cmds[i] & 7, (cmds[i] >> 3) as usize);
+        i += 1;
+        match id {
+            1 | 2 => {
+                if count == 0 {
+                    return Err("command with count 0".into());
+                }
+                if id == 1 && gtype != 1 && count != 1 {
+                    return Err("MoveTo count must be 1 for lines and polygons".into());
+                }
+                if id == 1 && expect_close {
+                    return Err("polygon ring without ClosePath".into());
+                }
+                if id == 2 && parts.is_empty() {
+                    return Err("LineTo before MoveTo".into());
+                }
+                for _ in 0..count {
+                    let (dx, dy) = (*cmds.get(i).ok_or("missing parameter")?, *cmds.get(i + 1).ok_or("missing parameter")?);
+                    i += 2;
+                    x += zz(dx);
+                    y += zz(dy);
+                    if id == 1 {
+                        parts.push(vec![(x, y)]);
+                    } else {
+                        parts.last_mut().unwrap().push((x, y));
+                    }
+                }
+                if gtype == 3 && id == 2 {
+                    expect_close = true;
+                }
+            }
+            7 => {
+                if gtype != 3 || count != 1 || !expect_close {
+                    return Err("misplaced ClosePath".into());
+                }
+                expect_close = false;
+            }
+            c => return Err(format!("unknown command {c}")),
+        }
+    }
+    if expect_close {
+        return Err("last ring not closed".into());
+    }
+    Ok(parts)
+}
+
+/// Decode a tile and check it against MVT 2.1; returns the layers.
+fn check_tile(body: &[u8], layer_name: &str) -> Vec<MvtLayer> {
+    let layers = decode_tile(body).unwrap_or_else(|e| panic!("tile does not decode: {e}"));
+    assert_eq!(layers.len(), 1);
+    let l = &layers[0];
+    assert_eq!(l.name, layer_name);
+    assert_eq!(l.version, 2);
+    assert_eq!(l.extent, 4096);
+    assert!(!l.features.is_empty(), "200 tiles have features");
+    let mut ids = HashSet::new();
+    for f in &l.features {
+        let id = f.id.expect("feature id");
+        assert!(ids.insert(id), "duplicate feature id {id}");
+        assert_eq!(f.tags.len() % 2, 0);
+        for kv in f.tags.chunks(2) {
+            assert!((kv[0] as usize) < l.keys.len() && (kv[1] as usize) < l.values.len(), "tag out of range");
+        }
+        let parts = decode_geometry(&f.geometry, f.gtype).unwrap_or_else(|e| panic!("feature {id}: {e}"));
+        let inside = |(x, y): (i64, i64)| (-256..=4096 + 256).contains(&x) && (-256..=4096 + 256).contains(&y);
+        match f.gtype {
+            1 => {
+                assert_eq!(parts.len(), 1);
+                assert!(inside(parts[0][0]), "point outside the tile and its buffer");
+            }
+            3 => {
+                let mut polys: Vec<geo::Polygon<f64>> = Vec::new();
+                for (k, ring) in parts.iter().enumerate() {
+                    assert!(ring.len() >= 3, "ring with {} points", ring.len());
+                    assert!(ring.iter().all(|p| inside(*p)), "ring not clipped to the tile buffer");
+                    let mut closed: Vec<(f64, f64)> = ring.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
+                    closed.push(closed[0]);
+                    let a = area2(&closed);
+                    assert!(a != 0.0, "zero-area ring");
+                    // MVT 2.1 4.3.4.4: exterior rings have positive area by the
+                    // surveyor's formula in tile coordinates (y down).
+                    if k == 0 {
+                        assert!(a > 0.0, "feature {id}: first ring must be exterior (positive area)");
+                    }
+                    let ls = geo::LineString::from(closed);
+                    if a > 0.0 {
+                        polys.push(geo::Polygon::new(ls, vec![]));
+                    } else {
+                        polys.last_mut().unwrap().interiors_push(ls);
+                    }
+                }
+                let mp = geo::MultiPolygon(polys);
+                if let Err(e) = mp.check_validation() {
+                    panic!("feature {id} of {layer_name}: invalid polygon: {e}");
+                }
+            }
+            t => panic!("unexpected geometry type {t}"),
+        }
+    }
+    layers
+}
+
+fn district_tiles(z: u8) -> Vec<(u32, u32)> {
+    let meta = get("/api/meta").json();
+    let b: Vec<f64> = meta["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let rect = geo::Rect::new((b[0], b[1]), (b[2], b[3]));
+    let (x0, y0, x1, y1) = needmap::serve::tiles::mercator::tiles_covering(rect, z);
+    (x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))).collect()
+}
+
+// ------------------------------------------------------------------ tests
+
+#[test]
+fn meta_describes_the_dataset() {
+    let r = get("/api/meta");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.ctype(), "application/json");
+    let m = r.json();
+    let levels: Vec<&str> = m["levels"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["locality", "constituency", "ward", "msoa", "lsoa", "oa"]);
+    assert_eq!(m["levels"][2]["areas"], 30);
+    assert!(m["indicators"].as_array().unwrap().iter().any(|i| i["id"] == "imd_score" && i["direction"] == "higher_is_worse"));
+    assert!(m["categories"].as_array().unwrap().iter().any(|c| c["id"] == "gp" && c["tier"] == "1"));
+    assert_eq!(m["tiers"].as_array().unwrap().len(), 5);
+    assert!(m["sources"].as_array().unwrap().iter().all(|s| s["licence"].is_string() && s["vintage"].is_string()));
+    assert!(m["attribution"].as_str().unwrap().contains("OpenStreetMap"));
+    assert_eq!(m["travel"]["modes"][0], "estimated");
+    assert_eq!(m["links"]["ogc"], "http://needmap.test:8080/ogc/");
+    assert_eq!(m["gaps"]["methods"], serde_json::json!(["nearest", "2sfca", "e2sfca"]));
+}
+
+#[test]
+fn areas_geojson_for_every_level_matches_the_report_csv() {
+    for level in &ENGINE.levels {
+        let r = get(&format!("/api/areas/{}.geojson", level.id));
+        assert_eq!(r.status, 200, "{}", level.id);
+        assert_eq!(r.ctype(), "application/geo+json");
+        let features = parse_features(&r.text());
+        assert_eq!(features.len(), level.len(), "{}", level.id);
+
+        let csv = get(&format!("/api/report/{}.csv", level.id));
+        assert_eq!(csv.status, 200);
+        assert!(csv.ctype().starts_with("text/csv"));
+        let mut rd = csv::Reader::from_reader(csv.body.as_slice());
+        let cols: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), level.len());
+        for (f, row) in features.iter().zip(&rows) {
+            assert_eq!(f.id, Some(geojson::feature::Id::String(row[0].to_string())));
+            let props = f.properties.as_ref().unwrap();
+            assert_eq!(props.len(), cols.len(), "GeoJSON properties are the report columns");
+            for (c, cell) in cols.iter().zip(row.iter()) {
+                let v = &props[c];
+                match v {
+                    Value::Null => assert_eq!(cell, "", "{c}"),
+                    Value::String(s) => assert_eq!(s, cell, "{c}"),
+                    Value::Number(n) => {
+                        let a = n.as_f64().unwrap();
+                        let b: f64 = cell.parse().unwrap();
+                        assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{c}: {a} vs {b}");
+                    }
+                    other => panic!("unexpected property {c}: {other}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn area_parameters_select_and_validate() {
+    let ward = ENGINE.level_index("ward").unwrap();
+    let r = get("/api/areas/ward.geojson?indicator=imd_score,imd_decile&category=gp,pharmacy&tier=1&method=2sfca");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let features = parse_features(&r.text());
+    let props = features[0].properties.as_ref().unwrap();
+    assert!(props.contains_key("imd_score") && props.contains_key("imd_decile1_pop_share"));
+    assert!(!props.contains_key("income_score_pct"), "other indicators are left out");
+    assert!(props.contains_key("population") && props.contains_key("services_total"));
+    // services_selected counts gp + pharmacy (tier 1) services per ward, by brute force here.
+    let mut expected = vec![0u64; ENGINE.levels[ward].len()];
+    for s in &ENGINE.services {
+        if (s.category == "gp" || s.category == "pharmacy") && s.tier == "1" {
+            if let Some(Some(a)) = s.areas.get(ward) {
+                expected[*a] += 1;
+            }
+        }
+    }
+    let got: Vec<u64> = features.iter().map(|f| prop(f, "services_selected").as_u64().unwrap()).collect();
+    assert_eq!(got, expected);
+    assert!(expected.iter().sum::<u64>() > 100);
+
+    assert_error("/api/areas/ward.geojson?indicator=nope", 400, Some("indicator"));
+    assert_error("/api/areas/ward.geojson?category=nope", 400, Some("category"));
+    assert_error("/api/areas/ward.geojson?tier=9", 400, Some("tier"));
+    assert_error("/api/areas/ward.geojson?method=3sfca", 400, Some("method"));
+    assert_error("/api/areas/ward.geojson?indicator=imd_score&indicator=imd_rank", 400, Some("indicator"));
+    assert_error("/api/areas/county.geojson", 404, None);
+    assert_error("/api/areas/ward.json", 404, None);
+    assert_error("/api/report/county.csv", 404, None);
+}
+
+#[test]
+fn services_geojson_filters_and_names_areas() {
+    let r = get("/api/services.geojson");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.ctype(), "application/geo+json");
+    let all = parse_features(&r.text());
+    assert_eq!(all.len(), ENGINE.services.len());
+    let ward = ENGINE.level_index("ward").unwrap();
+    for (f, s) in all.iter().zip(&ENGINE.services) {
+        assert_eq!(prop(f, "id"), s.id.as_str());
+        let code = s.areas[ward].map(|a| ENGINE.levels[ward].areas[a].code.clone());
+        assert_eq!(prop(f, "ward_code").as_str(), code.as_deref());
+    }
+    let gp = parse_features(&get("/api/services.geojson?category=gp&tier=1").text());
+    assert_eq!(gp.len(), ENGINE.services.iter().filter(|s| s.category == "gp").count());
+    assert!(gp.iter().all(|f| prop(f, "category") == "gp"));
+    let bbox = (-1.80, 53.78, -1.74, 53.81);
+    let inside = parse_features(&get(&format!("/api/services.geojson?bbox={},{},{},{}", bbox.0, bbox.1, bbox.2, bbox.3)).text());
+    let expected = ENGINE
+        .services
+        .iter()
+        .filter(|s| s.wgs84.x >= bbox.0 && s.wgs84.x <= bbox.2 && s.wgs84.y >= bbox.1 && s.wgs84.y <= bbox.3)
+        .count();
+    assert_eq!(inside.len(), expected);
+    assert!(expected > 10 && expected < all.len());
+    assert_error("/api/services.geojson?bbox=1,2,3", 400, Some("bbox"));
+    assert_error("/api/services.geojson?bbox=-1.7,53.8,-1.8,53.9", 400, Some("bbox"));
+    assert_error("/api/services.geojson?category=spaceport", 400, Some("category"));
+    assert_error("/api/services.geojson?tier=x", 400, Some("tier"));
+}
+
+#[test]
+fn sensitive_services_are_never_shown_at_their_location() {
+    let engine = Arc::new(load(&["gp"]));
+    let app = needmap::serve::build(engine.clone(), PathBuf::from("/nonexistent-web"), "x:1").unwrap();
+    let gps = engine.services.iter().filter(|s| s.category == "gp").count();
+    assert!(gps > 50);
+    let all = parse_features(&get_with(&app, "/api/services.geojson", &[]).text());
+    assert_eq!(all.len(), engine.services.len() - gps);
+    assert!(all.iter().all(|f| prop(f, "category") != "gp"));
+    assert!(parse_features(&get_with(&app, "/api/services.geojson?category=gp", &[]).text()).is_empty());
+    let ogc = get_with(&app, "/ogc/collections/services/items?limit=10000", &[]).json();
+    assert_eq!(ogc["numberMatched"].as_u64().unwrap() as usize, engine.services.len() - gps);
+    let gp_id = &engine.services.iter().find(|s| s.category == "gp").unwrap().id;
+    assert_eq!(get_with(&app, &format!("/ogc/collections/services/items/{gp_id}"), &[]).status, 404);
+    // Still counted in their areas.
+    let areas = parse_features(&get_with(&app, "/api/areas/ward.geojson", &[]).text());
+    let counted: u64 = areas.iter().map(|f| prop(f, "services_gp").as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, engine.services.iter().filter(|s| s.category == "gp" && s.areas[2].is_some()).count());
+    let meta = get_with(&app, "/api/meta", &[]).json();
+    assert_eq!(meta["categories"].as_array().unwrap().iter().find(|c| c["id"] == "gp").unwrap()["services_shown"], 0);
+    // Not in any service tile.
+    for z in [10u8, 13] {
+        for (x, y) in district_tiles(z) {
+            let r = get_with(&app, &format!("/tiles/services/{z}/{x}/{y}.mvt"), &[]);
+            if r.status == 200 {
+                let layers = check_tile(&r.body, "services");
+                for f in &layers[0].features {
+                    assert_ne!(layers[0].props(f)["category"], MvtValue::Str("gp".into()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tilejson_is_tilejson_3() {
+    for layer in ["ward", "oa", "services"] {
+        let r = get(&format!("/tiles/{layer}.json"));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.ctype(), "application/json");
+        let t = r.json();
+        assert_eq!(t["tilejson"], "3.0.0");
+        let url = t["tiles"][0].as_str().unwrap();
+        assert_eq!(url, format!("http://needmap.test:8080/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt"));
+        let b: Vec<f64> = t["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert!(b.len() == 4 && b[0] < b[2] && b[1] < b[3] && b[0] > -2.2 && b[2] < -1.5);
+        assert!(t["minzoom"].as_u64().unwrap() <= t["maxzoom"].as_u64().unwrap());
+        let vl = &t["vector_layers"][0];
+        assert_eq!(vl["id"], layer);
+        assert!(vl["fields"].as_object().unwrap().len() >= 5);
+        if layer != "services" {
+            assert_eq!(vl["fields"]["imd_score"], "Number");
+            assert_eq!(vl["fields"]["name"], "String");
+        }
+    }
+    let q = get("/tiles/ward.json?category=gp").json();
+    assert!(q["tiles"][0].as_str().unwrap().ends_with(".mvt?category=gp"));
+    assert!(q["vector_layers"][0]["fields"]["services_selected"].is_string());
+    assert_error("/tiles/county.json", 404, None);
+    assert_error("/tiles/ward.json?method=x", 400, Some("method"));
+}
+
+#[test]
+fn tiles_decode_with_an_independent_reader_and_carry_report_numbers() {
+    // 10/507/329 holds Bradford city centre.
+    let r = get("/tiles/ward/10/507/329.mvt");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.ctype(), "application/vnd.mapbox-vector-tile");
+    let layers = check_tile(&r.body, "ward");
+    let geo = parse_features(&get("/api/areas/ward.geojson").text());
+    let mut seen = 0;
+    for f in &layers[0].features {
+        let p = layers[0].props(f);
+        let MvtValue::Str(code) = &p["code"] else { panic!("code is a string") };
+        let g = geo.iter().find(|g| g.id == Some(geojson::feature::Id::String(code.clone()))).unwrap();
+        let MvtValue::Num(score) = p["imd_score"] else { panic!("imd_score is a number") };
+        assert!((score - prop(g, "imd_score").as_f64().unwrap()).abs() < 1e-9);
+        let MvtValue::Int(total) = p["services_total"] else { panic!("count is an integer") };
+        assert_eq!(total as u64, prop(g, "services_total").as_u64().unwrap());
+        seen += 1;
+    }
+    assert!(seen >= 5, "the city-centre tile shows several wards");
+    // A tile in the Atlantic is empty: 204 with no body.
+    let empty = get("/tiles/ward/10/100/100.mvt");
+    assert_eq!(empty.status, 204);
+    assert!(empty.body.is_empty());
+    let s = get("/tiles/services/10/507/329.mvt");
+    assert_eq!(s.status, 200);
+    check_tile(&s.body, "services");
+
+    assert_error("/tiles/county/1/0/0.mvt", 404, None);
+    assert_error("/tiles/ward/16/0/0.mvt", 404, None);
+    assert_error("/tiles/ward/2/4/0.mvt", 404, None);
+    assert_error("/tiles/ward/a/0/0.mvt", 400, Some("z"));
+    assert_error("/tiles/ward/1/-1/0.mvt", 400, Some("x"));
+    assert_error("/tiles/ward/1/0/0.png", 400, Some("y"));
+    assert_error("/tiles/ward/10/507/329.mvt?category=zzz", 400, Some("category"));
+}
+
+#[test]
+fn every_tile_of_the_district_is_valid_at_three_zooms() {
+    let mut counts = BTreeMap::new();
+    for z in [8u8, 11, 14] {
+        let tiles = district_tiles(z);
+        for layer in ENGINE.levels.iter().map(|l| l.id.as_str()).chain(["services"]) {
+            let mut ids = HashSet::new();
+            for (x, y) in &tiles {
+                let r = get(&format!("/tiles/{layer}/{z}/{x}/{y}.mvt"));
+                assert!(r.status == 200 || r.status == 204, "{layer}/{z}/{x}/{y}: {}", r.status);
+                if r.status == 200 {
+                    for f in &check_tile(&r.body, layer)[0].features {
+                        ids.insert(f.id.unwrap());
+                    }
+                }
+            }
+            counts.insert((z, layer), ids.len());
+        }
+    }
+    // Every area appears somewhere at each zoom (none lost to clipping or simplification at z11+).
+    for l in &ENGINE.levels {
+        assert_eq!(counts[&(11, l.id.as_str())], l.len(), "{} at z11", l.id);
+        assert_eq!(counts[&(14, l.id.as_str())], l.len(), "{} at z14", l.id);
+    }
+    let inside = ENGINE.services.iter().filter(|s| s.areas[0].is_some()).count();
+    assert!(counts[&(14, "services")] >= inside);
+}
+
+#[test]
+fn ogc_api_features_core() {
+    let landing = get("/ogc/");
+    assert_eq!(landing.status, 200);
+    let l = landing.json();
+    let rels: Vec<&str> = l["links"].as_array().unwrap().iter().map(|x| x["rel"].as_str().unwrap()).collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "landing page lacks {rel}");
+    }
+    let api = get("/ogc/api");
+    assert_eq!(api.status, 200);
+    assert!(api.ctype().starts_with("application/vnd.oai.openapi+json"));
+    assert_eq!(api.json()["openapi"], "3.0.3");
+    let conf = get("/ogc/conformance").json();
+    assert!(conf["conformsTo"].as_array().unwrap().iter().any(|c| c == "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    let cs = get("/ogc/collections").json();
+    assert_eq!(cs["collections"].as_array().unwrap().len(), ENGINE.levels.len() + 1);
+    let c = get("/ogc/collections/lsoa").json();
+    assert_eq!(c["id"], "lsoa");
+    assert_eq!(c["extent"]["spatial"]["bbox"][0].as_array().unwrap().len(), 4);
+    assert!(c["links"].as_array().unwrap().iter().any(|l| l["rel"] == "items"));
+
+    // Page through every LSOA by following `next` links.
+    let n = ENGINE.levels[ENGINE.level_index("lsoa").unwrap()].len();
+    let mut url = "/ogc/collections/lsoa/items?limit=100".to_string();
+    let mut codes = Vec::new();
+    loop {
+        let r = get(&url);
+        assert_eq!(r.status, 200, "{url}");
+        assert_eq!(r.ctype(), "application/geo+json");
+        let text = r.text();
+        let page = parse_features(&text);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["numberMatched"].as_u64().unwrap() as usize, n);
+        assert_eq!(v["numberReturned"].as_u64().unwrap() as usize, page.len());
+        codes.extend(page.iter().map(|f| format!("{:?}", f.id.clone().unwrap())));
+        match v["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next") {
+            Some(next) => url = next["href"].as_str().unwrap().strip_prefix("http://needmap.test:8080").unwrap().to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(codes.len(), n);
+    assert_eq!(codes.iter().collect::<HashSet<_>>().len(), n, "pages do not overlap");
+
+    // bbox keeps the areas that intersect it.
+    let v = get("/ogc/collections/ward/items?bbox=-1.76,53.79,-1.75,53.80").json();
+    let k = v["numberMatched"].as_u64().unwrap();
+    assert!((1..30).contains(&k), "{k}");
+    let one = get("/ogc/collections/ward/items/E05001341");
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["id"], "E05001341");
+    assert_eq!(one.json()["type"], "Feature");
+    let sid = &ENGINE.services[0].id;
+    assert_eq!(get(&format!("/ogc/collections/services/items/{sid}")).json()["properties"]["id"], sid.as_str());
+    assert_error("/ogc/collections/ward/items/E99999999", 404, None);
+    assert_error("/ogc/collections/nope", 404, None);
+    assert_error("/ogc/collections/ward/items?limit=0", 400, Some("limit"));
+    assert_error("/ogc/collections/ward/items?limit=10001", 400, Some("limit"));
+    assert_error("/ogc/collections/ward/items?offset=-1", 400, Some("offset"));
+    assert_error("/ogc/collections/ward/items?bbox=a,b,c,d", 400, Some("bbox"));
+}
+
+#[test]
+fn caching_compression_and_cors() {
+    let r = get("/api/areas/ward.geojson");
+    let etag = r.headers.get(header::ETAG).expect("ETag").to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\""));
+    assert!(r.headers.get(header::CACHE_CONTROL).unwrap().to_str().unwrap().contains("max-age"));
+    let again = get_with(&APP, "/api/areas/ward.geojson", &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let other = get("/api/areas/lsoa.geojson");
+    assert_ne!(other.headers.get(header::ETAG).unwrap().to_str().unwrap(), etag);
+
+    let gz = get_with(&APP, "/api/areas/ward.geojson", &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.headers.get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(gz.body.as_slice()).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, r.body);
+    assert!(gz.body.len() * 3 < r.body.len());
+    let br = get_with(&APP, "/tiles/ward/10/507/329.mvt", &[("accept-encoding", "br")]);
+    assert_eq!(br.headers.get(header::CONTENT_ENCODING).unwrap(), "br");
+
+    let cors = get_with(&APP, "/api/meta", &[("origin", "http://elsewhere.example")]);
+    assert_eq!(cors.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*");
+}
+
+#[test]
+fn static_files_never_leave_the_web_folder() {
+    let root = std::env::temp_dir().join(format!("needmap-serve-test-{}", std::process::id()));
+    let web = root.join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(web.join("index.html"), "<html>map</html>").unwrap();
+    std::fs::write(root.join("secret.txt"), "SECRET").unwrap();
+    let app = needmap::serve::build(ENGINE.clone(), web.clone(), "x:1").unwrap();
+    let index = get_with(&app, "/", &[]);
+    assert_eq!(index.status, 200);
+    assert_eq!(index.text(), "<html>map</html>");
+    for attack in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/web/../../secret.txt", "//secret.txt", "/..\\secret.txt", "/%5c..%5csecret.txt"] {
+        let r = get_with(&app, attack, &[]);
+        assert_ne!(r.status, 200, "{attack}");
+        assert!(!String::from_utf8_lossy(&r.body).contains("SECRET"), "{attack} leaked a file");
+    }
+    // Without an index.html, `/` still answers with a start page.
+    let bare = get("/");
+    assert_eq!(bare.status, 200);
+    assert!(bare.text().contains("/ogc/"));
+    assert_error("/api/nothing", 404, None);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn serves_over_tcp_and_shuts_down_gracefully() {
+    RT.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(needmap::serve::run(listener, APP.clone(), async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::new();
+        let r = client.get(format!("http://{addr}/tiles/ward.json")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let t: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(t["tiles"][0], format!("http://{addr}/tiles/ward/{{z}}/{{x}}/{{y}}.mvt"));
+        tx.send(()).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(10), server).await.expect("shuts down").unwrap().unwrap();
+        assert!(client.get(format!("http://{addr}/api/meta")).send().await.is_err(), "no longer listening");
+    });
+}
+
+fn segment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("api".to_string()),
+        Just("areas".to_string()),
+        Just("ward.geojson".to_string()),
+        Just("oa.geojson".to_string()),
+        Just("services.geojson".to_string()),
+        Just("report".to_string()),
+        Just("ward.csv".to_string()),
+        Just("tiles".to_string()),
+        Just("ward.json".to_string()),
+        Just("services".to_string()),
+        Just("ogc".to_string()),
+        Just("collections".to_string()),
+        Just("items".to_string()),
+        Just("..".to_string()),
+        Just("%2e%2e".to_string()),
+        Just("%ff%fe".to_string()),
+        Just("".to_string()),
+        (0u32..40).prop_map(|z| z.to_string()),
+        (0u32..70000).prop_map(|z| format!("{z}.mvt")),
+        "[a-zA-Z0-9._~%-]{0,12}",
+    ]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("indicator"), Just("category"), Just("tier"), Just("method"), Just("bbox"), Just("limit"),
+        Just("offset"), Just("bbox-crs"), Just("f"), Just("x")
+    ];
+    let value = prop_oneof![
+        Just("imd_score".to_string()), Just("gp".to_string()), Just("1".to_string()), Just("2sfca".to_string()),
+        Just("-1.8,53.7,-1.7,53.9".to_string()), Just("NaN,1,2,3".to_string()), Just("99999999999999999999".to_string()),
+        Just("%00%ff".to_string()), "[a-z0-9,.%-]{0,16}",
+    ];
+    prop::collection::vec((name, value), 0..4)
+        .prop_map(|kv| kv.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// No path or query makes the server fail: no 500, and errors under the
+    /// API prefixes are JSON.
+    #[test]
+    fn router_never_fails_on_any_path_or_query(segs in prop::collection::vec(segment(), 1..6), q in query()) {
+        let path = format!("/{}", segs.join("/"));
+        let uri = if q.is_empty() { path.clone() } else { format!("{path}?{q}") };
+        prop_assume!(uri.parse::<axum::http::Uri>().is_ok());
+        let r = get(&uri);
+        prop_assert!(r.status.as_u16() < 500, "{uri}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        let api = ["/api/", "/tiles/", "/ogc/"].iter().any(|p| path.starts_with(p));
+        if api && r.status.as_u16() >= 400 && r.status != StatusCode::METHOD_NOT_ALLOWED {
+            prop_assert!(r.ctype().starts_with("application/json"), "{uri}: {}", r.ctype());
+        }
+    }
+
+    /// Any tile over the district, at any zoom, decodes and is valid MVT 2.1.
+    #[test]
+    fn any_district_tile_is_valid(z in 0u8..=15, fx in 0.0f64..1.0, fy in 0.0f64..1.0, layer in 0usize..7) {
+        let tiles = district_tiles(z);
+        let (x0, y0) = tiles[0];
+        let (x1, y1) = *tiles.last().unwrap();
+        let x = x0 + ((f64::from(x1 - x0 + 1) * fx) as u32).min(x1 - x0);
+        let y = y0 + ((f64::from(y1 - y0 + 1) * fy) as u32).min(y1 - y0);
+        let name = ENGINE.levels.get(layer).map(|l| l.id.clone()).unwrap_or_else(|| "services".into());
+        let r = get(&format!("/tiles/{name}/{z}/{x}/{y}.mvt"));
+        prop_assert!(r.status == 200 || r.status == 204);
+        if r.status == 200 {
+            check_tile(&r.body, &name);
+        }
+    }
+}
