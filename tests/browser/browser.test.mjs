@@ -178,6 +178,8 @@ test('a shared URL restores level, indicator, filters, centre and zoom', async (
   const url = page.url();
   const services = await rendered('services');
   assert.ok(services.length > 0 && services.every((s) => s.category === 'gp'), 'services filtered to GP surgeries');
+  const enabled = await page.$$eval('#indicator option:not([disabled])', (o) => o.map((x) => x.value));
+  assert.ok(enabled.length > 15 && enabled.includes('services_selected'), `a category keeps every indicator and adds the selection: ${enabled}`);
   const other = await openPage();
   await other.goto(url);
   await settled(other);
@@ -324,6 +326,30 @@ test('areas drawn from the vector tiles match the GeoJSON ones', async () => {
   await shot('08-lsoa-vector-tiles');
   await page.uncheck('#use-tiles');
   await settled();
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('an external basemap style from /api/meta is used under the needmap layers', async () => {
+  const p = await openPage();
+  const styleUrl = 'http://basemap.example/style.json';
+  await p.route(/\/api\/meta$/, async (route) => {
+    const response = await route.fetch();
+    const meta = await response.json();
+    await route.fulfill({ response, json: { ...meta, basemap_style: styleUrl } });
+  });
+  // Stands in for a tile server's style (none is reachable from this machine).
+  await p.route(styleUrl, (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ version: 8, sources: {}, layers: [{ id: 'external-background', type: 'background', paint: { 'background-color': '#cfe3f5' } }] }),
+  }));
+  await p.goto(`${base}#level=ward`);
+  await settled(p);
+  const layers = await p.evaluate(() => window.needmap.map.getStyle().layers.map((l) => l.id));
+  assert.equal(layers[0], 'external-background');
+  assert.ok(layers.includes('areas-fill') && layers.includes('services'), 'needmap layers added on top');
+  assert.ok((await rendered('areas-fill', p)).length > 0);
+  await shot('09-external-basemap', p);
+  await p.context().close();
   assert.deepEqual(consoleErrors, []);
 });
 

@@ -32,12 +32,15 @@ export function catalogue(meta, features) {
   if (props.has('population')) provision.push(item('population', 'Population', 'people', 'count', 'neutral'));
   for (const [id, label, unit] of [['services_per_10k', 'Services per 10,000 people', 'per 10,000'],
     ['services_children_per_1k', "Children's services per 1,000 children", 'per 1,000 children'],
-    ['services_total', 'Services (count)', 'services']]) {
+    ['services_total', 'Services (count)', 'services'],
+    ['services_selected', 'Selected services (count)', 'services'],
+    ['services_selected_per_10k', 'Selected services per 10,000 people', 'per 10,000']]) {
     if (props.has(id)) provision.push(item(id, label, unit, 'count', 'higher_is_better'));
   }
   for (const p of [...props].sort()) {
     const tier = p.match(/^services_tier_(.+)$/);
     const cat = p.match(/^services_(.+)$/);
+    if (p.startsWith('services_selected')) continue;
     if (tier) provision.push(item(p, `${tierLabel[tier[1]] ?? `Tier ${tier[1]}`} (count)`, 'services', 'count', 'higher_is_better'));
     else if (cat && catLabel[cat[1]]) provision.push(item(p, `${catLabel[cat[1]]} (count)`, 'services', 'count', 'higher_is_better'));
   }

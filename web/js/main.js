@@ -73,13 +73,32 @@ function parentLevel(id) {
 function categoryLabel(id) { return app.meta.categories.find((c) => c.id === id)?.label ?? id; }
 function tierLabel(id) { return app.meta.tiers.find((t) => t.id === String(id))?.label ?? (id ? `Tier ${id}` : ''); }
 
+/**
+ * Query of the areas request: the service filter (for provision of the selection and, when
+ * the server computes them, access and gap fields) and, in the gap view, the need indicator.
+ */
 function areaParams() {
   const s = app.state;
   if (!s.category && !s.tier) return {};
   const params = { category: s.category, tier: s.tier, method: s.method };
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
-  if (ind && ind.kind !== 'decile') params.indicator = s.indicator;
+  if (s.view === 'gaps' && ind && ind.kind !== 'decile') params.indicator = s.indicator;
   return params;
+}
+
+/**
+ * The areas of a level with every field: the unfiltered response (all indicators) with the
+ * fields of the filtered one (selection, access, gaps) laid over it, matched by code.
+ */
+async function loadMergedAreas(level, params) {
+  const base = await loadAreas(level);
+  if (Object.keys(params).length === 0) return base;
+  const extra = await loadAreas(level, params);
+  const byCode = new Map(extra.features.map((f) => [f.properties?.code, f.properties]));
+  return {
+    ...base,
+    features: base.features.map((f) => ({ ...f, properties: { ...f.properties, ...(byCode.get(f.properties?.code) ?? {}) } })),
+  };
 }
 
 function rememberNames(level, fc) {
@@ -188,7 +207,7 @@ function syncControls() {
   $('choropleth-controls').hidden = false;
   const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
   for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
-  const q = areaParams();
+  const { indicator, ...q } = areaParams(); // downloads keep every indicator column
   $('dl-geojson').href = areasUrl(s.level, q);
   $('dl-geojson').setAttribute('download', `${s.level}.geojson`);
   $('dl-geojson').setAttribute('aria-label', `Download ${levelLabel(s.level)} areas as GeoJSON`);
@@ -225,15 +244,19 @@ function buildIndicatorSelect() {
 
 const RELOAD_KEYS = ['level', 'category', 'tier', 'method'];
 
+function areaParamsOf(state) {
+  const saved = app.state;
+  app.state = state;
+  try { return areaParams(); } finally { app.state = saved; }
+}
+
 function setState(patch) {
   const before = { ...app.state };
   Object.assign(app.state, patch);
   const s = app.state;
   syncControls();
   writeHash();
-  const needIndicatorParam = s.category && app.meta.indicators.some((i) => i.id === s.indicator && i.kind !== 'decile');
-  const indicatorMatters = needIndicatorParam && before.indicator !== s.indicator;
-  if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || indicatorMatters) {
+  if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || JSON.stringify(areaParamsOf(before)) !== JSON.stringify(areaParams())) {
     track(loadLevel());
   } else {
     restyle();
@@ -257,7 +280,7 @@ async function loadLevel() {
   const params = areaParams();
   let fc;
   try {
-    fc = await loadAreas(level, params);
+    fc = await loadMergedAreas(level, params);
   } catch (e) {
     showMessage(`Could not load the ${levelLabel(level)} areas: ${e.message}`);
     console.warn(e);
@@ -581,6 +604,9 @@ async function start() {
       '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">OGL v3</a>'],
   }), 'bottom-right');
   app.labels = new LabelLayer(map, $('labels'));
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && app.popup) { app.popup.remove(); map.getCanvas().focus(); }
+  });
 
   if (m.basemapStyle) {
     // An external basemap that cannot be reached (offline) falls back to the offline style.
