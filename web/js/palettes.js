@@ -52,8 +52,11 @@ export const DECILE_COLOURS = [
   '#e0f3f8', '#abd9e9', '#74add1', '#4575b4', '#313695',
 ];
 
-/** Okabe-Ito qualitative colours (black left out: it is the outline colour). */
-export const QUALITATIVE = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7', '#F0E442', '#999999'];
+/**
+ * Okabe-Ito qualitative colours. Yellow comes last: it vanishes on the light end of the
+ * sequential palettes; symbols have a white halo, so black stays visible on dark fills.
+ */
+export const QUALITATIVE = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7', '#000000', '#F0E442'];
 
 /** Marker shapes, one per service tier. */
 export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'hexagon', 'star'];
