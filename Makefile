@@ -40,7 +40,7 @@ geodata:
 ## Regenerate test fixtures from independent implementations (shapely, PySAL).
 fixtures:
 	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
-	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/overlay_reference.csv
+	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
 
 clean:
 	$(CARGO) clean

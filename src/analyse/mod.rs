@@ -3,10 +3,12 @@
 
 mod apportion;
 mod assign;
+mod edges;
 mod overlay;
 mod provision;
 
 pub use apportion::{apportion_counts, apportion_means, decile1_share, LevelValues};
 pub use assign::assign_services;
-pub use overlay::{Overlay, Piece};
+pub use edges::EdgeIndex;
+pub use overlay::{edge_indexes, Overlay, Piece};
 pub use provision::Provision;

@@ -1,10 +1,12 @@
 //! Polygon overlay of two levels: the pieces where a source area and a
 //! target area overlap, with areas in square metres (BNG).
 
-use geo::{Area as _, BooleanOps, BoundingRect};
+use geo::{Area as _, BooleanOps, Contains, CoordsIter, MultiPolygon};
+
+use super::edges::{bbox, EdgeIndex};
 
 use crate::index::AreaIndex;
-use crate::model::Level;
+use crate::model::{Area, Level};
 
 /// Part of a source area lying in a target area.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,29 +34,53 @@ const SLIVER_M2: f64 = 1.0;
 
 impl Overlay {
     /// Intersect every source area with the target areas whose boxes it meets.
-    pub fn compute(source: &Level, target: &Level, target_index: &AreaIndex) -> Overlay {
-        let mut pieces = Vec::new();
+    ///
+    /// Where one area's boundary does not pass through the other's bounding
+    /// box, the pair is either nested or disjoint and is settled with one
+    /// point-in-polygon test instead of a polygon intersection.
+    ///
+    /// `source_edges`/`target_edges` come from [`edge_indexes`] of each level.
+    pub fn compute(
+        source: &Level,
+        source_edges: &[EdgeIndex],
+        target: &Level,
+        target_edges: &[EdgeIndex],
+        target_index: &AreaIndex,
+    ) -> Overlay {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = source.len().div_ceil(threads).max(1);
+        let parts: Vec<Vec<Piece>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..source.len())
+                .step_by(chunk)
+                .map(|start| {
+                    let (se, te) = (source_edges, target_edges);
+                    scope.spawn(move || {
+                        let mut pieces = Vec::new();
+                        for s in start..(start + chunk).min(source.len()) {
+                            let sa = &source.areas[s];
+                            for t in target_index.candidates(bbox(&sa.bng)) {
+                                let area = overlap_m2(sa, &se[s], &target.areas[t], &te[t]);
+                                if area > SLIVER_M2 {
+                                    pieces.push(Piece { source: s, target: t, area_m2: area, share: 0.0 });
+                                }
+                            }
+                        }
+                        pieces
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut pieces: Vec<Piece> = parts.into_iter().flatten().collect();
         let mut inside_m2 = vec![0.0; source.len()];
-        for (s, sa) in source.areas.iter().enumerate() {
-            let Some(bbox) = sa.bng.bounding_rect() else { continue };
-            let first = pieces.len();
-            for t in target_index.candidates(bbox) {
-                let ta = &target.areas[t];
-                let area = overlap_m2(sa, ta);
-                if area > SLIVER_M2 {
-                    pieces.push(Piece {
-                        source: s,
-                        target: t,
-                        area_m2: area,
-                        share: 0.0,
-                    });
-                }
-            }
-            let total: f64 = pieces[first..].iter().map(|p| p.area_m2).sum();
-            inside_m2[s] = total;
-            for p in &mut pieces[first..] {
-                p.share = p.area_m2 / total;
-            }
+        for p in &pieces {
+            inside_m2[p.source] += p.area_m2;
+        }
+        for p in &mut pieces {
+            p.share = p.area_m2 / inside_m2[p.source];
         }
         Overlay { pieces, inside_m2 }
     }
@@ -72,9 +98,29 @@ impl Overlay {
     }
 }
 
-/// Overlap area of two areas by polygon intersection.
-fn overlap_m2(a: &crate::model::Area, b: &crate::model::Area) -> f64 {
+/// Boundary-segment indexes of every area of a level.
+pub fn edge_indexes(level: &Level) -> Vec<EdgeIndex> {
+    level.areas.iter().map(|a| EdgeIndex::new(&a.bng)).collect()
+}
+
+/// Overlap area of two areas.
+fn overlap_m2(a: &Area, a_edges: &EdgeIndex, b: &Area, b_edges: &EdgeIndex) -> f64 {
+    if !b_edges.touches(bbox(&a.bng)) {
+        // `a` is wholly inside `b` or wholly outside it.
+        return if inside(&b.bng, &a.bng) { a.area_m2 } else { 0.0 };
+    }
+    if !a_edges.touches(bbox(&b.bng)) {
+        return if inside(&a.bng, &b.bng) { b.area_m2 } else { 0.0 };
+    }
     a.bng.intersection(&b.bng).unsigned_area()
+}
+
+/// Whether the first vertex of `inner` lies inside `outer`.
+fn inside(outer: &MultiPolygon<f64>, inner: &MultiPolygon<f64>) -> bool {
+    inner
+        .coords_iter()
+        .next()
+        .is_some_and(|c| outer.contains(&geo::Point(c)))
 }
 
 impl Overlay {
@@ -98,6 +144,31 @@ impl Overlay {
 }
 
 impl Overlay {
+    /// Map the targets of this overlay into groups of targets (a custom level
+    /// built from the target level), merging pieces that land in one group.
+    pub fn grouped(&self, group_of: Vec<Option<usize>>) -> Overlay {
+        let mut merged: std::collections::BTreeMap<(usize, usize), f64> = Default::default();
+        for p in &self.pieces {
+            if let Some(g) = group_of[p.target] {
+                *merged.entry((p.source, g)).or_default() += p.area_m2;
+            }
+        }
+        let mut inside_m2 = vec![0.0; self.inside_m2.len()];
+        for (&(s, _), a) in &merged {
+            inside_m2[s] += a;
+        }
+        let pieces = merged
+            .into_iter()
+            .map(|((source, target), area_m2)| Piece {
+                source,
+                target,
+                area_m2,
+                share: area_m2 / inside_m2[source],
+            })
+            .collect();
+        Overlay { pieces, inside_m2 }
+    }
+
     /// The same pieces seen from the other level: shares renormalised per new
     /// source area. `sources` is the number of areas of the new source level.
     pub fn reversed(&self, sources: usize) -> Overlay {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::{levels, services, values, Engine, RepPoint};
-use crate::analyse::{assign_services, Overlay, Provision};
+use crate::analyse::{assign_services, edge_indexes, EdgeIndex, Overlay, Provision};
 use crate::crs::{Transform, BNG, WGS84};
 use crate::dataset::{DatasetError, DatasetLocation};
 use crate::index::{AreaIndex, ServiceIndex};
@@ -49,6 +49,7 @@ impl Transforms {
 #[derive(Default)]
 pub struct OverlayCache {
     indexes: Vec<AreaIndex>,
+    edges: HashMap<usize, Vec<EdgeIndex>>,
     cache: HashMap<(usize, usize), Overlay>,
 }
 
@@ -56,19 +57,40 @@ impl OverlayCache {
     pub fn new(indexes: Vec<AreaIndex>) -> OverlayCache {
         OverlayCache {
             indexes,
+            edges: HashMap::new(),
             cache: HashMap::new(),
         }
     }
 
     /// Overlay of level `s` onto level `t` (shares normalised per source area).
+    ///
+    /// Overlays with a grouped level are composed exactly from the overlay
+    /// with the level it groups; a reverse overlay reuses the forward pieces.
     pub fn get(&mut self, levels: &[Level], s: usize, t: usize) -> &Overlay {
         if !self.cache.contains_key(&(s, t)) {
             let overlay = if s == t {
                 Overlay::identity(&levels[s])
             } else if let Some(rev) = self.cache.get(&(t, s)) {
                 rev.reversed(levels[s].len())
+            } else if let Some(base) = levels[t].group_of {
+                let members = &levels[t].members;
+                self.get(levels, s, base).grouped(base_to_group(members, levels[base].len()))
+            } else if levels[s].group_of.is_some() {
+                self.get(levels, t, s).reversed(levels[s].len())
             } else {
-                Overlay::compute(&levels[s], &levels[t], &self.indexes[t])
+                let clock = Instant::now();
+                for l in [s, t] {
+                    self.edges.entry(l).or_insert_with(|| edge_indexes(&levels[l]));
+                }
+                let o = Overlay::compute(&levels[s], &self.edges[&s], &levels[t], &self.edges[&t], &self.indexes[t]);
+                tracing::debug!(
+                    "overlay {} -> {}: {} pieces, {:.1} ms",
+                    levels[s].id,
+                    levels[t].id,
+                    o.pieces.len(),
+                    clock.elapsed().as_secs_f64() * 1e3
+                );
+                o
             };
             self.cache.insert((s, t), overlay);
         }
@@ -78,6 +100,17 @@ impl OverlayCache {
     pub fn into_indexes(self) -> Vec<AreaIndex> {
         self.indexes
     }
+}
+
+/// For each area of a grouped level's base, the group it belongs to.
+fn base_to_group(members: &[Vec<usize>], base_len: usize) -> Vec<Option<usize>> {
+    let mut out = vec![None; base_len];
+    for (g, m) in members.iter().enumerate() {
+        for &b in m {
+            out[b] = Some(g);
+        }
+    }
+    out
 }
 
 pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
@@ -92,8 +125,29 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     let mut diags = Diagnostics::default();
     let mut transforms = Transforms::default();
 
-    let mut levels = levels::load_levels(loc, &mut transforms, &mut diags)?;
-    lap("load boundaries", &mut timings);
+    // Services and published centroids load on a second thread (with their
+    // own PROJ transforms) while boundaries load here.
+    let (categories, tiers) = services::categories(loc);
+    let (levels, points) = std::thread::scope(|scope| {
+        let points = scope.spawn(|| {
+            let mut diags = Diagnostics::default();
+            let mut transforms = Transforms::default();
+            let services = services::load_services(loc, &categories, &mut transforms, &mut diags);
+            let centroids = services.is_ok().then(|| read_centroids(loc, &mut transforms, &mut diags));
+            (services, centroids, diags)
+        });
+        let levels = levels::load_levels(loc, &mut transforms, &mut diags);
+        (levels, points.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let mut levels = levels?;
+    let (service_list, raw_centroids, point_diags) = points;
+    let mut service_list = service_list?;
+    let raw_centroids = raw_centroids.transpose()?.unwrap_or_default();
+    diags.problems.extend(point_diags.problems);
+    for (file, n) in point_diags.skipped {
+        *diags.skipped.entry(file).or_default() += n;
+    }
+    lap("load boundaries and services", &mut timings);
 
     let indexes: Vec<AreaIndex> = levels
         .iter()
@@ -114,8 +168,6 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     lap("apportion indicators", &mut timings);
     let indexes = overlays.into_indexes();
 
-    let (categories, tiers) = services::categories(loc);
-    let mut service_list = services::load_services(loc, &categories, &mut transforms, &mut diags)?;
     let outside = assign_services(&mut service_list, &levels, &indexes);
     for s in &service_list {
         if s.areas.iter().all(|a| a.is_none()) {
@@ -127,7 +179,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         }
     }
     let service_index = ServiceIndex::new(service_list.iter().enumerate().map(|(i, s)| (i, s.bng)));
-    lap("load and assign services", &mut timings);
+    lap("assign services", &mut timings);
 
     let child = &loc.manifest.dataset.child_population;
     let provision = (0..levels.len())
@@ -146,7 +198,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         .collect();
     lap("provision", &mut timings);
 
-    let centroids = load_centroids(loc, &levels, &mut transforms, &mut diags)?;
+    let centroids = join_centroids(raw_centroids, &levels, &mut diags);
     lap("centroids", &mut timings);
 
     Ok(Engine {
@@ -172,20 +224,17 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
 
 type Centroids = std::collections::BTreeMap<String, (String, Vec<Option<RepPoint>>)>;
 
-/// Published representative points (e.g. ONS LSOA centroids), per level.
-fn load_centroids(
+/// Published points as read: per manifest entry, (level id, kind, file, rows of (line, code, point)).
+type RawCentroids = Vec<(String, String, String, Vec<(u64, String, RepPoint)>)>;
+
+/// Read published representative points (e.g. ONS LSOA centroids).
+fn read_centroids(
     loc: &DatasetLocation,
-    levels: &[Level],
     transforms: &mut Transforms,
     diags: &mut Diagnostics,
-) -> Result<Centroids, EngineError> {
-    let mut out = Centroids::new();
+) -> Result<RawCentroids, EngineError> {
+    let mut out = RawCentroids::new();
     for spec in &loc.manifest.centroids {
-        let Some(level) = levels.iter().find(|l| l.id == spec.level) else {
-            return Err(EngineError::Manifest {
-                message: format!("centroids file {} names unknown level `{}`", spec.file, spec.level),
-            });
-        };
         let path = loc.data_dir.join(&spec.file);
         let table = read_table(&path, diags)?;
         let file = table.file();
@@ -195,13 +244,8 @@ fn load_centroids(
             table.column(&spec.y_column)?,
         );
         let (to_wgs, to_bng) = transforms.pair(spec.crs.proj_def(), &path)?;
-        let mut points = vec![None; level.len()];
+        let mut rows = Vec::with_capacity(table.rows.len());
         for (line, rec) in &table.rows {
-            let code = rec.get(id).unwrap_or("").trim();
-            let Some(&area) = level.by_code.get(code) else {
-                diags.skip(&file, format!("row {line}"), format!("`{code}` is not an area of level `{}`; row skipped", level.id));
-                continue;
-            };
             let (Ok(Some(px)), Ok(Some(py))) = (
                 parse_number(rec.get(x).unwrap_or("")),
                 parse_number(rec.get(y).unwrap_or("")),
@@ -211,12 +255,37 @@ fn load_centroids(
             };
             let c = geo::Coord { x: px, y: py };
             let crs_err = |source| LoadError::Crs { path: path.clone(), source };
-            points[area] = Some(RepPoint {
+            let point = RepPoint {
                 bng: to_bng.coord(c).map_err(crs_err)?,
                 wgs84: to_wgs.coord(c).map_err(crs_err)?,
-            });
+            };
+            rows.push((*line, rec.get(id).unwrap_or("").trim().to_string(), point));
         }
-        out.insert(level.id.clone(), (spec.kind.clone(), points));
+        out.push((spec.level.clone(), spec.kind.clone(), file, rows));
     }
     Ok(out)
+}
+
+/// Attach published points to the areas of their level by code.
+fn join_centroids(raw: RawCentroids, levels: &[Level], diags: &mut Diagnostics) -> Centroids {
+    let mut out = Centroids::new();
+    for (level_id, kind, file, rows) in raw {
+        let Some(level) = levels.iter().find(|l| l.id == level_id) else {
+            diags.warn(&file, "", format!("names unknown level `{level_id}`; file ignored. Fix `level` under [[centroids]]"));
+            continue;
+        };
+        let mut points = vec![None; level.len()];
+        for (line, code, point) in rows {
+            match level.by_code.get(&code) {
+                Some(&area) => points[area] = Some(point),
+                None => diags.skip(&file, format!("row {line}"), format!("`{code}` is not an area of level `{level_id}`; row skipped")),
+            }
+        }
+        let missing = points.iter().filter(|p| p.is_none()).count();
+        if missing > 0 {
+            diags.warn(&file, "", format!("{missing} area(s) of level `{level_id}` have no published point; an interior point is used for them"));
+        }
+        out.insert(level_id, (kind, points));
+    }
+    out
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use geo::{Area as _, BooleanOps, BoundingRect, Coord, InteriorPoint, MultiPolygon, Rect};
+use geo::{Area as _, BooleanOps, BoundingRect, Centroid, Contains, Coord, InteriorPoint, MultiPolygon, Rect};
 
 use super::build::{EngineError, Transforms};
 use crate::dataset::{DatasetLocation, GroupSpec, LevelSpec};
@@ -75,7 +75,12 @@ fn load_file_level(
     Ok(new_level(spec, areas))
 }
 
+/// A point inside the area: the centroid when it lies inside (the usual
+/// case, and cheap), else geo's interior point.
 fn interior(mp: &MultiPolygon<f64>) -> Coord<f64> {
+    if let Some(c) = mp.centroid().filter(|c| mp.contains(c)) {
+        return c.0;
+    }
     mp.interior_point().map(|p| p.0).unwrap_or(Coord { x: 0.0, y: 0.0 })
 }
 
@@ -114,17 +119,22 @@ fn new_level(spec: &LevelSpec, areas: Vec<Area>) -> Level {
         parent_level: None,
         parent: vec![None; n],
         group_of: None,
+        members: Vec::new(),
     }
 }
 
 /// A custom level: each member is the union of areas of the base level.
 fn group_level(spec: &LevelSpec, group: &GroupSpec, base: &Level) -> Result<Level, EngineError> {
     let mut areas = Vec::with_capacity(group.members.len());
+    let mut members = Vec::with_capacity(group.members.len());
     let mut used: HashMap<&str, &str> = HashMap::new();
     for m in &group.members {
         let mut wgs84 = MultiPolygon::<f64>(vec![]);
         let mut bng = MultiPolygon::<f64>(vec![]);
+        let mut indices = Vec::with_capacity(m.areas.len());
         for code in &m.areas {
+            let index = base.by_code.get(code).copied();
+            indices.extend(index);
             let a = base.area(code).ok_or_else(|| EngineError::Manifest {
                 message: format!(
                     "level `{}`, group `{}`: `{code}` is not an area of level `{}`",
@@ -145,6 +155,9 @@ fn group_level(spec: &LevelSpec, group: &GroupSpec, base: &Level) -> Result<Leve
         let interior_bng = interior(&bng);
         let interior_wgs84 = interior(&wgs84);
         areas.push(make_area(m.code.clone(), m.name.clone(), wgs84, bng, interior_bng, interior_wgs84));
+        members.push(indices);
     }
-    Ok(new_level(spec, areas))
+    let mut level = new_level(spec, areas);
+    level.members = members;
+    Ok(level)
 }

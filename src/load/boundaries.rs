@@ -162,15 +162,47 @@ fn read_geojson(
             diags.skip(&file, location, "no usable polygon ring; feature skipped");
             continue;
         }
-        let geometry = repair_if_invalid(MultiPolygon(parts), &file, &location, diags);
         out.push(RawArea {
             code,
             name,
-            geometry,
+            geometry: MultiPolygon(parts),
             feature: i,
         });
     }
+    repair_all(&mut out, &file, "feature", diags);
     Ok(out)
+}
+
+/// Validate every area (in parallel: validation is the costly part of
+/// loading) and repair the invalid ones, reporting each.
+fn repair_all(areas: &mut [RawArea], file: &str, what: &str, diags: &mut Diagnostics) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = areas.len().div_ceil(threads).max(1);
+    let reports: Vec<Vec<(usize, String)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = areas
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    for (k, a) in part.iter_mut().enumerate() {
+                        if let Some(msg) = repair_if_invalid(&mut a.geometry) {
+                            found.push((c * chunk + k, msg));
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for (i, msg) in reports.into_iter().flatten() {
+        let a = &areas[i];
+        diags.warn(file, format!("{what} {} ({})", a.feature, a.code), msg);
+    }
 }
 
 /// Close an unclosed ring (with a warning) and drop degenerate rings.
@@ -201,32 +233,23 @@ fn checked_ring(
 }
 
 /// Self-intersecting or otherwise invalid polygons are re-noded with a union
-/// (the same operation GIS packages call "make valid"), and reported.
-fn repair_if_invalid(
-    mp: MultiPolygon<f64>,
-    file: &str,
-    location: &str,
-    diags: &mut Diagnostics,
-) -> MultiPolygon<f64> {
+/// (the same operation GIS packages call "make valid"). Returns the message
+/// to report when a repair was made.
+fn repair_if_invalid(mp: &mut MultiPolygon<f64>) -> Option<String> {
     let errors = mp.validation_errors();
     if errors.is_empty() {
-        return mp;
+        return None;
     }
     let first = errors[0].to_string();
-    let repaired = mp.union(&MultiPolygon::<f64>(vec![]));
-    diags.warn(
-        file,
-        location,
-        format!(
-            "invalid polygon ({first}{}); repaired by re-noding. Check the boundary in a GIS",
-            if errors.len() > 1 {
-                format!(" and {} more", errors.len() - 1)
-            } else {
-                String::new()
-            }
-        ),
-    );
-    repaired
+    *mp = mp.union(&MultiPolygon::<f64>(vec![]));
+    Some(format!(
+        "invalid polygon ({first}{}); repaired by re-noding. Check the boundary in a GIS",
+        if errors.len() > 1 {
+            format!(" and {} more", errors.len() - 1)
+        } else {
+            String::new()
+        }
+    ))
 }
 
 fn field_text(record: &shapefile::dbase::Record, field: &str) -> Option<String> {
@@ -262,8 +285,22 @@ fn read_shapefile(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut reader = shapefile::Reader::from_path(path).map_err(shp_err)?;
     let file = display_name(path);
+    let mut reader = match shapefile::Reader::from_path(path) {
+        Ok(r) => r,
+        // A code page the dbase crate does not know (e.g. CP936 written by
+        // some exporters): read the text fields as UTF-8, replacing bad bytes.
+        Err(shapefile::Error::DbaseError(e)) if matches!(e.kind(), shapefile::dbase::ErrorKind::UnsupportedCodePage(_)) => {
+            diags.note(&file, "", format!("{e}; text fields read as UTF-8 (codes are ASCII, so they are unaffected)"));
+            let shapes = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
+            let dbf = shapefile::dbase::ReaderBuilder::new()
+                .with_encoding(shapefile::dbase::encoding::UnicodeLossy)
+                .open(path.with_extension("dbf"))
+                .map_err(|e| shp_err(shapefile::Error::DbaseError(e)))?;
+            shapefile::Reader::new(shapes, dbf)
+        }
+        Err(e) => return Err(shp_err(e)),
+    };
     let mut out = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
         let (shape, record) = item.map_err(shp_err)?;
@@ -293,7 +330,6 @@ fn read_shapefile(
             feature: location.clone(),
             message: format!("cannot convert polygon: {e:?}"),
         })?;
-        let geometry = repair_if_invalid(geometry, &file, &location, diags);
         out.push(RawArea {
             code,
             name,
@@ -301,5 +337,6 @@ fn read_shapefile(
             feature: i,
         });
     }
+    repair_all(&mut out, &file, "record", diags);
     Ok((out, prj))
 }

@@ -34,6 +34,8 @@ pub struct Level {
     pub parent: Vec<Option<usize>>,
     /// Level this one groups, for custom levels built from another level.
     pub group_of: Option<usize>,
+    /// For a grouped level: per area, the indices of its member areas in `group_of`.
+    pub members: Vec<Vec<usize>>,
 }
 
 impl Level {
