@@ -41,6 +41,8 @@ geodata:
 fixtures:
 	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
+	$(CARGO) build --release
+	python3 tests/fixtures/jenks_reference.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap tests/browser/unit/jenks_reference.json
 
 clean:
 	$(CARGO) clean
