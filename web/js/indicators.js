@@ -79,11 +79,11 @@ export function findItem(groups, id) {
 }
 
 /** Format a value for people: thousands separators, sensible decimals, shares as %. */
-export function formatValue(v, unit = '') {
+export function formatValue(v, unit = '', decimals = null) {
   if (typeof v !== 'number' || !Number.isFinite(v)) return 'no data';
-  if (unit === 'share') return `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%`;
+  if (unit === 'share') return `${(v * 100).toFixed(decimals ?? (v < 0.1 && v > 0 ? 1 : 0))}%`;
   const abs = Math.abs(v);
-  const digits = Number.isInteger(v) ? 0 : abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 1 : 3;
+  const digits = decimals ?? (Number.isInteger(v) ? 0 : abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 1 : 3);
   return v.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -98,4 +98,19 @@ export function needRank(values, value, direction) {
   const finite = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
   const worse = finite.filter((v) => (o === 'worse' ? v > value : v < value)).length;
   return { rank: worse + 1, of: finite.length };
+}
+
+/**
+ * Decimals that tell the class bounds of a legend apart: one fewer digit than the smallest
+ * gap between successive bounds needs, between 0 and 3 (shares are in percentage points).
+ */
+export function legendDecimals(bounds, unit = '') {
+  const xs = bounds.filter((v) => typeof v === 'number' && Number.isFinite(v)).map((v) => (unit === 'share' ? v * 100 : v));
+  if (xs.length === 0) return 0;
+  if (xs.every(Number.isInteger)) return 0;
+  let gap = Infinity;
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[i - 1]) gap = Math.min(gap, xs[i] - xs[i - 1]);
+  const span = Math.max(...xs) - Math.min(...xs);
+  const step = Number.isFinite(gap) ? gap : span || Math.abs(xs[0]) || 1;
+  return Math.max(span >= 100 && step >= 1 ? 0 : 1, Math.min(3, Math.ceil(-Math.log10(step))));
 }

@@ -1,6 +1,6 @@
 // Legends for the choropleth, the decile map and the bivariate gap map (DOM).
 import { BIVARIATE, NO_DATA } from './palettes.js';
-import { formatValue } from './indicators.js';
+import { formatValue, legendDecimals } from './indicators.js';
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -21,10 +21,11 @@ function item(colour, text, count) {
 /** Legend of a classed choropleth: one swatch per class with its data range and count. */
 export function classLegend({ title, subtitle, classes, colours, unit, noData }) {
   const ul = el('ul', { class: 'legend-items' });
+  const d = legendDecimals([...classes.lows, ...classes.highs].sort((a, b) => a - b), unit);
   classes.breaks.forEach((_, i) => {
     const lo = classes.lows[i];
     const hi = classes.highs[i];
-    const text = lo === null ? 'no areas' : lo === hi ? formatValue(lo, unit) : `${formatValue(lo, unit)} – ${formatValue(hi, unit)}`;
+    const text = lo === null ? 'no areas' : lo === hi ? formatValue(lo, unit, d) : `${formatValue(lo, unit, d)} – ${formatValue(hi, unit, d)}`;
     ul.append(item(colours[i], text, classes.counts[i]));
   });
   if (noData > 0) ul.append(item(NO_DATA, 'No data', noData));

@@ -378,6 +378,13 @@ async function loadBasemap() {
 
 function currentItem() { return findItem(app.groups, app.state.indicator); }
 
+/** Give the areas source new data only when it changed (re-tiling a large level is slow). */
+function setAreaData(fc) {
+  if (app.drawnAreas === fc) return;
+  app.drawnAreas = fc;
+  app.map.getSource('areas').setData(fc);
+}
+
 /** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
 app.areaLayer = function areaLayer() {
   return app.state.tiles && app.state.view === 'choropleth' ? 'areas-tiles-fill' : 'areas-fill';
@@ -406,7 +413,7 @@ function restyle() {
     return;
   }
   $('gaps').replaceChildren(el('p', { class: 'note' }, 'Switch the view to “Gap map” and choose a service category to see where high need meets low access.'));
-  app.map.getSource('areas').setData(data);
+  setAreaData(data);
   const item = currentItem();
   if (!item) {
     paintAreas('#d9d9d9');
@@ -440,14 +447,14 @@ function renderGaps(features) {
   const s = app.state;
   const box = $('gaps');
   if (!s.category && !s.tier) {
-    app.map.getSource('areas').setData(app.areas);
+    setAreaData(app.areas);
     paintAreas('#d9d9d9');
     box.replaceChildren(el('p', { class: 'status' }, 'Choose a service category (under Services) to see gaps.'));
     $('legend').replaceChildren(el('p', {}, 'Choose a service category to see gaps.'));
     return;
   }
   if (!hasGapFields(features)) {
-    app.map.getSource('areas').setData(app.areas);
+    setAreaData(app.areas);
     paintAreas('#d9d9d9');
     const why = app.meta.gaps.available === false
       ? `This server has no gap scores yet${app.meta.gaps.note ? ` (${app.meta.gaps.note})` : ''}.`
@@ -460,12 +467,15 @@ function renderGaps(features) {
   const cells = bivariateClasses(features);
   const counts = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   let noData = 0;
-  const out = features.map((f, i) => {
-    const c = cells[i];
-    if (c) counts[c[0]][c[1]]++; else noData++;
-    return { ...f, properties: { ...f.properties, _bivariate: c ? c[0] * 3 + c[1] : -1 } };
-  });
-  app.map.getSource('areas').setData({ type: 'FeatureCollection', features: out });
+  for (const c of cells) if (c) counts[c[0]][c[1]]++; else noData++;
+  if (!app.bivariate || app.bivariate.source !== app.areas) {
+    const out = features.map((f, i) => {
+      const c = cells[i];
+      return { ...f, properties: { ...f.properties, _bivariate: c ? c[0] * 3 + c[1] : -1 } };
+    });
+    app.bivariate = { source: app.areas, data: { type: 'FeatureCollection', features: out } };
+  }
+  setAreaData(app.bivariate.data);
   paintAreas(bivariateExpression());
   const field = features.map((f) => accessField(f.properties || {})).find(Boolean);
   const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogue, findItem, formatValue, needRank } from '../../../web/js/indicators.js';
+import { catalogue, findItem, formatValue, needRank, legendDecimals } from '../../../web/js/indicators.js';
 
 const meta = {
   indicators: [{ id: 'imd_score', label: 'IMD score', kind: 'score', direction: 'higher_is_worse' },
@@ -31,4 +31,13 @@ test('values are formatted for people', () => {
   assert.equal(formatValue(0.25, 'share'), '25%');
   assert.equal(formatValue(null), 'no data');
   assert.equal(formatValue(7), '7');
+});
+
+test('legend decimals tell the bounds apart and stay consistent', () => {
+  assert.equal(legendDecimals([0.9, 6.8, 7, 13.1, 13.3, 19.7]), 1);
+  assert.equal(formatValue(7, '', 1), '7.0');
+  assert.equal(legendDecimals([1, 2, 3]), 0);
+  assert.equal(legendDecimals([10.903, 10.95, 19.3]), 2);
+  assert.equal(legendDecimals([0, 0.000461, 0.2, 0.3], 'share'), 2, 'percentage points');
+  assert.equal(legendDecimals([120.5, 130.2, 500.7]), 0);
 });
