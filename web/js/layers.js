@@ -32,10 +32,15 @@ export function addLayers(map) {
   map.addLayer({
     id: 'district-casing', type: 'line', source: 'base-constituencies',
     layout: { 'line-join': 'round' },
-    paint: { 'line-color': '#101418', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 3, 14, 7] },
+    paint: { 'line-color': '#101418', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 5, 14, 10] },
   });
   map.addLayer({
     id: 'district-fill', type: 'fill', source: 'base-constituencies',
+    paint: { 'fill-color': '#ffffff', 'fill-antialias': false },
+  });
+  // The ward fill also covers slivers between the (separately generalised) constituencies.
+  map.addLayer({
+    id: 'district-fill-wards', type: 'fill', source: 'base-wards',
     paint: { 'fill-color': '#ffffff', 'fill-antialias': false },
   });
   map.addLayer({
@@ -68,9 +73,11 @@ export function addLayers(map) {
   map.addLayer({
     id: 'base-constituency-lines', type: 'line', source: 'base-constituencies',
     paint: {
+      // Solid: each shared border is drawn once per side, and two dash patterns out of
+      // phase would look solid in places and dashed in others.
       'line-color': '#1b1f24',
-      'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.2, 14, 2.6],
-      'line-dasharray': [3, 1.5],
+      'line-opacity': 0.85,
+      'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.1, 14, 2.2],
     },
   });
   map.addLayer({
