@@ -296,6 +296,17 @@ test('search, keyboard focus and downloads', async () => {
   const unlabelled = await fresh.$$eval('select, input:not([type=radio]):not([type=checkbox])',
     (els) => els.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id));
   assert.deepEqual(unlabelled, [], 'every control has a label');
+  // The map itself: focus the canvas, pan with an arrow key, open the centre area's profile with Enter.
+  await fresh.focus('.maplibregl-canvas');
+  const before = await fresh.evaluate(() => window.needmap.map.getCenter().lng);
+  await fresh.keyboard.press('ArrowRight');
+  await settled(fresh);
+  assert.ok(await fresh.evaluate(() => window.needmap.map.getCenter().lng) > before, 'arrow key pans the map');
+  await fresh.keyboard.press('Enter');
+  await fresh.waitForSelector('.maplibregl-popup', { timeout: 10000 });
+  assert.match(await fresh.textContent('.maplibregl-popup'), /Ward E05/);
+  await fresh.keyboard.press('Escape');
+  assert.equal(await fresh.$('.maplibregl-popup'), null, 'Escape closes the profile');
   await fresh.context().close();
 
   for (const id of ['#dl-geojson', '#dl-csv']) {

@@ -496,6 +496,10 @@ function renderGaps(features) {
 
 // ------------------------------------------------------------------ interaction
 
+function setAreaSelection(feature) {
+  app.map.getSource('selection').setData(feature);
+}
+
 function zoomToArea(feature, openPopup) {
   const b = bbox(feature);
   if (!b) return;
@@ -568,7 +572,7 @@ function onClick(e) {
   const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
     const f = app.byCode.get(areas[0].properties.code);
-    if (f) app.map.getSource('selection').setData(f);
+    if (f) setAreaSelection(f);
     showAreaPopup(areas[0].properties.code, e.lngLat);
   }
 }
@@ -616,6 +620,18 @@ async function start() {
   app.labels = new LabelLayer(map, $('labels'));
   map.getContainer().addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && app.popup) { app.popup.remove(); map.getCanvas().focus(); }
+    // Keyboard users: Enter on the focused map opens the profile of the area at its centre.
+    if (e.key === 'Enter' && e.target === map.getCanvas()) {
+      // Otherwise the same key press would activate the popup's close button once it has focus.
+      e.preventDefault();
+      const centre = map.project(map.getCenter());
+      const hit = map.queryRenderedFeatures(centre, { layers: [app.areaLayer()] })[0];
+      if (hit) {
+        const f = app.byCode.get(hit.properties.code);
+        if (f) setAreaSelection(f);
+        showAreaPopup(hit.properties.code, map.getCenter());
+      }
+    }
   });
 
   if (m.basemapStyle) {
