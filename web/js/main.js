@@ -27,7 +27,8 @@ const app = {
   popup: null,
   labels: null,
   loading: new Set(),
-  errors: [],
+  levelRequests: 0, // sequence numbers: only the latest answer is drawn
+  serviceRequests: 0,
 };
 window.needmap = app; // test and console hook (see tests/browser)
 
@@ -93,7 +94,15 @@ function areaParams() {
 async function loadMergedAreas(level, params) {
   const base = await loadAreas(level);
   if (Object.keys(params).length === 0) return base;
-  const extra = await loadAreas(level, params);
+  let extra;
+  try {
+    extra = await loadAreas(level, params);
+  } catch (e) {
+    // The filter's fields are missing, the rest of the map still works.
+    showMessage(`Could not load the ${levelLabel(level)} areas for this service filter: ${e.message}`);
+    console.warn(e);
+    return base;
+  }
   const byCode = new Map(extra.features.map((f) => [f.properties?.code, f.properties]));
   return {
     ...base,
@@ -278,16 +287,17 @@ window.addEventListener('hashchange', () => {
 async function loadLevel() {
   const level = app.state.level;
   const params = areaParams();
+  const seq = ++app.levelRequests;
+  showMessage('');
   let fc;
   try {
     fc = await loadMergedAreas(level, params);
   } catch (e) {
-    showMessage(`Could not load the ${levelLabel(level)} areas: ${e.message}`);
+    if (seq === app.levelRequests) showMessage(`Could not load the ${levelLabel(level)} areas: ${e.message}`);
     console.warn(e);
     return;
   }
-  if (app.state.level !== level) return; // a newer choice won
-  showMessage('');
+  if (seq !== app.levelRequests) return; // a newer choice won
   if (app.areas && app.areas !== fc && app.areas.level !== level) {
     // Another level: the open profile and the selection belonged to the old one.
     if (app.popup) app.popup.remove();
@@ -309,12 +319,15 @@ async function loadLevel() {
 async function refreshServices() {
   const s = app.state;
   if (!s.services) {
+    app.serviceRequests++; // a pending load must not show them again
     app.map.setLayoutProperty('services', 'visibility', 'none');
     $('services-status').textContent = 'Service points hidden.';
     return;
   }
+  const seq = ++app.serviceRequests;
   try {
     const fc = await loadServices({ category: s.category, tier: s.tier });
+    if (seq !== app.serviceRequests) return; // a newer filter won
     app.map.getSource('services').setData(fc);
     // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
     const scale = fc.features.length < 150 ? 1.5 : fc.features.length < 400 ? 1.2 : 1;
