@@ -151,6 +151,13 @@ test('switching indicator and classification restyles the map and the URL', asyn
   const fill = await page.evaluate(() => JSON.stringify(window.needmap.map.getPaintProperty('areas-fill', 'fill-color')));
   assert.match(fill, /income_score_pct/);
   await shot('02-ward-income-jenks');
+  await page.uncheck('#show-services');
+  await settled();
+  assert.equal((await rendered('services')).length, 0, 'services hidden');
+  await page.waitForFunction(() => /services=0/.test(window.location.hash));
+  await page.check('#show-services');
+  await settled();
+  assert.ok((await rendered('services')).length > 100, 'services shown again');
   assert.deepEqual(consoleErrors, []);
 });
 
