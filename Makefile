@@ -5,14 +5,14 @@ CARGO ?= cargo
 APT_PACKAGES := cmake
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean web-vendor browser-deps browser-test
+.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
 	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
-test: deps web-vendor
+test: deps fixtures web-vendor
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc
 	$(MAKE) browser-test
@@ -20,6 +20,13 @@ test: deps web-vendor
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench serve
+
+## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
+loadtest: deps
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl)
+	$(CARGO) build --release
+	bash scripts/loadtest.sh 10 64
 
 ## Load the default dataset and list every problem.
 check: deps
@@ -39,7 +46,7 @@ geodata:
 
 ## Regenerate test fixtures from independent implementations (shapely, PySAL).
 fixtures:
-	python3 -m pip install --quiet -r tests/fixtures/requirements.txt
+	python3 -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
 	$(CARGO) build --release
 	python3 tests/fixtures/jenks_reference.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap tests/browser/unit/jenks_reference.json

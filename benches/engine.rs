@@ -1,1 +1,32 @@
-fn main(){}
+//! Cold load + index + all aggregation of the Bradford pack (`make bench`).
+//! Aim: under 150 ms in release on the 2-core development machine.
+
+use std::path::PathBuf;
+
+use needmap::dataset::locate;
+use needmap::report::area_report;
+use needmap::Engine;
+
+fn main() {
+    divan::main();
+}
+
+fn location() -> needmap::dataset::DatasetLocation {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/geodata/bradford");
+    locate(Some(&dir)).expect("Bradford pack at ../shared/geodata/bradford")
+}
+
+/// Everything `needmap check` does before printing: read every file,
+/// reproject, validate, index, overlay, apportion, assign services.
+#[divan::bench(sample_count = 20)]
+fn cold_load_index_aggregate(bencher: divan::Bencher) {
+    let loc = location();
+    bencher.bench(|| Engine::load(divan::black_box(&loc)).expect("loads"));
+}
+
+/// Building the ward report table from a loaded engine.
+#[divan::bench(sample_count = 50)]
+fn ward_report(bencher: divan::Bencher) {
+    let engine = Engine::load(&location()).expect("loads");
+    bencher.bench(|| area_report(&engine, "ward").expect("report"));
+}

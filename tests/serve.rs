@@ -101,7 +101,7 @@ fn assert_six_decimals(text: &str) {
     while let Some(i) = rest.find("\"coordinates\":") {
         rest = &rest[i + 14..];
         let end = rest.find('}').unwrap();
-        for tok in rest[..end].split(|c| c == '[' || c == ']' || c == ',') {
+        for tok in rest[..end].split(['[', ']', ',']) {
             if tok.is_empty() {
                 continue;
             }

@@ -37,7 +37,10 @@ impl Overlay {
     ///
     /// Where one area's boundary does not pass through the other's bounding
     /// box, the pair is either nested or disjoint and is settled with one
-    /// point-in-polygon test instead of a polygon intersection.
+    /// point-in-polygon test instead of a polygon intersection. Candidates are
+    /// tried from the one holding the source's interior point, and the search
+    /// stops once the pieces account for the whole source area (areas of one
+    /// level are assumed not to overlap each other).
     ///
     /// `source_edges`/`target_edges` come from [`edge_indexes`] of each level.
     pub fn compute(
@@ -58,8 +61,21 @@ impl Overlay {
                         let mut pieces = Vec::new();
                         for s in start..(start + chunk).min(source.len()) {
                             let sa = &source.areas[s];
-                            for t in target_index.candidates(bbox(&sa.bng)) {
+                            let mut candidates: Vec<usize> = target_index.candidates(bbox(&sa.bng)).collect();
+                            // Start with the target holding the source's interior point.
+                            let inner = geo::Point(sa.interior_bng);
+                            if let Some(k) = candidates.iter().position(|&t| target.areas[t].bng.contains(&inner)) {
+                                candidates.swap(0, k);
+                            }
+                            let mut remaining = sa.area_m2;
+                            for t in candidates {
+                                // Target areas do not overlap one another, so once the
+                                // pieces found cover the source, the rest are slivers.
+                                if remaining <= SLIVER_M2 {
+                                    break;
+                                }
                                 let area = overlap_m2(sa, &se[s], &target.areas[t], &te[t]);
+                                remaining -= area;
                                 if area > SLIVER_M2 {
                                     pieces.push(Piece { source: s, target: t, area_m2: area, share: 0.0 });
                                 }

@@ -15,9 +15,15 @@ pub struct ServeArgs {
     /// Address to listen on (use 127.0.0.1 to keep it on this machine).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Worker threads answering requests (default: one per CPU core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Folder of the web front end (default: ./web, else the one in the source tree).
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
+    /// Render tiles up to this zoom into the cache at start-up, in the background.
+    #[arg(long, default_value_t = 11, value_name = "ZOOM")]
+    pub prerender: u8,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -32,7 +38,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
         }
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -41,7 +51,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}; is another server using it? Try --addr 127.0.0.1:8081", args.addr))?;
         let local = listener.local_addr()?;
-        let app = needmap::serve::build(engine, web.clone(), &local.to_string())?;
+        let state = Arc::new(needmap::serve::AppState::new(engine, web.clone(), local.to_string())?);
+        let app = needmap::serve::router(state.clone());
+        let max_zoom = args.prerender;
+        tokio::task::spawn_blocking(move || {
+            let t = std::time::Instant::now();
+            let n = state.prerender(max_zoom);
+            tracing::info!("pre-rendered {n} tiles up to zoom {max_zoom} in {:.1} s", t.elapsed().as_secs_f64());
+        });
         if !web.join("index.html").is_file() {
             tracing::warn!("{} has no index.html: `/` shows a plain start page", web.display());
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -19,18 +19,23 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::cache::BoundedCache;
+use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
-use super::tiles::TileSet;
+use super::tiles::{LayerKind, TileSet};
 use super::{areas, columns, geojson, meta, ogc, report, services, static_files, tiles};
 use crate::report::Report;
 use crate::Engine;
 
 /// A rendered tile: `None` for an empty tile (answered 204).
-pub type TileBody = Option<Bytes>;
+pub type TileBody = Option<Arc<CachedBody>>;
 
 /// Tile cache key: layer, z, x, y and the area query (empty by default).
 pub type TileKey = (usize, u8, u32, u32, String);
+
+/// Memory the tile cache may use (tiles of a whole district to zoom 15 take
+/// far less; a full cache only means further tiles are rendered per request).
+pub const TILE_CACHE_BYTES: usize = 512 << 20;
 
 /// Everything the handlers share; built once, read-only afterwards.
 pub struct AppState {
@@ -43,7 +48,7 @@ pub struct AppState {
     /// Area tables for non-default queries.
     pub tables: BoundedCache<(usize, AreaQuery), Arc<Report>>,
     /// Whole GeoJSON documents by request path and query.
-    pub documents: BoundedCache<String, Bytes>,
+    pub documents: BoundedCache<String, Arc<CachedBody>>,
     pub tile_cache: BoundedCache<TileKey, TileBody>,
     /// Hash of the dataset files, for ETags.
     pub dataset_hash: u64,
@@ -93,7 +98,7 @@ impl AppState {
             geometry,
             tables: BoundedCache::new(512),
             documents: BoundedCache::new(256),
-            tile_cache: BoundedCache::new(100_000),
+            tile_cache: BoundedCache::with_budget(200_000, TILE_CACHE_BYTES),
             dataset_hash,
             web_dir,
             bounds,
@@ -119,6 +124,46 @@ impl AppState {
         self.tables.get_or_try((level, q.clone()), || {
             columns::area_table(&self.engine, level, base, q).map(Arc::new)
         })
+    }
+
+    /// Tile `z/x/y` of layer `layer` from the cache, rendered on a miss.
+    /// `q` is the area query (for area layers) and `qkey` its cache key.
+    pub fn tile(&self, layer: usize, z: u8, x: u32, y: u32, q: Option<&AreaQuery>, qkey: String) -> Result<TileBody, ServeError> {
+        let key = (layer, z, x, y, qkey);
+        if let Some(b) = self.tile_cache.get(&key) {
+            return Ok(b);
+        }
+        let table = match (&self.tiles.layers[layer].kind, q) {
+            (LayerKind::Areas(a), Some(q)) => Some(self.table(a.level, q)?),
+            (LayerKind::Areas(a), None) => Some(self.table(a.level, &AreaQuery::default())?),
+            _ => None,
+        };
+        let rendered = self.tiles.render(&self.engine, layer, z, x, y, table.as_deref()).map(|b| Arc::new(CachedBody::new(b)));
+        // Count the body twice: room for its gzip copy.
+        let bytes = 64 + rendered.as_ref().map_or(0, |b| 2 * b.raw().len());
+        Ok(self.tile_cache.insert_weighted(key, rendered, bytes))
+    }
+
+    /// Render every tile over the district up to `max_zoom` into the cache
+    /// (default attributes, plain and gzip), so the first visitors do not
+    /// wait for low-zoom tiles, which are the slowest to render. Returns the
+    /// number of tiles with features.
+    pub fn prerender(&self, max_zoom: u8) -> usize {
+        let mut n = 0;
+        for z in 0..=max_zoom.min(tiles::MAX_ZOOM) {
+            let (x0, y0, x1, y1) = tiles::mercator::tiles_covering(self.bounds, z);
+            for layer in 0..self.tiles.layers.len() {
+                for x in x0..=x1 {
+                    for y in y0..=y1 {
+                        if let Ok(Some(body)) = self.tile(layer, z, x, y, None, String::new()) {
+                            body.gzip();
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        n
     }
 
     /// `http://host` for absolute links, from the request's Host header when it

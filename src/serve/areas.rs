@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::app::{path_param, with_type, AppState, GEOJSON};
+use super::app::{path_param, AppState, GEOJSON};
+use super::encoding::{respond, CachedBody};
 use super::errors::ServeError;
 use super::geojson::{properties, string, FeatureCollection};
 use super::query::{AreaQuery, Params};
@@ -40,6 +41,7 @@ pub async fn areas(
     State(state): State<Arc<AppState>>,
     file: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ServeError> {
     let file = path_param(file)?;
     let level_id = file
@@ -49,6 +51,6 @@ pub async fn areas(
     let params = Params::parse(raw.as_deref())?;
     let q = AreaQuery::from_params(&state.engine, &params)?;
     let key = format!("areas/{level}/{q:?}");
-    let body = state.documents.get_or_try(key, || areas_document(&state, level, &q).map(Bytes::from))?;
-    Ok(with_type(GEOJSON, body))
+    let body = state.documents.get_or_try(key, || areas_document(&state, level, &q).map(|d| Arc::new(CachedBody::new(d))))?;
+    Ok(respond(GEOJSON, &body, &headers))
 }

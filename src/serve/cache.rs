@@ -5,31 +5,51 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
 
-/// A map that stops accepting new entries once `capacity` is reached (no
-/// eviction: the working set of a district is small, and a full cache only
-/// means later entries are rendered each time).
+/// A map that stops accepting new entries once `capacity` entries or
+/// `max_bytes` of weighted values are held (no eviction: the working set of a
+/// district is small, and a full cache only means later entries are rendered
+/// each time).
 pub struct BoundedCache<K, V> {
-    map: RwLock<HashMap<K, V>>,
+    map: RwLock<(HashMap<K, V>, usize)>,
     capacity: usize,
+    max_bytes: usize,
 }
 
 impl<K: Eq + Hash, V: Clone> BoundedCache<K, V> {
     pub fn new(capacity: usize) -> Self {
-        BoundedCache { map: RwLock::new(HashMap::new()), capacity }
+        Self::with_budget(capacity, usize::MAX)
+    }
+
+    /// A cache holding at most `capacity` entries and `max_bytes` in total,
+    /// as counted by [`BoundedCache::insert_weighted`].
+    pub fn with_budget(capacity: usize, max_bytes: usize) -> Self {
+        BoundedCache { map: RwLock::new((HashMap::new(), 0)), capacity, max_bytes }
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
-        self.map.read().ok()?.get(key).cloned()
+        self.map.read().ok()?.0.get(key).cloned()
     }
 
     /// Insert unless full; returns the value either way.
     pub fn insert(&self, key: K, value: V) -> V {
-        if let Ok(mut m) = self.map.write() {
-            if m.len() < self.capacity {
-                m.insert(key, value.clone());
+        self.insert_weighted(key, value, 0)
+    }
+
+    /// Insert a value that weighs `bytes` unless the cache is full.
+    pub fn insert_weighted(&self, key: K, value: V, bytes: usize) -> V {
+        if let Ok(mut guard) = self.map.write() {
+            let (map, used) = &mut *guard;
+            if map.len() < self.capacity && used.saturating_add(bytes) <= self.max_bytes && !map.contains_key(&key) {
+                map.insert(key, value.clone());
+                *used += bytes;
             }
         }
         value
+    }
+
+    /// Bytes held, as counted by [`BoundedCache::insert_weighted`].
+    pub fn bytes(&self) -> usize {
+        self.map.read().map(|m| m.1).unwrap_or(0)
     }
 
     /// The cached value, or `make()` (cached when it succeeds).
@@ -41,7 +61,7 @@ impl<K: Eq + Hash, V: Clone> BoundedCache<K, V> {
     }
 
     pub fn len(&self) -> usize {
-        self.map.read().map(|m| m.len()).unwrap_or(0)
+        self.map.read().map(|m| m.0.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -63,5 +83,15 @@ mod tests {
         assert_eq!(c.get(&0), Some(0));
         assert_eq!(c.get(&4), None);
         assert_eq!(c.get_or_try::<()>(4, || Ok(40)), Ok(40));
+    }
+
+    #[test]
+    fn stops_growing_at_the_byte_budget() {
+        let c = BoundedCache::with_budget(100, 10);
+        c.insert_weighted(1, 'a', 6);
+        c.insert_weighted(2, 'b', 6);
+        c.insert_weighted(3, 'c', 4);
+        assert_eq!((c.get(&1), c.get(&2), c.get(&3)), (Some('a'), None, Some('c')));
+        assert_eq!(c.bytes(), 10);
     }
 }

@@ -7,7 +7,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::app::{with_type, AppState, JSON};
+use super::app::{AppState, JSON};
+use super::encoding::{respond, CachedBody};
 use super::columns::GAPS_AVAILABLE;
 use super::query::GapMethod;
 use super::tiles::{self, MAX_ZOOM, MIN_ZOOM, SERVICES};
@@ -105,5 +106,9 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
 /// `GET /api/meta`.
 pub async fn meta(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let base = state.base_url(&headers);
-    with_type(JSON, meta_json(&state, &base).to_string())
+    let body = state.documents.get(&format!("meta {base}")).unwrap_or_else(|| {
+        let body = Arc::new(CachedBody::new(meta_json(&state, &base).to_string()));
+        state.documents.insert(format!("meta {base}"), body)
+    });
+    respond(JSON, &body, &headers)
 }

@@ -23,8 +23,9 @@ pub const MIN_ZOOM: u8 = 0;
 pub const MAX_ZOOM: u8 = 15;
 /// Buffer around the tile, in tile units (of [`EXTENT`]).
 pub const BUFFER: f64 = 64.0;
-/// Simplification tolerance in tile units: detail below this is invisible.
-pub const SIMPLIFY: f64 = 1.0;
+/// Simplification tolerance in tile units (of 4096; a 512 px tile has 8 units
+/// per pixel, so detail below this is invisible even overzoomed 2x).
+pub const SIMPLIFY: f64 = 2.0;
 /// Name of the service-points layer.
 pub const SERVICES: &str = "services";
 
@@ -165,7 +166,7 @@ pub fn is_sensitive(engine: &Engine, s: &crate::model::Service) -> bool {
     s.sensitive || engine.categories.get(&s.category).is_some_and(|c| c.sensitive)
 }
 
-fn area_props<'a>(table: &'a Report, row: usize) -> Vec<(&'a str, TileValue)> {
+fn area_props(table: &Report, row: usize) -> Vec<(&str, TileValue)> {
     let Some(cells) = table.rows.get(row) else { return Vec::new() };
     table
         .columns

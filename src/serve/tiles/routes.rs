@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,6 +11,7 @@ use super::tilejson::{self as tj, TileJsonInput};
 use super::{LayerKind, MAX_ZOOM, SERVICE_FIELDS};
 use crate::report::Cell;
 use crate::serve::app::{path_param, with_type, AppState, JSON};
+use crate::serve::encoding::respond;
 use crate::serve::errors::ServeError;
 use crate::serve::query::{AreaQuery, Params};
 
@@ -99,6 +99,7 @@ pub async fn tile(
     State(state): State<Arc<AppState>>,
     p: Result<Path<(String, String, String, String)>, PathRejection>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ServeError> {
     let (layer_id, z, x, y) = path_param(p)?;
     let layer = layer_index(&state, &layer_id)?;
@@ -113,20 +114,9 @@ pub async fn tile(
         return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("x and y must be below {} at zoom {z}", 1u32 << z) });
     }
     let (q, qkey) = area_query(&state, layer, raw.as_deref())?;
-    let key = (layer, z, x, y, qkey);
-    let body = match state.tile_cache.get(&key) {
-        Some(b) => b,
-        None => {
-            let table = match (&state.tiles.layers[layer].kind, &q) {
-                (LayerKind::Areas(a), Some(q)) => Some(state.table(a.level, q)?),
-                _ => None,
-            };
-            let rendered = state.tiles.render(&state.engine, layer, z, x, y, table.as_deref()).map(Bytes::from);
-            state.tile_cache.insert(key, rendered)
-        }
-    };
+    let body = state.tile(layer, z, x, y, q.as_ref(), qkey)?;
     Ok(match body {
-        Some(b) => with_type(MVT, b),
+        Some(b) => respond(MVT, &b, &headers),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }

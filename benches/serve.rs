@@ -1,0 +1,54 @@
+//! Map-server benchmarks: rendering tiles without the cache, building the
+//! ward GeoJSON, and a cached tile through the whole router (middleware
+//! included). Load under concurrency is measured by `make loadtest` (wrk).
+
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use axum::body::Body;
+use axum::http::Request;
+use needmap::serve::query::AreaQuery;
+use needmap::serve::AppState;
+use tower::ServiceExt;
+
+fn main() {
+    divan::main();
+}
+
+static STATE: LazyLock<Arc<AppState>> = LazyLock::new(|| {
+    let loc = needmap::dataset::locate(None).expect("dataset");
+    let engine = Arc::new(needmap::Engine::load(&loc).expect("engine"));
+    Arc::new(AppState::new(engine, PathBuf::from("web"), "127.0.0.1:8080".into()).expect("state"))
+});
+
+/// (layer, z, x, y): Bradford centre at z12, the whole district at z8.
+const TILES: [(&str, u8, u32, u32); 4] =
+    [("lsoa", 12, 2028, 1318), ("lsoa", 8, 126, 82), ("oa", 8, 126, 82), ("services", 12, 2028, 1318)];
+
+#[divan::bench(args = TILES)]
+fn render_tile_uncached(bencher: divan::Bencher, tile: (&str, u8, u32, u32)) {
+    let s = &*STATE;
+    let (layer, z, x, y) = tile;
+    let li = s.tiles.layer_index(layer).expect("layer");
+    let table = s.engine.level_index(layer).map(|l| s.table(l, &AreaQuery::default()).expect("table"));
+    // The first render at a zoom simplifies the whole level; not part of a tile's cost.
+    assert!(s.tiles.render(&s.engine, li, z, x, y, table.as_deref()).is_some());
+    bencher.bench(|| s.tiles.render(&s.engine, li, z, x, y, table.as_deref()));
+}
+
+#[divan::bench]
+fn ward_geojson_uncached(bencher: divan::Bencher) {
+    let s = &*STATE;
+    let ward = s.engine.level_index("ward").expect("ward");
+    bencher.bench(|| needmap::serve::areas::areas_document(s, ward, &AreaQuery::default()).expect("document"));
+}
+
+#[divan::bench]
+fn cached_tile_through_router(bencher: divan::Bencher) {
+    let app = needmap::serve::router(STATE.clone());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let uri = "/tiles/lsoa/12/2028/1318.mvt";
+    let get = || Request::get(uri).header("host", "127.0.0.1:8080").body(Body::empty()).expect("request");
+    assert_eq!(rt.block_on(app.clone().oneshot(get())).expect("response").status(), 200);
+    bencher.bench_local(|| rt.block_on(app.clone().oneshot(get())).expect("response"));
+}
