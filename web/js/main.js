@@ -214,6 +214,7 @@ function syncControls() {
   $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
   $('choropleth-controls').hidden = false;
+  document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' ? 'Need indicator (gap map)' : 'Indicator';
   const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
   for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
   const { indicator, ...q } = areaParams(); // downloads keep every indicator column
