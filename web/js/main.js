@@ -157,7 +157,8 @@ function buildStaticControls() {
   const tiers = $('tier');
   tiers.append(...m.tiers.map((t) => new Option(t.label, t.id)));
   if (m.methods.length > 0) {
-    fillSelect($('method'), [{ value: '', label: 'Server default' }, ...m.methods.map((x) => ({ value: x, label: x }))], app.state.method);
+    const names = { nearest: 'Nearest service', '2sfca': '2SFCA', e2sfca: 'E2SFCA (Gaussian decay)' };
+    fillSelect($('method'), [{ value: '', label: 'Server default' }, ...m.methods.map((x) => ({ value: x, label: names[x] ?? x }))], app.state.method);
   }
   $('tier-note').textContent = m.tierNote;
   $('services-legend').replaceChildren(symbolLegend(m.categories, m.tiers, app.symbols));
