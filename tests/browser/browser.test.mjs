@@ -75,6 +75,14 @@ async function shot(name, p = page) {
   await p.screenshot({ path: join(shots, `${name}.png`) });
 }
 
+let visits = 0;
+/** Load the app afresh with a hash (a new URL, so it is a real navigation, not a hash change). */
+async function visit(hash, p = page) {
+  visits += 1;
+  await p.goto(`${base}?visit=${visits}#${hash}`);
+  await settled(p);
+}
+
 function hashParams(p = page) {
   return new URLSearchParams(new URL(p.url()).hash.slice(1));
 }
@@ -118,8 +126,7 @@ after(async () => {
 });
 
 test('the page loads, draws areas and services, and has no console errors', async () => {
-  await page.goto(`${base}#level=ward&indicator=imd_score`);
-  await settled();
+  await visit('level=ward&indicator=imd_score');
   const areas = await rendered('areas-fill');
   const codes = new Set(areas.map((a) => a.code));
   assert.ok(codes.size >= 20, `expected most of the 30 wards drawn, got ${codes.size}`);
@@ -235,9 +242,7 @@ function addGapFields(fc) {
 }
 
 test('gap map: asks for a category, then draws the bivariate map and the ranked list', async () => {
-  await page.goto(`${base}#level=ward&view=gaps`);
-  await page.reload();
-  await settled();
+  await visit('level=ward&view=gaps');
   assert.match(await page.textContent('#gaps'), /[Cc]hoose a service category/);
   let served = null;
   await page.route(/\/api\/areas\/ward\.geojson\?.*category=/, async (route) => {
@@ -272,9 +277,7 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
 });
 
 test('search, keyboard focus and downloads', async () => {
-  await page.goto(`${base}#level=ward&indicator=imd_score`);
-  await page.reload();
-  await settled();
+  await visit('level=ward&indicator=imd_score');
   await page.fill('#search', 'Keighley Central');
   await page.press('#search', 'Enter');
   await page.waitForSelector('.maplibregl-popup', { timeout: 10000 });
@@ -286,8 +289,7 @@ test('search, keyboard focus and downloads', async () => {
   await shot('06-search-popup');
 
   const fresh = await openPage();
-  await fresh.goto(`${base}#level=ward`);
-  await settled(fresh);
+  await visit('level=ward', fresh);
   await fresh.keyboard.press('Tab');
   const first = await fresh.evaluate(() => document.activeElement.className);
   assert.match(first, /skip-link/);
@@ -328,14 +330,15 @@ test('search, keyboard focus and downloads', async () => {
 });
 
 test('areas drawn from the vector tiles match the GeoJSON ones', async () => {
-  await page.goto(`${base}#level=lsoa&indicator=imd_score&class=jenks`);
-  await page.reload();
-  await settled();
+  await visit('level=lsoa&indicator=imd_score&class=jenks');
   const fromGeojson = new Set((await rendered('areas-fill')).map((a) => a.code));
   await page.check('#use-tiles');
   await settled();
   assert.equal(hashParams().get('tiles'), '1');
   assert.equal(await page.evaluate(() => window.needmap.areaLayer()), 'areas-tiles-fill');
+  // Tiles arrive after their TileJSON: wait until the view is covered (or fail on the timeout).
+  await page.waitForFunction((n) => new Set(window.needmap.map.queryRenderedFeatures({ layers: ['areas-tiles-fill'] })
+    .map((f) => f.properties.code)).size >= n, fromGeojson.size * 0.98, { timeout: 30000 }).catch(() => {});
   const fromTiles = new Set((await rendered('areas-tiles-fill')).map((a) => a.code));
   assert.ok(fromTiles.size > 150, `LSOAs drawn from tiles: ${fromTiles.size}`);
   const missing = [...fromGeojson].filter((c) => !fromTiles.has(c));
@@ -360,8 +363,7 @@ test('an external basemap style from /api/meta is used under the needmap layers'
     contentType: 'application/json',
     body: JSON.stringify({ version: 8, sources: {}, layers: [{ id: 'external-background', type: 'background', paint: { 'background-color': '#cfe3f5' } }] }),
   }));
-  await p.goto(`${base}#level=ward`);
-  await settled(p);
+  await visit('level=ward', p);
   const layers = await p.evaluate(() => window.needmap.map.getStyle().layers.map((l) => l.id));
   assert.equal(layers[0], 'external-background');
   assert.ok(layers.includes('areas-fill') && layers.includes('services'), 'needmap layers added on top');
@@ -372,6 +374,7 @@ test('an external basemap style from /api/meta is used under the needmap layers'
 });
 
 test('every level can be drawn', async () => {
+  await visit('level=ward');
   const levels = await page.$$eval('#level option', (o) => o.map((x) => x.value));
   for (const level of levels) {
     await page.selectOption('#level', level);

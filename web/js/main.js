@@ -46,14 +46,25 @@ function track(promise) {
   return promise;
 }
 
-/** Resolves when every pending request has finished and the map has rendered them (idle). */
+/**
+ * Resolves when every pending request has finished and the map has rendered the result: after
+ * MapLibre's `idle` event, and only once the map still reports every source and tile loaded a
+ * moment later (a GeoJSON update in the worker or a TileJSON followed by its tiles can fall
+ * between two idle events).
+ */
 app.settled = async function settled() {
-  while (app.loading.size > 0) await Promise.allSettled([...app.loading]);
-  await new Promise((resolve) => {
-    if (!app.map) { resolve(); return; }
-    app.map.once('idle', resolve);
-    app.map.triggerRepaint();
-  });
+  for (let round = 0; round < 50; round++) {
+    while (app.loading.size > 0) await Promise.allSettled([...app.loading]);
+    if (!app.map) return;
+    await new Promise((resolve) => {
+      app.map.once('idle', resolve);
+      app.map.triggerRepaint();
+    });
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+    const map = app.map;
+    if (app.loading.size === 0 && map.loaded() && map.areTilesLoaded() && !map.isMoving()) break;
+  }
+  if (hashTimer !== null) writeHashNow();
 };
 
 // ------------------------------------------------------------------ helpers
@@ -120,18 +131,25 @@ function rememberNames(level, fc) {
 // ------------------------------------------------------------------ URL state
 
 let hashTimer = null;
+
+/** Write the state (with the map's centre and zoom) to the URL hash now. */
+function writeHashNow() {
+  clearTimeout(hashTimer);
+  hashTimer = null;
+  const s = { ...app.state };
+  if (app.map) {
+    const c = app.map.getCenter();
+    s.center = [c.lng, c.lat];
+    s.zoom = app.map.getZoom();
+  }
+  const h = formatHash(s);
+  if (h !== window.location.hash) history.replaceState(null, '', h);
+}
+
+/** Write the hash soon (map moves come in bursts). */
 function writeHash() {
   clearTimeout(hashTimer);
-  hashTimer = setTimeout(() => {
-    const s = { ...app.state };
-    if (app.map) {
-      const c = app.map.getCenter();
-      s.center = [c.lng, c.lat];
-      s.zoom = app.map.getZoom();
-    }
-    const h = formatHash(s);
-    if (h !== window.location.hash) history.replaceState(null, '', h);
-  }, 150);
+  hashTimer = setTimeout(writeHashNow, 150);
 }
 
 // ------------------------------------------------------------------ controls
@@ -266,7 +284,7 @@ function setState(patch) {
   Object.assign(app.state, patch);
   const s = app.state;
   syncControls();
-  writeHash();
+  writeHashNow();
   if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || JSON.stringify(areaParamsOf(before)) !== JSON.stringify(areaParams())) {
     track(loadLevel());
   } else {
