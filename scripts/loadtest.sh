@@ -15,7 +15,7 @@ THREADS="${WRK_THREADS:-1}"
 SERVER_THREADS="${NEEDMAP_THREADS:-1}"
 PORT="${NEEDMAP_LOADTEST_PORT:-18787}"
 HOST="127.0.0.1"
-BIN="${CARGO_TARGET_DIR:-target}/release/needmap"
+BIN="${NEEDMAP_BIN:-${CARGO_TARGET_DIR:-target}/release/needmap}"
 BASE="http://$HOST:$PORT"
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk (or run make loadtest)"; exit 1; }

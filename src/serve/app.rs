@@ -147,7 +147,8 @@ impl AppState {
     /// Render every tile over the district up to `max_zoom` into the cache
     /// (default attributes, plain and gzip), so the first visitors do not
     /// wait for low-zoom tiles, which are the slowest to render. Returns the
-    /// number of tiles with features.
+    /// number of tiles with features. Geometry for higher zooms is simplified
+    /// too, so no request waits for a whole level to be simplified.
     pub fn prerender(&self, max_zoom: u8) -> usize {
         let mut n = 0;
         for z in 0..=max_zoom.min(tiles::MAX_ZOOM) {
@@ -163,6 +164,7 @@ impl AppState {
                 }
             }
         }
+        self.tiles.simplify_all();
         n
     }
 

@@ -105,6 +105,18 @@ impl TileSet {
         TileSet { layers }
     }
 
+    /// Simplify every area level for every zoom now rather than on the first
+    /// tile request at each zoom.
+    pub fn simplify_all(&self) {
+        for l in &self.layers {
+            if let LayerKind::Areas(a) = &l.kind {
+                for z in MIN_ZOOM..=MAX_ZOOM {
+                    a.at_zoom(z);
+                }
+            }
+        }
+    }
+
     pub fn layer_index(&self, id: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.id == id)
     }
