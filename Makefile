@@ -84,8 +84,9 @@ browser-deps:
 	@cd tests/browser && if [ ! -d node_modules/playwright-core ]; then \
 	  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi; fi
 
-## Front-end unit tests (node --test) and the headless browser test against `needmap serve`.
+## Front-end unit tests (node --test) and the headless browser test against `needmap serve`
+## (NEEDMAP_BIN=path runs a private copy of the binary instead of the one just built).
 browser-test: web-vendor browser-deps
 	$(CARGO) build --release
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node --test unit/
-	cd tests/browser && NEEDMAP_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap node browser.test.mjs
+	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node browser.test.mjs
