@@ -5,16 +5,17 @@ CARGO ?= cargo
 APT_PACKAGES := cmake fonts-dejavu-core poppler-utils
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean loadtest
+.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
-run: deps
+run: deps web-vendor
 	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
-test: deps fixtures
+test: deps fixtures web-vendor
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc
+	$(MAKE) browser-test
 
 ## Benchmarks (not part of `make test`).
 bench: deps
@@ -51,6 +52,45 @@ fixtures:
 	$(CARGO) run --release -- gaps --level oa --category gp --format csv --data $(SHARED_DATA) > /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
+	$(CARGO) build --release
+	python3 tests/fixtures/jenks_reference.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap tests/browser/unit/jenks_reference.json
 
 clean:
 	$(CARGO) clean
+
+## Front end: vendor MapLibre GL JS (pinned, ES modules) from npm into web/vendor (gitignored).
+MAPLIBRE_VERSION := 6.17.0
+WEB_VENDOR := web/vendor
+web-vendor: $(WEB_VENDOR)/.maplibre-$(MAPLIBRE_VERSION)
+
+$(WEB_VENDOR)/.maplibre-$(MAPLIBRE_VERSION):
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@set -e; tmp=$$(mktemp -d); \
+	  echo "vendoring maplibre-gl@$(MAPLIBRE_VERSION) into $(WEB_VENDOR)"; \
+	  (cd $$tmp && npm pack --silent maplibre-gl@$(MAPLIBRE_VERSION) >/dev/null); \
+	  tar -xzf $$tmp/maplibre-gl-$(MAPLIBRE_VERSION).tgz -C $$tmp \
+	    package/dist/maplibre-gl.mjs package/dist/maplibre-gl-worker.mjs package/dist/maplibre-gl.css package/LICENSE.txt; \
+	  mkdir -p $(WEB_VENDOR); rm -f $(WEB_VENDOR)/.maplibre-*; \
+	  cp $$tmp/package/dist/maplibre-gl.mjs $$tmp/package/dist/maplibre-gl-worker.mjs \
+	     $$tmp/package/dist/maplibre-gl.css $(WEB_VENDOR)/; \
+	  cp $$tmp/package/LICENSE.txt $(WEB_VENDOR)/MAPLIBRE-LICENSE.txt; \
+	  rm -rf $$tmp; touch $@
+
+## Browser test dependencies: Debian Chromium + fonts (apt), playwright-core (npm, no browser download).
+BROWSER_APT := chromium fonts-dejavu-core
+browser-deps:
+	@missing=""; for p in $(BROWSER_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@cd tests/browser && if [ ! -d node_modules/playwright-core ]; then \
+	  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi; fi
+
+## Front-end unit tests (node --test) and the headless browser test against `needmap serve`
+## (NEEDMAP_BIN=path runs a private copy of the binary instead of the one just built).
+browser-test: web-vendor browser-deps
+	$(CARGO) build --release
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node --test unit/
+	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node browser.test.mjs

@@ -1,0 +1,109 @@
+// Client for the needmap server API (/api/meta, /api/areas, /api/services, /api/report).
+
+/** Error carrying the URL and the server's JSON error message when there is one. */
+export class ApiError extends Error {
+  constructor(url, status, message) {
+    super(`${url}: ${status ? `HTTP ${status}: ` : ''}${message}`);
+    this.url = url;
+    this.status = status;
+  }
+}
+
+async function getJson(url) {
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' } });
+  } catch (e) {
+    throw new ApiError(url, 0, `cannot reach the server (${e.message})`);
+  }
+  if (!response.ok) {
+    let message = response.statusText;
+    try {
+      const body = await response.json();
+      message = body.message || body.error || body.detail || message;
+    } catch { /* not JSON */ }
+    throw new ApiError(url, response.status, message);
+  }
+  return response.json();
+}
+
+/** Entries of a list or of an object keyed by id, as objects with an `id`. */
+function entries(x) {
+  if (Array.isArray(x)) return x.map((v) => (typeof v === 'string' ? { id: v } : v));
+  if (x && typeof x === 'object') {
+    return Object.entries(x).map(([id, v]) => (typeof v === 'object' && v ? { id, ...v } : { id, label: String(v) }));
+  }
+  return [];
+}
+
+/**
+ * Read /api/meta and normalise it: `levels`, `indicators`, `categories`, `tiers` become arrays
+ * of objects with `id` and `label` (lists and id-keyed objects are both accepted).
+ */
+export async function loadMeta() {
+  const raw = await getJson('api/meta');
+  const dataset = raw.dataset ?? {};
+  const levels = entries(raw.levels ?? raw.area_levels).map((l) => ({ ...l, label: l.label ?? l.name ?? l.id }));
+  const indicators = entries(raw.indicators).map((i) => ({ ...i, label: i.label ?? i.id }));
+  const tiers = entries(raw.tiers).map((t) => ({ ...t, id: String(t.id), label: t.label ?? `Tier ${t.id}` }));
+  const categories = entries(raw.categories).map((c) => ({
+    ...c, label: c.label ?? c.id, tier: c.tier === undefined || c.tier === null ? '' : String(c.tier),
+  }));
+  const sources = entries(raw.sources ?? raw.data_sources);
+  const methods = entries(raw.methods ?? raw.access_methods ?? raw.gaps?.methods).map((m) => m.id);
+  return {
+    raw,
+    name: dataset.name ?? raw.name ?? 'needmap',
+    levels,
+    indicators,
+    tiers,
+    categories,
+    sources,
+    methods,
+    tierNote: raw.tier_note ?? dataset.tier_note ?? '',
+    travelMode: raw.travel_mode ?? raw.travel?.modes?.[0] ?? '',
+    gaps: { available: raw.gaps?.available ?? null, note: raw.gaps?.note ?? '' },
+    bounds: Array.isArray(raw.bounds) && raw.bounds.length === 4 && raw.bounds.every(Number.isFinite) ? raw.bounds : null,
+    attribution: typeof raw.attribution === 'string' ? raw.attribution : '',
+    basemapStyle: raw.basemap_style ?? raw.basemap?.style ?? null,
+  };
+}
+
+const cache = new Map();
+
+/** Query string of the non-empty parameters. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** URL of the areas GeoJSON of a level with optional category, tier, method and indicator. */
+export function areasUrl(level, params = {}) {
+  return `api/areas/${encodeURIComponent(level)}.geojson${query(params)}`;
+}
+
+/** URL of the CSV report of a level. */
+export function reportUrl(level) {
+  return `api/report/${encodeURIComponent(level)}.csv`;
+}
+
+/** Areas of a level as a GeoJSON FeatureCollection (cached per URL). */
+export function loadAreas(level, params = {}) {
+  const url = areasUrl(level, params);
+  if (!cache.has(url)) {
+    const p = getJson(url).then((fc) => {
+      if (!fc || !Array.isArray(fc.features)) throw new ApiError(url, 200, 'not a GeoJSON FeatureCollection');
+      return fc;
+    });
+    p.catch(() => cache.delete(url));
+    cache.set(url, p);
+  }
+  return cache.get(url);
+}
+
+/** Service points, optionally filtered by category and tier. */
+export function loadServices(params = {}) {
+  return getJson(`api/services.geojson${query(params)}`);
+}

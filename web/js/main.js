@@ -1,0 +1,701 @@
+// needmap front end: the gap map application (controls, map, legend, popups, URL state).
+import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl } from '../vendor/maplibre-gl.mjs';
+import { loadMeta, loadAreas, loadServices, areasUrl, reportUrl } from './api.js';
+import { classify } from './classify.js';
+import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
+import { parseHash, formatHash } from './state.js';
+import { bbox, labelPoint } from './geometry.js';
+import { catalogue, findItem, orientation } from './indicators.js';
+import { hasGapFields, bivariateClasses, rankGaps, accessField } from './gaps.js';
+import { symbolTable, addSymbolImages, symbolLegend } from './services.js';
+import { LabelLayer } from './labels.js';
+import { classLegend, decileLegend, bivariateLegend, el } from './legend.js';
+import { offlineStyle, addLayers, serviceIconSize, useTileSource, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
+import { areaProfileHtml, serviceHtml } from './popup.js';
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  meta: null,
+  map: null,
+  state: parseHash(window.location.hash),
+  areas: null, // FeatureCollection of the current level
+  groups: [], // indicator catalogue of the current level
+  byCode: new Map(), // code -> feature of the current level
+  names: new Map(), // code -> { name, level } of every level loaded
+  symbols: {},
+  popup: null,
+  labels: null,
+  loading: new Set(),
+  levelRequests: 0, // sequence numbers: only the latest answer is drawn
+  serviceRequests: 0,
+};
+window.needmap = app; // test and console hook (see tests/browser)
+
+// ------------------------------------------------------------------ messages
+
+function showMessage(text) {
+  const box = $('message');
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+function track(promise) {
+  app.loading.add(promise);
+  promise.finally(() => app.loading.delete(promise)).catch(() => {});
+  return promise;
+}
+
+/**
+ * Resolves when every pending request has finished and the map has rendered the result: after
+ * MapLibre's `idle` event, and only once the map still reports every source and tile loaded a
+ * moment later (a GeoJSON update in the worker or a TileJSON followed by its tiles can fall
+ * between two idle events).
+ */
+app.settled = async function settled() {
+  for (let round = 0; round < 50; round++) {
+    while (app.loading.size > 0) await Promise.allSettled([...app.loading]);
+    if (!app.map) return;
+    await new Promise((resolve) => {
+      app.map.once('idle', resolve);
+      app.map.triggerRepaint();
+    });
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+    const map = app.map;
+    if (app.loading.size === 0 && map.loaded() && map.areTilesLoaded() && !map.isMoving()) break;
+  }
+  if (hashTimer !== null) writeHashNow();
+};
+
+// ------------------------------------------------------------------ helpers
+
+function levelOf(id) { return app.meta.levels.find((l) => l.id === id); }
+function levelLabel(id) { return levelOf(id)?.label ?? id; }
+function shortLevelLabel(id) { return levelLabel(id).replace(/\s*\(.*\)$/, ''); }
+function plural(id) {
+  const s = shortLevelLabel(id).toLowerCase();
+  return /[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : `${s}s`;
+}
+function parentLevel(id) {
+  const l = levelOf(id);
+  if (l?.parent) return l.parent;
+  const i = app.meta.levels.findIndex((x) => x.id === id);
+  return i > 0 ? app.meta.levels[i - 1].id : null;
+}
+function categoryLabel(id) { return app.meta.categories.find((c) => c.id === id)?.label ?? id; }
+function tierLabel(id) { return app.meta.tiers.find((t) => t.id === String(id))?.label ?? (id ? `Tier ${id}` : ''); }
+
+/**
+ * Query of the areas request: the service filter (for provision of the selection and, when
+ * the server computes them, access and gap fields) and, in the gap view, the need indicator.
+ */
+function areaParams() {
+  const s = app.state;
+  if (!s.category && !s.tier) return {};
+  const params = { category: s.category, tier: s.tier, method: s.method };
+  const ind = app.meta.indicators.find((i) => i.id === s.indicator);
+  if (s.view === 'gaps' && ind && ind.kind !== 'decile') params.indicator = s.indicator;
+  return params;
+}
+
+/**
+ * The areas of a level with every field: the unfiltered response (all indicators) with the
+ * fields of the filtered one (selection, access, gaps) laid over it, matched by code.
+ */
+async function loadMergedAreas(level, params) {
+  const base = await loadAreas(level);
+  if (Object.keys(params).length === 0) return base;
+  let extra;
+  try {
+    extra = await loadAreas(level, params);
+  } catch (e) {
+    // The filter's fields are missing, the rest of the map still works.
+    showMessage(`Could not load the ${levelLabel(level)} areas for this service filter: ${e.message}`);
+    console.warn(e);
+    return base;
+  }
+  const byCode = new Map(extra.features.map((f) => [f.properties?.code, f.properties]));
+  return {
+    ...base,
+    features: base.features.map((f) => ({ ...f, properties: { ...f.properties, ...(byCode.get(f.properties?.code) ?? {}) } })),
+  };
+}
+
+function rememberNames(level, fc) {
+  for (const f of fc.features) {
+    const p = f.properties || {};
+    if (p.code) app.names.set(p.code, { name: p.name ?? p.code, level });
+  }
+}
+
+// ------------------------------------------------------------------ URL state
+
+let hashTimer = null;
+
+/** Write the state (with the map's centre and zoom) to the URL hash now. */
+function writeHashNow() {
+  clearTimeout(hashTimer);
+  hashTimer = null;
+  const s = { ...app.state };
+  if (app.map) {
+    const c = app.map.getCenter();
+    s.center = [c.lng, c.lat];
+    s.zoom = app.map.getZoom();
+  }
+  const h = formatHash(s);
+  if (h !== window.location.hash) history.replaceState(null, '', h);
+}
+
+/** Write the hash soon (map moves come in bursts). */
+function writeHash() {
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(writeHashNow, 150);
+}
+
+// ------------------------------------------------------------------ controls
+
+function fillSelect(select, options, value) {
+  select.replaceChildren(...options.map((o) => {
+    const opt = document.createElement('option');
+    opt.value = o.value;
+    opt.textContent = o.label;
+    if (o.disabled) opt.disabled = true;
+    return opt;
+  }));
+  select.value = value;
+}
+
+function buildStaticControls() {
+  const m = app.meta;
+  $('dataset-name').textContent = m.name;
+  fillSelect($('level'), m.levels.map((l) => ({ value: l.id, label: l.label })), app.state.level);
+  fillSelect($('palette'), Object.entries(PALETTES).map(([value, label]) => ({ value, label })), app.state.palette);
+  const cats = $('category');
+  cats.append(...m.categories.map((c) => new Option(c.label, c.id)));
+  const tiers = $('tier');
+  tiers.append(...m.tiers.map((t) => new Option(t.label, t.id)));
+  if (m.methods.length > 0) {
+    const names = { nearest: 'Nearest service', '2sfca': '2SFCA', e2sfca: 'E2SFCA (Gaussian decay)' };
+    fillSelect($('method'), [{ value: '', label: 'Server default' }, ...m.methods.map((x) => ({ value: x, label: names[x] ?? x }))], app.state.method);
+  }
+  $('tier-note').textContent = m.tierNote;
+  $('services-legend').replaceChildren(symbolLegend(m.categories, m.tiers, app.symbols));
+  const sources = $('sources');
+  const seen = new Set();
+  for (const s of m.sources) {
+    const li = document.createElement('li');
+    const text = [s.title, s.vintage && `(${s.vintage})`, s.licence && `licence: ${s.licence}`].filter(Boolean).join(' ');
+    if (s.url && /^https?:\/\//.test(s.url)) {
+      const a = document.createElement('a');
+      a.href = s.url;
+      a.textContent = text || s.url;
+      a.rel = 'noopener';
+      li.append(a);
+    } else {
+      li.textContent = text;
+    }
+    if (s.attribution && !seen.has(s.attribution)) {
+      seen.add(s.attribution);
+      li.append(document.createElement('br'), document.createTextNode(s.attribution));
+    }
+    sources.append(li);
+  }
+  syncControls();
+
+  $('level').addEventListener('change', (e) => setState({ level: e.target.value }));
+  $('indicator').addEventListener('change', (e) => setState({ indicator: e.target.value }));
+  $('classification').addEventListener('change', (e) => setState({ classification: e.target.value }));
+  $('classes').addEventListener('change', (e) => setState({ classes: Number(e.target.value) }));
+  $('palette').addEventListener('change', (e) => setState({ palette: e.target.value }));
+  $('category').addEventListener('change', (e) => setState({ category: e.target.value }));
+  $('tier').addEventListener('change', (e) => setState({ tier: e.target.value }));
+  $('method').addEventListener('change', (e) => setState({ method: e.target.value }));
+  $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
+  $('use-tiles').addEventListener('change', (e) => setState({ tiles: e.target.checked }));
+  for (const r of document.querySelectorAll('input[name=view]')) {
+    r.addEventListener('change', (e) => { if (e.target.checked) setState({ view: e.target.value }); });
+  }
+  $('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
+  $('search').addEventListener('change', () => search());
+  $('search-go').addEventListener('click', () => search());
+}
+
+function syncControls() {
+  const s = app.state;
+  $('level').value = s.level;
+  $('classification').value = s.classification;
+  $('classes').value = String(s.classes);
+  $('palette').value = s.palette;
+  $('category').value = s.category;
+  $('tier').value = s.tier;
+  $('method').value = s.method;
+  $('show-services').checked = s.services;
+  $('use-tiles').checked = s.tiles;
+  for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
+  $('choropleth-controls').hidden = false;
+  document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' ? 'Need indicator (gap map)' : 'Indicator';
+  const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
+  for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
+  const { indicator, ...q } = areaParams(); // downloads keep every indicator column
+  $('dl-geojson').href = areasUrl(s.level, q);
+  $('dl-geojson').setAttribute('download', `${s.level}.geojson`);
+  $('dl-geojson').setAttribute('aria-label', `Download ${levelLabel(s.level)} areas as GeoJSON`);
+  $('dl-csv').href = reportUrl(s.level);
+  $('dl-csv').setAttribute('download', `${s.level}.csv`);
+  $('dl-csv').setAttribute('aria-label', `Download the ${levelLabel(s.level)} report as CSV`);
+}
+
+function buildIndicatorSelect() {
+  const select = $('indicator');
+  const groups = app.groups.map((g) => {
+    const og = document.createElement('optgroup');
+    og.label = g.group;
+    for (const i of g.items) {
+      const opt = new Option(i.available ? i.label : `${i.label} (not at this level)`, i.id);
+      opt.disabled = !i.available;
+      og.append(opt);
+    }
+    return og;
+  });
+  select.replaceChildren(...groups);
+  let item = findItem(app.groups, app.state.indicator);
+  if (!item || !item.available) {
+    // Fall back to the first available field of the same family, else the first available.
+    const all = app.groups.flatMap((g) => g.items).filter((i) => i.available);
+    item = all.find((i) => i.id === `${app.state.indicator}1_pop_share`) ?? all[0] ?? null;
+    if (item) app.state.indicator = item.id;
+  }
+  select.value = app.state.indicator;
+  syncControls();
+}
+
+// ------------------------------------------------------------------ state changes
+
+const RELOAD_KEYS = ['level', 'category', 'tier', 'method'];
+
+function areaParamsOf(state) {
+  const saved = app.state;
+  app.state = state;
+  try { return areaParams(); } finally { app.state = saved; }
+}
+
+function setState(patch) {
+  const before = { ...app.state };
+  Object.assign(app.state, patch);
+  const s = app.state;
+  syncControls();
+  writeHashNow();
+  if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || JSON.stringify(areaParamsOf(before)) !== JSON.stringify(areaParams())) {
+    track(loadLevel());
+  } else {
+    restyle();
+  }
+  if (before.category !== s.category || before.tier !== s.tier || before.services !== s.services) {
+    track(refreshServices());
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  const next = parseHash(window.location.hash);
+  const { center, zoom, ...rest } = next;
+  setState(rest);
+  if (center && Number.isFinite(zoom)) app.map.jumpTo({ center, zoom });
+});
+
+// ------------------------------------------------------------------ data
+
+async function loadLevel() {
+  const level = app.state.level;
+  const params = areaParams();
+  const seq = ++app.levelRequests;
+  showMessage('');
+  let fc;
+  try {
+    fc = await loadMergedAreas(level, params);
+  } catch (e) {
+    if (seq === app.levelRequests) showMessage(`Could not load the ${levelLabel(level)} areas: ${e.message}`);
+    console.warn(e);
+    return;
+  }
+  if (seq !== app.levelRequests) return; // a newer choice won
+  if (app.areas && app.areas !== fc && app.areas.level !== level) {
+    // Another level: the open profile and the selection belonged to the old one.
+    if (app.popup) app.popup.remove();
+    app.map.getSource('selection').setData({ type: 'FeatureCollection', features: [] });
+  }
+  fc.level = level;
+  rememberNames(level, fc);
+  app.areas = fc;
+  app.byCode = new Map(fc.features.map((f) => [f.properties?.code, f]));
+  app.groups = catalogue(app.meta, fc.features);
+  buildIndicatorSelect();
+  if (fc.features.every((f) => !f.geometry)) {
+    showMessage(`The server sent no boundaries for ${levelLabel(level)}: choose another level.`);
+  }
+  restyle();
+  writeHash();
+}
+
+async function refreshServices() {
+  const s = app.state;
+  if (!s.services) {
+    app.serviceRequests++; // a pending load must not show them again
+    app.map.setLayoutProperty('services', 'visibility', 'none');
+    $('services-status').textContent = 'Service points hidden.';
+    return;
+  }
+  const seq = ++app.serviceRequests;
+  try {
+    const fc = await loadServices({ category: s.category, tier: s.tier });
+    if (seq !== app.serviceRequests) return; // a newer filter won
+    app.map.getSource('services').setData(fc);
+    // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
+    const scale = fc.features.length < 150 ? 1.5 : fc.features.length < 400 ? 1.2 : 1;
+    app.map.setLayoutProperty('services', 'icon-size', serviceIconSize(scale));
+    app.map.setLayoutProperty('services', 'visibility', 'visible');
+    const what = [s.category && categoryLabel(s.category), s.tier && tierLabel(s.tier)].filter(Boolean).join(', ');
+    $('services-status').textContent = `${fc.features.length.toLocaleString('en-GB')} service points${what ? ` (${what})` : ''}.`;
+  } catch (e) {
+    $('services-status').textContent = `Could not load services: ${e.message}`;
+    console.warn(e);
+  }
+}
+
+async function loadBasemap() {
+  const levelIds = app.meta.levels.map((l) => l.id);
+  const want = [['constituency', 'base-constituencies'], ['ward', 'base-wards']].filter(([l]) => levelIds.includes(l));
+  const loaded = {};
+  await Promise.all(want.map(async ([level, source]) => {
+    try {
+      const fc = await loadAreas(level);
+      rememberNames(level, fc);
+      loaded[level] = fc;
+      app.map.getSource(source).setData(fc);
+    } catch (e) {
+      console.warn(`basemap: ${e.message}`);
+    }
+  }));
+  const outer = loaded.constituency ?? loaded.ward;
+  if (outer) {
+    if (!loaded.constituency) app.map.getSource('base-constituencies').setData(outer);
+    app.districtBounds = app.meta.bounds ?? bbox(outer);
+  }
+  const labels = [];
+  for (const [level, fc] of Object.entries(loaded)) {
+    const major = level === 'constituency';
+    for (const f of fc.features) {
+      const p = labelPoint(f.geometry);
+      if (!p) continue;
+      labels.push({
+        text: f.properties.name ?? f.properties.code,
+        lngLat: p,
+        major,
+        priority: major ? 2 : 1,
+        minZoom: major ? 0 : 10.2,
+        maxZoom: major ? 11.2 : 99,
+      });
+    }
+  }
+  app.labels.set(labels);
+  const names = [...Object.entries(loaded)].flatMap(([level, fc]) => fc.features.map((f) => ({ level, name: f.properties.name, code: f.properties.code })));
+  $('search-names').replaceChildren(...names.filter((n) => n.name).sort((a, b) => a.name.localeCompare(b.name)).map((n) => {
+    const o = document.createElement('option');
+    o.value = `${n.name} (${shortLevelLabel(n.level)})`;
+    return o;
+  }));
+  app.searchIndex = names;
+  return loaded;
+}
+
+// ------------------------------------------------------------------ styling
+
+function currentItem() { return findItem(app.groups, app.state.indicator); }
+
+/** Give the areas source new data only when it changed (re-tiling a large level is slow). */
+function setAreaData(fc) {
+  if (app.drawnAreas === fc) return;
+  app.drawnAreas = fc;
+  app.map.getSource('areas').setData(fc);
+}
+
+/** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
+app.areaLayer = function areaLayer() {
+  return app.state.tiles && app.state.view === 'choropleth' ? 'areas-tiles-fill' : 'areas-fill';
+};
+
+/** Colour the areas with `expression` on the active layer; hide the other one. */
+function paintAreas(expression) {
+  const map = app.map;
+  const tiles = app.areaLayer() === 'areas-tiles-fill';
+  if (tiles && app.tileLevel !== app.state.level) {
+    useTileSource(map, app.state.level, expression);
+    app.tileLevel = app.state.level;
+  }
+  map.setPaintProperty(app.areaLayer(), 'fill-color', expression);
+  map.setLayoutProperty('areas-tiles-fill', 'visibility', tiles ? 'visible' : 'none');
+  map.setLayoutProperty('areas-fill', 'visibility', tiles ? 'none' : 'visible');
+}
+
+function restyle() {
+  if (!app.map || !app.areas) return;
+  const s = app.state;
+  const features = app.areas.features;
+  let data = app.areas;
+  if (s.view === 'gaps') {
+    renderGaps(features);
+    return;
+  }
+  $('gaps').replaceChildren(el('p', { class: 'note' }, 'Switch the view to “Gap map” and choose a service category to see where high need meets low access.'));
+  setAreaData(data);
+  const item = currentItem();
+  if (!item) {
+    paintAreas('#d9d9d9');
+    $('legend').replaceChildren(el('p', {}, 'No indicator has values at this level.'));
+    return;
+  }
+  const values = features.map((f) => f.properties?.[item.id]);
+  const noData = values.filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
+  if (item.kind === 'decile') {
+    paintAreas(decileExpression(item.id));
+    const counts = new Array(10).fill(0);
+    for (const v of values) if (typeof v === 'number' && v >= 0.5 && v < 10.5) counts[Math.round(v) - 1]++;
+    $('legend').replaceChildren(decileLegend({ title: item.label, colours: DECILE_COLOURS, counts, noData }));
+    return;
+  }
+  const classes = classify(values, s.classification, s.classes);
+  let cols = paletteColours(s.palette, classes.breaks.length);
+  const o = orientation(item.direction);
+  if (o === 'better') cols = cols.slice().reverse();
+  paintAreas(classExpression(item.id, classes, cols));
+  const how = { quantile: 'quantiles', jenks: 'natural breaks (Jenks)', equal: 'equal intervals' }[classes.method];
+  const sense = o === 'worse' ? 'Darker = higher = more need.' : o === 'better' ? 'Darker = lower = more need.' : 'Darker = higher.';
+  $('legend').replaceChildren(classLegend({
+    title: item.label,
+    subtitle: `${features.length} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${item.unit}.` : ''}`,
+    classes, colours: cols, unit: item.unit, noData,
+  }));
+}
+
+function renderGaps(features) {
+  const s = app.state;
+  const box = $('gaps');
+  if (!s.category && !s.tier) {
+    setAreaData(app.areas);
+    paintAreas('#d9d9d9');
+    box.replaceChildren(el('p', { class: 'status' }, 'Choose a service category (under Services) to see gaps.'));
+    $('legend').replaceChildren(el('p', {}, 'Choose a service category to see gaps.'));
+    return;
+  }
+  if (!hasGapFields(features)) {
+    setAreaData(app.areas);
+    paintAreas('#d9d9d9');
+    const why = app.meta.gaps.available === false
+      ? `This server has no gap scores yet${app.meta.gaps.note ? ` (${app.meta.gaps.note})` : ''}.`
+      : `The server sent no gap scores for ${plural(s.level)} and ${categoryLabel(s.category) || tierLabel(s.tier)}.`;
+    const msg = `${why} Try another level, or use the indicator view to map need and provision.`;
+    box.replaceChildren(el('p', { class: 'status' }, msg));
+    $('legend').replaceChildren(el('p', {}, 'No gap scores at this level.'));
+    return;
+  }
+  const cells = bivariateClasses(features);
+  const counts = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  let noData = 0;
+  for (const c of cells) if (c) counts[c[0]][c[1]]++; else noData++;
+  if (!app.bivariate || app.bivariate.source !== app.areas) {
+    const out = features.map((f, i) => {
+      const c = cells[i];
+      return { ...f, properties: { ...f.properties, _bivariate: c ? c[0] * 3 + c[1] : -1 } };
+    });
+    app.bivariate = { source: app.areas, data: { type: 'FeatureCollection', features: out } };
+  }
+  setAreaData(app.bivariate.data);
+  paintAreas(bivariateExpression());
+  const field = features.map((f) => accessField(f.properties || {})).find(Boolean);
+  const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
+  $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }));
+
+  const ranked = rankGaps(features).slice(0, 25);
+  const list = el('ol', { class: 'gap-list', 'aria-label': 'Areas ranked by gap, largest first' });
+  for (const r of ranked) {
+    const p = r.feature.properties;
+    const button = el('button', { type: 'button' }, el('span', {}, p.name ?? p.code),
+      Number.isFinite(p.gap_score) ? el('span', { class: 'score' }, p.gap_score.toFixed(2)) : null);
+    button.addEventListener('click', () => zoomToArea(r.feature, true));
+    list.append(el('li', { value: String(r.rank) }, button));
+  }
+  box.replaceChildren(el('p', { class: 'legend-sub' },
+    `${plural(s.level)[0].toUpperCase()}${plural(s.level).slice(1)} ranked by gap score (need minus access, standardised) for ${categoryLabel(s.category) || tierLabel(s.tier)}. Click to zoom.`), list);
+}
+
+// ------------------------------------------------------------------ interaction
+
+function setAreaSelection(feature) {
+  app.map.getSource('selection').setData(feature);
+}
+
+function zoomToArea(feature, openPopup) {
+  const b = bbox(feature);
+  if (!b) return;
+  app.map.getSource('selection').setData(feature);
+  app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15, duration: 600 });
+  if (openPopup) {
+    app.map.once('moveend', () => showAreaPopup(feature.properties.code, labelPoint(feature.geometry)));
+  }
+}
+
+async function showAreaPopup(code, lngLat) {
+  const f = app.byCode.get(code);
+  if (!f || !lngLat) return;
+  const level = app.state.level;
+  const parentId = parentLevel(level);
+  const p = f.properties;
+  if (parentId && p.parent_code && !app.names.has(p.parent_code)) {
+    try { rememberNames(parentId, await loadAreas(parentId)); } catch { /* parent name is optional */ }
+  }
+  const parentName = p.parent_code ? app.names.get(p.parent_code) : null;
+  const item = currentItem();
+  const html = areaProfileHtml(p, {
+    levelLabel: shortLevelLabel(level),
+    levelPlural: plural(level),
+    parent: p.parent_code ? { code: p.parent_code, name: parentName?.name, levelLabel: shortLevelLabel(parentName?.level ?? parentId ?? '') } : null,
+    groups: app.groups,
+    indicator: item,
+    values: item ? app.areas.features.map((x) => x.properties?.[item.id]) : [],
+  });
+  if (app.popup) app.popup.remove();
+  app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat).setHTML(html).addTo(app.map);
+}
+
+let lastSearch = { q: '', at: 0 };
+function search() {
+  const q = $('search').value.trim().toLowerCase();
+  if (!q || !app.searchIndex) return;
+  // Enter fires both keydown and change: run a query once.
+  if (q === lastSearch.q && Date.now() - lastSearch.at < 1000) return;
+  lastSearch = { q, at: Date.now() };
+  const bare = q.replace(/\s*\([^)]*\)\s*$/, '');
+  const hit = app.searchIndex.find((n) => `${n.name} (${shortLevelLabel(n.level)})`.toLowerCase() === q)
+    ?? app.searchIndex.find((n) => n.name?.toLowerCase() === bare)
+    ?? app.searchIndex.find((n) => n.name?.toLowerCase().startsWith(bare))
+    ?? app.searchIndex.find((n) => n.name?.toLowerCase().includes(bare));
+  if (!hit) {
+    $('search-status').textContent = `No ward or constituency matches “${$('search').value}”.`;
+    return;
+  }
+  $('search-status').textContent = `${hit.name} (${shortLevelLabel(hit.level)})`;
+  loadAreas(hit.level).then((fc) => {
+    const f = fc.features.find((x) => x.properties.code === hit.code);
+    if (!f) return;
+    zoomToArea(f, hit.level === app.state.level);
+  });
+}
+
+function onClick(e) {
+  const svc = app.map.queryRenderedFeatures(e.point, { layers: ['services'] });
+  if (svc.length > 0) {
+    const p = svc[0].properties;
+    if (app.popup) app.popup.remove();
+    app.popup = new Popup({ maxWidth: '320px' }).setLngLat(svc[0].geometry.coordinates)
+      .setHTML(serviceHtml(p, categoryLabel(p.category), tierLabel(p.tier), (level, code) => {
+        const n = app.names.get(code);
+        return n ? n.name : null;
+      })).addTo(app.map);
+    return;
+  }
+  const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
+  if (areas.length > 0) {
+    const f = app.byCode.get(areas[0].properties.code);
+    if (f) setAreaSelection(f);
+    showAreaPopup(areas[0].properties.code, e.lngLat);
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  try {
+    app.meta = await loadMeta();
+  } catch (e) {
+    showMessage(`Cannot start: ${e.message}`);
+    console.warn(e);
+    return;
+  }
+  const m = app.meta;
+  if (!m.levels.some((l) => l.id === app.state.level)) {
+    app.state.level = m.levels.find((l) => l.id === 'ward')?.id ?? m.levels[0]?.id;
+  }
+  app.symbols = symbolTable(m.categories, m.tiers);
+  buildStaticControls();
+
+  const style = m.basemapStyle || offlineStyle();
+  const map = new MapLibreMap({
+    container: 'map',
+    style,
+    center: app.state.center ?? [-1.85, 53.83],
+    zoom: app.state.zoom ?? 10,
+    attributionControl: false,
+    maxZoom: 18,
+    dragRotate: false,
+    pitchWithRotate: false,
+    fadeDuration: 0,
+  });
+  app.map = map;
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+  const sourceAttributions = [...new Set([m.attribution, ...m.sources.map((s) => s.attribution)].filter(Boolean)
+    .flatMap((a) => a.split(/;\s*/)))];
+  map.addControl(new AttributionControl({
+    compact: false,
+    customAttribution: [...(sourceAttributions.length ? sourceAttributions : [ATTRIBUTION_OS, ATTRIBUTION_OSM]),
+      '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">OGL v3</a>'],
+  }), 'bottom-right');
+  app.labels = new LabelLayer(map, $('labels'));
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && app.popup) { app.popup.remove(); map.getCanvas().focus(); }
+    // Keyboard users: Enter on the focused map opens the profile of the area at its centre.
+    if (e.key === 'Enter' && e.target === map.getCanvas()) {
+      // Otherwise the same key press would activate the popup's close button once it has focus.
+      e.preventDefault();
+      const centre = map.project(map.getCenter());
+      const hit = map.queryRenderedFeatures(centre, { layers: [app.areaLayer()] })[0];
+      if (hit) {
+        const f = app.byCode.get(hit.properties.code);
+        if (f) setAreaSelection(f);
+        showAreaPopup(hit.properties.code, map.getCenter());
+      }
+    }
+  });
+
+  if (m.basemapStyle) {
+    // An external basemap that cannot be reached (offline) falls back to the offline style.
+    const fallback = (e) => {
+      if (map.isStyleLoaded()) return;
+      console.warn(`basemap style ${m.basemapStyle} unavailable (${e?.error?.message ?? 'error'}); using the offline basemap`);
+      map.setStyle(offlineStyle());
+    };
+    map.once('error', fallback);
+  }
+
+  map.on('load', async () => {
+    addSymbolImages(map, app.symbols);
+    addLayers(map);
+    map.on('click', onClick);
+    for (const layer of ['areas-fill', 'areas-tiles-fill', 'services']) {
+      map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+    }
+    map.on('moveend', writeHash);
+    const base = track(loadBasemap());
+    track(loadLevel());
+    track(refreshServices());
+    await base;
+    if (!app.state.center && app.districtBounds) {
+      const b = app.districtBounds;
+      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 24, duration: 0 });
+    }
+    app.ready = true;
+  });
+}
+
+start();

@@ -1,0 +1,76 @@
+// The view state and its URL hash, so a link restores the same map.
+// Hash form: #level=ward&indicator=imd_score&view=choropleth&class=jenks&k=5&palette=viridis
+//            &category=gp&tier=1&method=2sfca&services=1&tiles=1&z=10.4&c=-1.8500,53.8300
+// Pure functions (no DOM): unit-tested with node --test.
+
+export const DEFAULTS = Object.freeze({
+  level: 'ward',
+  indicator: 'imd_score',
+  view: 'choropleth', // 'choropleth' | 'gaps'
+  classification: 'quantile', // 'quantile' | 'jenks' | 'equal'
+  classes: 5,
+  palette: 'viridis',
+  category: '',
+  tier: '',
+  method: '',
+  services: true,
+  tiles: false, // draw the areas from the vector tiles instead of GeoJSON
+  zoom: null,
+  center: null, // [lon, lat]
+});
+
+const KEYS = {
+  level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
+  palette: 'palette', category: 'category', tier: 'tier', method: 'method', services: 'services', tiles: 'tiles',
+};
+
+const TOKEN = /^[A-Za-z0-9_.-]{0,64}$/;
+
+/** Parse a location hash into a full state (unknown or malformed values fall back to defaults). */
+export function parseHash(hash) {
+  const state = { ...DEFAULTS };
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  for (const [field, key] of Object.entries(KEYS)) {
+    const raw = params.get(key);
+    if (raw === null || !TOKEN.test(raw)) continue;
+    if (field === 'classes') {
+      const k = Number.parseInt(raw, 10);
+      if (k >= 2 && k <= 9) state.classes = k;
+    } else if (field === 'services') {
+      state.services = raw !== '0';
+    } else if (field === 'tiles') {
+      state.tiles = raw === '1';
+    } else if (field === 'view') {
+      if (raw === 'choropleth' || raw === 'gaps') state.view = raw;
+    } else if (field === 'classification') {
+      if (['quantile', 'jenks', 'equal'].includes(raw)) state.classification = raw;
+    } else {
+      state[field] = raw;
+    }
+  }
+  const z = Number.parseFloat(params.get('z'));
+  if (Number.isFinite(z) && z >= 0 && z <= 24) state.zoom = z;
+  const c = (params.get('c') || '').split(',').map(Number);
+  if (c.length === 2 && c.every(Number.isFinite) && Math.abs(c[0]) <= 180 && Math.abs(c[1]) <= 90) {
+    state.center = c;
+  }
+  return state;
+}
+
+/** Format a state as a location hash (defaults left out, coordinates to 4 decimals). */
+export function formatHash(state) {
+  const params = new URLSearchParams();
+  for (const [field, key] of Object.entries(KEYS)) {
+    const v = state[field];
+    if (field === 'services') {
+      params.set(key, v ? '1' : '0');
+    } else if (field === 'tiles') {
+      if (v) params.set(key, '1');
+    } else if (v !== undefined && v !== null && v !== '') {
+      params.set(key, String(v));
+    }
+  }
+  if (Number.isFinite(state.zoom)) params.set('z', state.zoom.toFixed(2));
+  if (Array.isArray(state.center)) params.set('c', `${state.center[0].toFixed(4)},${state.center[1].toFixed(4)}`);
+  return `#${params.toString().replace(/%2C/g, ',')}`;
+}
