@@ -23,7 +23,7 @@ use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
-use super::{areas, columns, geojson, meta, ogc, report, services, static_files, tiles};
+use super::{areas, columns, downloads, geojson, meta, ogc, report, services, static_files, tiles};
 use crate::report::Report;
 use crate::Engine;
 
@@ -220,6 +220,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
         .route("/api/report/{file}", get(report::report_csv))
+        .route("/api/export/{file}", get(downloads::export))
+        .route("/api/print/{file}", get(downloads::print_pdf))
         .route("/tiles/{file}", get(tiles::routes::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::routes::tile))
         .route("/ogc", get(ogc::landing))

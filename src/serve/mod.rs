@@ -11,6 +11,7 @@ pub mod app;
 pub mod areas;
 pub mod cache;
 pub mod columns;
+pub mod downloads;
 pub mod encoding;
 pub mod errors;
 pub mod geojson;

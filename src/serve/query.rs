@@ -22,6 +22,17 @@ impl Params {
             .map_err(|e| ServeError::bad("query", format!("cannot decode the query string: {e}")))
     }
 
+    /// Every parameter name given, once each, in order.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for (k, _) in &self.0 {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        keys
+    }
+
     /// The value of `name`, when given and not empty. A parameter given twice
     /// with different values is an error.
     pub fn get(&self, name: &str) -> Result<Option<&str>, ServeError> {

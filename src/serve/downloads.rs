@@ -1,0 +1,175 @@
+//! Downloads for the browser and the API (issue 5): exports and printed maps of
+//! exactly what the map shows.
+//!
+//! - `GET /api/export/{level}.geojson|csv|zip` (zip = Shapefile + provenance):
+//!   the area table of the map's selection (`indicator`, `category`, `tier`,
+//!   `method`, with gap fields when a category is chosen) or, with
+//!   `layer=services`, the public service points; `threshold`, `bom`, `crs`.
+//!   CSV provenance: the same URL with `provenance=true`.
+//! - `GET /api/print/{level}.pdf?indicator=|gap=true&category=&area=&paper=&landscape=`:
+//!   the committee map as a vector PDF.
+//!
+//! Disclosure control and the sensitive-site rule are applied by
+//! [`crate::export`] and [`crate::print`] exactly as on the command line.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+
+use super::app::{path_param, with_type, AppState};
+use super::errors::ServeError;
+use super::query::{AreaQuery, Params};
+use crate::export::{self, ExportError, ExportRequest, Format, Layer};
+use crate::print::{self, PrintError, PrintRequest, Theme};
+
+/// `GET /api/export/{level}.{geojson|csv|zip}`.
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServeError> {
+    let file = path_param(file)?;
+    let (level_id, ext) = file.rsplit_once('.').ok_or_else(|| ServeError::NotFound { path: format!("/api/export/{file}") })?;
+    let format = match ext {
+        "geojson" => Format::Geojson,
+        "csv" => Format::Csv,
+        "zip" => Format::Shapefile,
+        _ => return Err(ServeError::bad("format", format!("unknown download `.{ext}`; use .geojson, .csv or .zip (Shapefile)"))),
+    };
+    let level = state.level(level_id)?;
+    let params = Params::parse(raw.as_deref())?;
+    let mut map = param_map(&params)?;
+    map.insert("level".into(), level_id.to_string());
+    let mut request = ExportRequest::from_params(&map).map_err(export_error)?;
+    if request.layer == Layer::Areas {
+        // The map's own table: its selection and gap fields pass through unchanged.
+        let q = AreaQuery::from_params(&state.engine, &params)?;
+        request.table = Some((*state.table(level, &q)?).clone());
+        for key in ["indicator", "category", "tier", "method"] {
+            if let Some(v) = map.get(key) {
+                request.parameters.insert(key.into(), serde_json::Value::String(v.clone()));
+            }
+        }
+        request.indicator = None;
+        request.category = None;
+        request.tier = None;
+    }
+    let want_provenance = params.get("provenance")?.is_some_and(|v| v == "true");
+    let name = format!("needmap-{level_id}");
+    let state2 = state.clone();
+    let (body, content_type, filename) = tokio::task::spawn_blocking(move || -> Result<_, ServeError> {
+        let engine = &state2.engine;
+        Ok(match format {
+            Format::Geojson => {
+                let mut out = Vec::new();
+                export::write(engine, &request, format, &mut out).map_err(export_error)?;
+                (out, super::app::GEOJSON, format!("{name}.geojson"))
+            }
+            Format::Csv => {
+                let mut out = Vec::new();
+                let provenance = export::write(engine, &request, format, &mut out).map_err(export_error)?;
+                if want_provenance {
+                    let mut p = Vec::new();
+                    provenance.write(&mut p).map_err(export_error)?;
+                    (p, "application/json", format!("{name}.csv.provenance.json"))
+                } else {
+                    (out, "text/csv; charset=utf-8", format!("{name}.csv"))
+                }
+            }
+            Format::Shapefile => {
+                let (parts, provenance) = export::shapefile_parts(engine, &request).map_err(export_error)?;
+                let mut files: Vec<(String, Vec<u8>)> =
+                    parts.files().iter().map(|(ext, bytes)| (format!("{name}.{ext}"), bytes.to_vec())).collect();
+                let mut p = Vec::new();
+                provenance.write(&mut p).map_err(export_error)?;
+                files.push((format!("{name}.shp.provenance.json"), p));
+                (zip(&files)?, "application/zip", format!("{name}.zip"))
+            }
+        })
+    })
+    .await
+    .map_err(|e| ServeError::Internal(format!("export task failed: {e}")))??;
+    Ok(attachment(with_type(content_type, body), &filename))
+}
+
+/// `GET /api/print/{level}.pdf`.
+pub async fn print_pdf(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ServeError> {
+    let file = path_param(file)?;
+    let level_id = file.strip_suffix(".pdf").ok_or_else(|| ServeError::NotFound { path: format!("/api/print/{file}") })?;
+    let level = state.level(level_id)?;
+    let params = Params::parse(raw.as_deref())?;
+    let mut map = param_map(&params)?;
+    map.insert("level".into(), level_id.to_string());
+    let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
+    if let Theme::Gap { category } = &request.theme {
+        let mut q = AreaQuery::from_params(&state.engine, &params)?;
+        q.categories = Some(vec![category.clone()]);
+        let table = state.table(level, &q)?;
+        if table.column("gap_class").is_none() {
+            return Err(ServeError::bad("category", format!("no gap scores for category `{category}` (no services match); choose another category")));
+        }
+        request.table = Some((*table).clone());
+    }
+    let state2 = state.clone();
+    let slug = print::slug(request.area.as_deref().unwrap_or(level_id));
+    let pdf = tokio::task::spawn_blocking(move || print::render_pdf(&state2.engine, &request).map_err(print_error))
+        .await
+        .map_err(|e| ServeError::Internal(format!("print task failed: {e}")))??;
+    Ok(attachment(with_type("application/pdf", pdf), &format!("needmap-{slug}.pdf")))
+}
+
+/// Query parameters as a map; a parameter given twice with different values is an error.
+fn param_map(params: &Params) -> Result<BTreeMap<String, String>, ServeError> {
+    let mut map = BTreeMap::new();
+    for key in params.keys() {
+        if let Some(v) = params.get(&key)? {
+            map.insert(key, v.to_string());
+        }
+    }
+    Ok(map)
+}
+
+fn attachment(mut res: Response, filename: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+fn zip(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ServeError> {
+    let internal = |e: &dyn std::fmt::Display| ServeError::Internal(format!("cannot build the zip: {e}"));
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        w.start_file(name.as_str(), options).map_err(|e| internal(&e))?;
+        w.write_all(bytes).map_err(|e| internal(&e))?;
+    }
+    Ok(w.finish().map_err(|e| internal(&e))?.into_inner())
+}
+
+fn export_error(e: ExportError) -> ServeError {
+    match e {
+        ExportError::BadParameter { name, value, expected } => {
+            ServeError::bad(&name, format!("`{value}` is not valid: expected {expected}"))
+        }
+        other => ServeError::bad("export", other.to_string()),
+    }
+}
+
+fn print_error(e: PrintError) -> ServeError {
+    match e {
+        PrintError::BadParameter { name, value, expected } => {
+            ServeError::bad(&name, format!("`{value}` is not valid: expected {expected}"))
+        }
+        other => ServeError::bad("print", other.to_string()),
+    }
+}
