@@ -19,6 +19,7 @@ test: deps fixtures
 ## Benchmarks (not part of `make test`).
 bench: deps
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench gaps
 	$(CARGO) bench --bench serve
 
 ## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
@@ -47,6 +48,9 @@ geodata:
 fixtures:
 	python3 -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
+	$(CARGO) run --release -- gaps --level oa --category gp --format csv --data $(SHARED_DATA) > /tmp/needmap_oa_gp.csv
+	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
+	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
 
 clean:
 	$(CARGO) clean

@@ -13,6 +13,7 @@ pub mod analyse;
 pub mod crs;
 pub mod dataset;
 pub mod engine;
+pub mod gaps;
 pub mod index;
 pub mod load;
 pub mod model;

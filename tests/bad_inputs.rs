@@ -243,3 +243,45 @@ fn missing_column_lists_the_columns_there_are() {
     let msg = error_text(load(dir.path()));
     assert!(msg.contains("need.csv") && msg.contains("no column `code`") && msg.contains("lsoa, pop, kids, score"), "{msg}");
 }
+
+fn needmap(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+        .args(args)
+        .env("NEEDMAP_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_exits_non_zero_only_when_the_dataset_cannot_be_used() {
+    let dir = base_dataset();
+    let path = dir.path().to_str().unwrap();
+    std::fs::copy(bad("unknown_join_code.csv"), dir.path().join("need.csv")).unwrap();
+    let ok = needmap(&["check", "--data", path]);
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{out}");
+    assert!(out.contains("`X999` matches no area") && out.contains("need.csv: 1"), "{out}");
+
+    std::fs::copy(bad("duplicate_codes.geojson"), dir.path().join("wards.geojson")).unwrap();
+    let fail = needmap(&["check", "--data", path]);
+    assert!(!fail.status.success());
+    assert!(String::from_utf8_lossy(&fail.stdout).contains("appears twice"));
+}
+
+#[test]
+fn report_writes_csv_json_and_table() {
+    let dir = base_dataset();
+    let path = dir.path().to_str().unwrap();
+    let csv = needmap(&["report", "--level", "ward", "--data", path]);
+    assert!(csv.status.success());
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("code,name,parent_code,population,pop_children,score,services_library"), "{text}");
+    assert!(text.contains("W1,W1,,2500,500,16.2,1"), "{text}");
+    let json = needmap(&["report", "--level", "lsoa", "--format", "json", "--data", path]);
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 4);
+    assert_eq!(rows[0]["parent_code"], "W1");
+    let bad_level = needmap(&["report", "--level", "county", "--data", path]);
+    assert!(!bad_level.status.success());
+    assert!(String::from_utf8_lossy(&bad_level.stderr).contains("unknown level `county`; levels are: ward, lsoa"));
+}

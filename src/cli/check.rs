@@ -33,10 +33,11 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
             .map(|r| format!("[{:.4}, {:.4}, {:.4}, {:.4}]", r.min().x, r.min().y, r.max().x, r.max().y))
             .unwrap_or_default();
         println!(
-            "  {:<13} {:>5} areas  population {:>9.0}  extent {}{}",
+            "  {:<13} {:>5} areas  population {:>9.0}  CRS {}  extent {}{}",
             level.id,
             level.len(),
             pop,
+            level.source_crs,
             ext,
             level.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
         );
@@ -54,6 +55,10 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
         println!("  {:<34} {:<7} published at {:<12} {}", ind.id, format!("{:?}", ind.kind).to_lowercase(), ind.published_level, ind.label);
     }
     println!("services: {} loaded", engine.services.len());
+    for f in &engine.manifest.service_files {
+        let n = engine.services.iter().filter(|s| s.source_file == f.file).count();
+        println!("  {:<24} {n:>5}  CRS {}", f.file, f.crs.proj_def());
+    }
     let mut by_cat: std::collections::BTreeMap<&str, usize> = Default::default();
     for s in &engine.services {
         *by_cat.entry(&s.category).or_default() += 1;
@@ -64,6 +69,21 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
     }
     for (l, level) in engine.levels.iter().enumerate() {
         println!("  outside every {:<13} {}", level.id, engine.outside[l]);
+    }
+    match needmap::gaps::TravelModel::calibrate(&engine) {
+        Ok(m) => match &m.drive.fit {
+            Some(f) => {
+                println!("travel model (estimated mode):");
+                println!("  walking: straight line x {} at {} km/h", m.walk_circuity, m.walk_speed_kmh);
+                println!(
+                    "  driving: minutes = {:.3} + {:.4} x km + {:.3} x ln(1 + km), fitted to {} ({} pairs, {} skipped, {:.1}-{:.1} km)",
+                    m.drive.a, m.drive.b, m.drive.c, f.file, f.pairs, f.skipped, f.km_range.0, f.km_range.1
+                );
+                println!("  fit: R^2 {:.3}, median absolute error {:.2} min", f.r2, f.median_abs_error_min);
+            }
+            None => println!("travel model: no [travel_times] in the manifest; built-in driving model used"),
+        },
+        Err(e) => println!("travel model: {e}; built-in driving model used"),
     }
     println!("timings (ms):");
     for (stage, ms) in &engine.timings {

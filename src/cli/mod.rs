@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch (the only place `anyhow` is used).
 
 mod check;
+mod gaps;
 mod report;
 mod serve;
 
@@ -14,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
     name = "needmap",
     version,
     about = "Need versus provision for local public services, area by area",
-    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap serve --addr 127.0.0.1:8080"
+    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap gaps --level ward --category gp --method 2sfca\n  needmap serve --addr 127.0.0.1:8080"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,6 +30,9 @@ enum Command {
     /// One row per area: population, indicators, provision.
     #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
     Report(report::ReportArgs),
+    /// Coverage gaps: nearest service, coverage, 2SFCA/E2SFCA access and the need x access gap index.
+    #[command(after_help = "Examples:\n  needmap gaps --level ward --category gp\n  needmap gaps --level lsoa --category library --method e2sfca --catchment-km 3 --format table\n  needmap gaps --level oa --category family_hub --method nearest --travel walk\n  needmap gaps --level constituency --tier 2 --indicator income_score_pct --format json\n  needmap gaps --level ward --category hospital --travel drive --catchment-min 20\n  needmap gaps --level ward --category gp --mode network   (needs [network] osm_pbf in dataset.toml)\n\nColumns: code, name, rep_lon/rep_lat/rep_kind (origin levels) or origin_level/origins, population, need,\nnearest_m, nearest_min, nearest<k>_m, nearest<k>_min, mode, travel, coverage_<threshold>, access_<method>,\ngap_score (z need - z access), gap_class (need tercile/access tercile; high-need/low-access is the gap), gap_rank.")]
+    Gaps(gaps::GapsArgs),
     /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
     #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nRequest logs: NEEDMAP_LOG=needmap=info (needmap::access=warn hides them).")]
     Serve(serve::ServeArgs),
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
     };
     match result {

@@ -78,7 +78,7 @@ pub fn locate(flag: Option<&Path>) -> Result<DatasetLocation, DatasetError> {
             .all(|f| dir.join(f).exists());
         if has_data || explicit {
             return Ok(DatasetLocation {
-                data_dir: dir,
+                data_dir: dir.canonicalize().unwrap_or(dir),
                 manifest_path,
                 manifest,
                 origin,

@@ -46,7 +46,7 @@ impl Transforms {
 }
 
 /// Overlays between levels, computed once per unordered pair.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct OverlayCache {
     indexes: Vec<AreaIndex>,
     edges: HashMap<usize, Vec<EdgeIndex>>,
@@ -97,8 +97,8 @@ impl OverlayCache {
         &self.cache[&(s, t)]
     }
 
-    pub fn into_indexes(self) -> Vec<AreaIndex> {
-        self.indexes
+    pub fn indexes(&self) -> &[AreaIndex] {
+        &self.indexes
     }
 }
 
@@ -166,7 +166,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
 
     let values = values::load_values(loc, &levels, &mut overlays, &mut diags)?;
     lap("apportion indicators", &mut timings);
-    let indexes = overlays.into_indexes();
+    let indexes = overlays.indexes().to_vec();
 
     let outside = assign_services(&mut service_list, &levels, &indexes);
     for s in &service_list {
@@ -217,6 +217,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         provision,
         outside,
         centroids,
+        overlays: std::sync::Mutex::new(overlays),
         diagnostics: diags,
         timings,
     })

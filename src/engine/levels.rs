@@ -72,7 +72,20 @@ fn load_file_level(
         let interior_wgs84 = interior(&wgs84);
         areas.push(make_area(code, name, wgs84, bng, interior_bng, interior_wgs84));
     }
-    Ok(new_level(spec, areas))
+    let mut level = new_level(spec, areas);
+    level.source_crs = crs_name(&crs_def);
+    Ok(level)
+}
+
+/// Short name of a CRS definition for messages: EPSG codes as they are, WKT by its name.
+fn crs_name(def: &str) -> String {
+    match def.find('"') {
+        Some(start) if def.starts_with("PROJCS") || def.starts_with("GEOGCS") => {
+            let rest = &def[start + 1..];
+            format!("WKT {}", &rest[..rest.find('"').unwrap_or(rest.len())])
+        }
+        _ => def.to_string(),
+    }
 }
 
 /// A point inside the area: the centroid when it lies inside (the usual
@@ -114,6 +127,7 @@ fn new_level(spec: &LevelSpec, areas: Vec<Area>) -> Level {
         id: spec.id.clone(),
         label: spec.label.clone(),
         note: spec.note.clone(),
+        source_crs: String::new(),
         areas,
         by_code,
         parent_level: None,
@@ -159,5 +173,6 @@ fn group_level(spec: &LevelSpec, group: &GroupSpec, base: &Level) -> Result<Leve
     }
     let mut level = new_level(spec, areas);
     level.members = members;
+    level.source_crs = format!("group of {}", group.of);
     Ok(level)
 }

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use build::EngineError;
+use build::OverlayCache;
 
-use crate::analyse::{LevelValues, Provision};
+use crate::analyse::{LevelValues, Overlay, Provision};
 use crate::dataset::{DatasetLocation, Manifest};
 use crate::index::{AreaIndex, ServiceIndex};
 use crate::load::Diagnostics;
@@ -51,6 +52,8 @@ pub struct Engine {
     pub outside: Vec<usize>,
     /// Published representative points per level id and area index.
     pub centroids: BTreeMap<String, (String, Vec<Option<RepPoint>>)>,
+    /// Overlays between levels: those made while loading, more on demand.
+    overlays: std::sync::Mutex<OverlayCache>,
     /// Recoverable problems found while loading.
     pub diagnostics: Diagnostics,
     /// Wall-clock milliseconds per stage, for `check` and benchmarks.
@@ -93,6 +96,13 @@ impl Engine {
         let p = l.parent_level?;
         let pi = l.parent[area]?;
         Some(&self.levels[p].areas[pi].code)
+    }
+
+    /// Pieces of level `source` in level `target` (area shares per source
+    /// area), computed on first use and cached.
+    pub fn overlay(&self, source: usize, target: usize) -> Overlay {
+        let mut cache = self.overlays.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.get(&self.levels, source, target).clone()
     }
 
     /// Dataset name from the manifest.

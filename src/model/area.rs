@@ -26,6 +26,8 @@ pub struct Level {
     pub id: String,
     pub label: String,
     pub note: Option<String>,
+    /// CRS of the source file (a PROJ definition, or `group of <level>`).
+    pub source_crs: String,
     pub areas: Vec<Area>,
     pub by_code: HashMap<String, usize>,
     /// Index of the parent level in the engine, when the manifest names one.

@@ -1,0 +1,120 @@
+//! `needmap gaps`: nearest service, coverage, floating-catchment access and
+//! the need x access gap index per area.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use needmap::gaps::{self, Catchment, GapQuery, Method, Mode, Thresholds, Travel};
+use needmap::report::Format;
+
+use super::DataArgs;
+
+#[derive(Args)]
+pub struct GapsArgs {
+    /// Output level: oa, lsoa, msoa, ward, constituency, locality.
+    #[arg(long, default_value = "ward")]
+    pub level: String,
+    /// Origin level for parent levels (default: the finest level inside --level; lsoa and oa are their own origins).
+    #[arg(long, value_name = "LEVEL")]
+    pub origins: Option<String>,
+    /// Service category (ids from dataset.toml, e.g. gp, library, family_hub).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Tier of need (0, 1, 2, 3, acute); with --category, both must match.
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// Need indicator (a score or rate; higher = more need after orientation).
+    #[arg(long, default_value = "imd_score")]
+    pub indicator: String,
+    /// Access measure used for the gap index.
+    #[arg(long, value_enum, default_value = "2sfca")]
+    pub method: Method,
+    /// Floating catchment as a distance in km (inclusive).
+    #[arg(long, default_value_t = 2.0, conflicts_with = "catchment_min")]
+    pub catchment_km: f64,
+    /// Floating catchment as a travel time in minutes instead.
+    #[arg(long)]
+    pub catchment_min: Option<f64>,
+    /// E2SFCA Gaussian width, in the catchment's unit (default half the catchment).
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// Straight-line estimates, or routing on the manifest's OpenStreetMap network.
+    #[arg(long, value_enum, default_value = "estimated")]
+    pub mode: Mode,
+    /// Walking or driving times.
+    #[arg(long, value_enum, default_value = "walk")]
+    pub travel: Travel,
+    /// Coverage thresholds.
+    #[arg(long, default_value = "800m,1.6km,10min,20min")]
+    pub thresholds: String,
+    /// The k of the k-th nearest service column.
+    #[arg(long, default_value_t = 3)]
+    pub k: usize,
+    /// Network mode: farthest a point may be from a usable road, metres.
+    #[arg(long, default_value_t = 500.0)]
+    pub max_snap_m: f64,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
+    let query = GapQuery {
+        level: args.level.clone(),
+        origins: args.origins.clone(),
+        category: args.category.clone(),
+        tier: args.tier.clone(),
+        indicator: args.indicator.clone(),
+        method: args.method,
+        catchment: match args.catchment_min {
+            Some(m) => Catchment::Minutes(m),
+            None => Catchment::Km(args.catchment_km),
+        },
+        sigma: args.sigma,
+        mode: args.mode,
+        travel: args.travel,
+        thresholds: Thresholds::parse(&args.thresholds)?,
+        k: args.k,
+        max_snap_m: args.max_snap_m,
+    };
+    let engine = args.data.load()?;
+    let table = gaps::compute(&engine, &query)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &table.to_json())?;
+            use std::io::Write;
+            writeln!(out)?;
+        }
+        f => table.to_report().write(f, &mut out)?,
+    }
+    let gaps_n = table.rows.iter().filter(|r| r.gap_class.is_gap()).count();
+    eprintln!(
+        "{} {} rows; mode={}, travel={}, origins={} at {} points; {} service(s); {} area(s) high-need/low-access",
+        table.rows.len(),
+        table.query.level,
+        table.query.mode.as_str(),
+        table.query.travel.as_str(),
+        table.origin_level,
+        table.rep_kind,
+        table.services,
+        gaps_n
+    );
+    let labels = &table.threshold_labels;
+    let cov: Vec<String> = labels
+        .iter()
+        .zip(&table.district.coverage)
+        .zip(&table.district.coverage_children)
+        .map(|((l, p), c)| {
+            let pct = |v: &Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "-".into());
+            format!("{l}: {} (children {})", pct(p), pct(c))
+        })
+        .collect();
+    eprintln!("district coverage of `{}` population: {}", table.population_id, cov.join("; "));
+    for note in &table.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

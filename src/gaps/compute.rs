@@ -1,0 +1,437 @@
+//! Running a gap query against the engine.
+
+use std::time::Instant;
+
+use super::coverage::{coverage_curve, shares};
+use super::network::{RoadNetwork, Snap};
+use super::{
+    floating_catchment, gap_index, nearest_straight_line, Catchment, Decay, District, GapError, GapQuery, GapRow, GapTable,
+    Method, Mode, Origins, Pair, TravelModel,
+};
+use crate::engine::Engine;
+use crate::index::ServiceIndex;
+
+/// What a query needs besides the engine, built once and reused per request.
+#[derive(Debug, Default)]
+pub struct GapContext {
+    pub travel: TravelModel,
+    /// Note on how the travel model was obtained.
+    pub travel_note: String,
+    pub network: Option<RoadNetwork>,
+}
+
+impl GapContext {
+    /// Calibrate the driving model from the manifest's travel times (falling
+    /// back, with a note, to the built-in model) and load the road network
+    /// when `with_network` and the manifest names one.
+    pub fn new(engine: &Engine, with_network: bool) -> Result<GapContext, GapError> {
+        let (travel, travel_note) = match TravelModel::calibrate(engine) {
+            Ok(m) => {
+                let note = match &m.drive.fit {
+                    Some(f) => format!(
+                        "driving time = {:.3} + {:.4} km + {:.3} ln(1+km) minutes, fitted to {} ({} pairs, R^2 {:.3}, median absolute error {:.2} min)",
+                        m.drive.a, m.drive.b, m.drive.c, f.file, f.pairs, f.r2, f.median_abs_error_min
+                    ),
+                    None => "driving time from the built-in model (no [travel_times] in the manifest)".into(),
+                };
+                (m, note)
+            }
+            Err(e) => (TravelModel::default(), format!("{e}; the built-in driving model is used")),
+        };
+        let network = match (&engine.manifest.network, with_network) {
+            (Some(spec), true) => Some(RoadNetwork::from_pbf(&engine.data_dir.join(&spec.osm_pbf))?),
+            _ => None,
+        };
+        Ok(GapContext { travel, travel_note, network })
+    }
+}
+
+/// Compute a gap table, building the context (calibration, network) first.
+pub fn compute(engine: &Engine, query: &GapQuery) -> Result<GapTable, GapError> {
+    let ctx = GapContext::new(engine, query.mode == Mode::Network)?;
+    compute_with(engine, &ctx, query)
+}
+
+fn known<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+fn bad(name: &str, value: impl ToString, reason: &str) -> GapError {
+    GapError::BadParameter {
+        name: name.into(),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Whether `ancestor` is `level` or one of its parent levels.
+fn parent_chain(engine: &Engine, level: usize, ancestor: usize) -> Option<Vec<usize>> {
+    let mut chain = vec![level];
+    let mut l = level;
+    while l != ancestor {
+        l = engine.levels[l].parent_level?;
+        if chain.contains(&l) {
+            return None;
+        }
+        chain.push(l);
+    }
+    Some(chain)
+}
+
+fn default_origins(engine: &Engine, level: usize) -> usize {
+    let id = &engine.levels[level].id;
+    if engine.centroids.contains_key(id) {
+        return level;
+    }
+    // The finest level (last in manifest order) inside `level`.
+    (0..engine.levels.len())
+        .rev()
+        .find(|&l| parent_chain(engine, l, level).is_some())
+        .unwrap_or(level)
+}
+
+/// Compute a gap table with a prepared context.
+pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<GapTable, GapError> {
+    let started = Instant::now();
+    let mut notes = Vec::new();
+    // ---- parameters
+    let level = engine.level_index(&q.level).ok_or_else(|| GapError::UnknownLevel {
+        level: q.level.clone(),
+        known: known(engine.levels.iter().map(|l| l.id.as_str())),
+    })?;
+    let origin_level = match &q.origins {
+        Some(o) => engine.level_index(o).ok_or_else(|| GapError::UnknownLevel {
+            level: o.clone(),
+            known: known(engine.levels.iter().map(|l| l.id.as_str())),
+        })?,
+        None => default_origins(engine, level),
+    };
+    parent_chain(engine, origin_level, level).ok_or_else(|| GapError::NotAParent {
+        level: q.level.clone(),
+        origins: engine.levels[origin_level].id.clone(),
+    })?;
+    let cv = q.catchment.value();
+    if !(cv.is_finite() && cv > 0.0) {
+        return Err(bad("catchment", cv, "must be a positive number (km or minutes)"));
+    }
+    let sigma = q.sigma.unwrap_or(cv / 2.0);
+    if !(sigma.is_finite() && sigma > 0.0) {
+        return Err(bad("sigma", sigma, "the Gaussian decay width must be a positive number"));
+    }
+    if !(q.max_snap_m.is_finite() && q.max_snap_m >= 0.0) {
+        return Err(bad("max_snap_m", q.max_snap_m, "must be a distance in metres, 0 or more"));
+    }
+    if q.k == 0 || q.k > 100 {
+        return Err(bad("k", q.k, "the k of the k-th nearest service must be 1 to 100"));
+    }
+    if q.thresholds.metres.iter().chain(&q.thresholds.minutes).any(|t| !(t.is_finite() && *t > 0.0)) {
+        return Err(bad("thresholds", format!("{:?}", q.thresholds), "thresholds must be positive"));
+    }
+    if q.category.is_none() && q.tier.is_none() {
+        return Err(GapError::NoFilter);
+    }
+    let category = match &q.category {
+        Some(c) => Some(engine.categories.get(c).ok_or_else(|| GapError::UnknownCategory {
+            category: c.clone(),
+            known: known(engine.categories.keys().map(String::as_str)),
+        })?),
+        None => None,
+    };
+    if let Some(t) = &q.tier {
+        if !engine.tiers.iter().any(|x| &x.id == t) {
+            return Err(GapError::UnknownTier {
+                tier: t.clone(),
+                known: known(engine.tiers.iter().map(|t| t.id.as_str())),
+            });
+        }
+    }
+    let filter = match (&q.category, &q.tier) {
+        (Some(c), Some(t)) => format!("category `{c}` and tier `{t}`"),
+        (Some(c), None) => format!("category `{c}`"),
+        (None, Some(t)) => format!("tier `{t}`"),
+        (None, None) => unreachable!("checked above"),
+    };
+    let services: Vec<usize> = engine
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| q.category.as_ref().is_none_or(|c| &s.category == c) && q.tier.as_ref().is_none_or(|t| &s.tier == t))
+        .map(|(i, _)| i)
+        .collect();
+    if services.is_empty() {
+        return Err(GapError::NoServices { filter });
+    }
+    let supply: Vec<f64> = services
+        .iter()
+        .map(|&i| Some(engine.services[i].capacity).filter(|c| c.is_finite() && *c > 0.0).unwrap_or(0.0))
+        .collect();
+    let services_without_capacity = supply.iter().filter(|s| **s == 0.0).count();
+    if services_without_capacity > 0 {
+        notes.push(format!(
+            "{services_without_capacity} of {} service(s) have capacity 0 (zero or invalid in the file): they count for nearest and coverage but add no supply to 2SFCA/E2SFCA; services with no capacity column use the category's default (1 unless dataset.toml says otherwise)",
+            services.len()
+        ));
+    }
+    let indicator_k = engine.indicator_index(&q.indicator).ok_or_else(|| GapError::UnknownIndicator {
+        indicator: q.indicator.clone(),
+        known: known(engine.indicators.iter().map(|i| i.id.as_str())),
+    })?;
+    let indicator = &engine.indicators[indicator_k];
+    let need_raw = &engine.values[level].indicators[indicator_k];
+    if need_raw.iter().all(Option::is_none) {
+        return Err(GapError::IndicatorUnavailable {
+            indicator: indicator.id.clone(),
+            level: q.level.clone(),
+            kind: format!("{:?}", indicator.kind).to_lowercase(),
+            published: indicator.published_level.clone(),
+        });
+    }
+    let population_id = category
+        .map(|c| c.serves.clone())
+        .unwrap_or_else(|| engine.manifest.dataset.total_population.clone());
+
+    // ---- origins
+    let origins = Origins::new(engine, origin_level, &population_id);
+    if origins.missing_population > 0 {
+        notes.push(format!(
+            "{} {} area(s) have no `{population_id}` population: demand 0, excluded from the gap index",
+            origins.missing_population, engine.levels[origin_level].id
+        ));
+    }
+    if origins.zero_population > 0 {
+        notes.push(format!(
+            "{} {} area(s) have population 0: they add no demand, their coverage counts for nobody, and they are classed `no-population`",
+            origins.zero_population, engine.levels[origin_level].id
+        ));
+    }
+    let n = origins.len();
+
+    // ---- travel: nearest, times, catchment pairs
+    let (nearest_m, nearest_min, kth_m, kth_min, pairs) = match q.mode {
+        Mode::Estimated => {
+            let index = ServiceIndex::new(services.iter().enumerate().map(|(p, &i)| (p, engine.services[i].bng)));
+            let near = nearest_straight_line(&index, origins.bng(), q.k);
+            let mins = |v: &[Option<f64>]| v.iter().map(|d| d.map(|d| ctx.travel.minutes(q.travel, d))).collect::<Vec<_>>();
+            let (nearest_min, kth_min) = (mins(&near.nearest_m), mins(&near.kth_m));
+            let radius = match q.catchment {
+                Catchment::Km(km) => km * 1000.0,
+                Catchment::Minutes(m) => ctx.travel.radius_m(q.travel, m),
+            };
+            let mut pairs = Vec::new();
+            for (o, p) in origins.bng().enumerate() {
+                for (s, d) in index.within(p, radius) {
+                    let cost = match q.catchment {
+                        Catchment::Km(_) => d / 1000.0,
+                        Catchment::Minutes(_) => ctx.travel.minutes(q.travel, d),
+                    };
+                    pairs.push(Pair { origin: o as u32, service: s as u32, cost });
+                }
+            }
+            (near.nearest_m, nearest_min, near.kth_m, kth_min, pairs)
+        }
+        Mode::Network => {
+            let net = ctx.network.as_ref().ok_or(GapError::NoNetwork)?;
+            let graph = net.graph(q.travel);
+            let o_pts: Vec<_> = origins.bng().collect();
+            let s_pts: Vec<_> = services.iter().map(|&i| engine.services[i].bng).collect();
+            let o_snap: Vec<Option<Snap>> = graph.snap_all(&o_pts, q.max_snap_m);
+            let s_snap: Vec<Option<Snap>> = graph.snap_all(&s_pts, q.max_snap_m);
+            let (uo, us) = (o_snap.iter().filter(|s| s.is_none()).count(), s_snap.iter().filter(|s| s.is_none()).count());
+            if us == s_snap.len() {
+                return Err(GapError::Network {
+                    file: net.source.clone(),
+                    message: format!(
+                        "none of the {} service(s) of {filter} is within {} m of a {} road; the network does not cover them (use a larger extract or --mode estimated)",
+                        s_snap.len(), q.max_snap_m, q.travel.as_str()
+                    ),
+                });
+            }
+            if uo > 0 || us > 0 {
+                notes.push(format!(
+                    "{uo} origin(s) and {us} service(s) are more than {} m from a usable {} road and cannot be routed: origins get no nearest time, access or gap score; services are left out",
+                    q.max_snap_m, q.travel.as_str()
+                ));
+            }
+            let kn = graph.nearest_k(&o_snap, &s_snap, q.k);
+            let pairs = graph.catchment_pairs(&o_snap, &s_snap, q.catchment);
+            (kn.nearest_m, kn.nearest_min, kn.kth_m, kn.kth_min, pairs)
+        }
+    };
+
+    // ---- floating catchment
+    let access: Option<Vec<f64>> = match q.method {
+        Method::Nearest => None,
+        Method::TwoStep | Method::Enhanced => {
+            let decay = if q.method == Method::TwoStep { Decay::Step } else { Decay::Gaussian { sigma } };
+            let a = floating_catchment(&origins.demand, &supply, &pairs, cv, decay);
+            if a.origins_without_service > 0 {
+                notes.push(format!(
+                    "{} origin(s) have no service within the {} catchment: access 0",
+                    a.origins_without_service,
+                    q.catchment.label()
+                ));
+            }
+            if a.services_without_demand > 0 {
+                notes.push(format!(
+                    "{} service(s) have no {population_id} population within the catchment: ratio 0 (PySAL would give infinity)",
+                    a.services_without_demand
+                ));
+            }
+            Some(a.access)
+        }
+    };
+    let access_of = |o: usize| -> Option<f64> {
+        match &access {
+            Some(a) => (nearest_m[o].is_some() || q.mode == Mode::Estimated).then_some(a[o]),
+            None => nearest_min[o].map(|m| -m),
+        }
+    };
+
+    // ---- coverage per origin, district figures
+    let covered: Vec<Vec<bool>> = (0..n).map(|o| q.thresholds.covered(nearest_m[o], nearest_min[o])).collect();
+    let nt = q.thresholds.len();
+    let children = engine.manifest.dataset.child_population.clone();
+    let child_pop: Vec<f64> = match engine.population_of(origin_level, &children) {
+        Some(p) => p.iter().map(|v| v.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(0.0)).collect(),
+        None => vec![0.0; n],
+    };
+    let district = District {
+        population: origins.demand.iter().sum(),
+        coverage: shares(&covered, &origins.demand, nt),
+        coverage_children: shares(&covered, &child_pop, nt),
+        curve: coverage_curve(&nearest_m, &origins.demand, 100.0),
+    };
+
+    // ---- rows at the requested level
+    let lvl = &engine.levels[level];
+    let m = lvl.len();
+    let mut rows: Vec<GapRow>;
+    let access_rows: Vec<Option<f64>>;
+    if level == origin_level {
+        access_rows = (0..n).map(access_of).collect();
+        rows = (0..n)
+            .map(|o| GapRow {
+                code: lvl.areas[o].code.clone(),
+                name: lvl.areas[o].name.clone(),
+                rep: Some(origins.points[o]),
+                rep_kind: Some(origins.kinds[o]),
+                origins: 1,
+                population: origins.demand[o],
+                need: need_raw[o],
+                nearest_m: nearest_m[o],
+                nearest_min: nearest_min[o],
+                kth_m: kth_m[o],
+                kth_min: kth_min[o],
+                coverage: covered[o].iter().map(|c| Some(if *c { 1.0 } else { 0.0 })).collect(),
+                access: access.as_ref().and_then(|_| access_of(o)),
+                gap_score: None,
+                gap_class: super::GapClass::NoData,
+                gap_rank: None,
+            })
+            .collect();
+    } else {
+        // Population-weighted means of origin scores (unweighted when an area has no population).
+        #[derive(Default, Clone)]
+        struct Acc {
+            n: usize,
+            pop: f64,
+            sums: [(f64, f64, f64, f64); 5],
+            cov: Vec<f64>,
+        }
+        let mut acc = vec![Acc { cov: vec![0.0; nt], ..Default::default() }; m];
+        // Each origin area is split across the areas of the level by area
+        // share, exactly as the engine apportions populations, so an area's
+        // population here equals its population in the area report.
+        let overlay = engine.overlay(origin_level, level);
+        let mut placed = vec![false; n];
+        let mut main_piece: Vec<Option<(usize, f64)>> = vec![None; n];
+        for p in &overlay.pieces {
+            let (o, a, share) = (p.source, p.target, p.share);
+            placed[o] = true;
+            if main_piece[o].is_none_or(|(_, s)| share > s) {
+                main_piece[o] = Some((a, share));
+            }
+            let w = origins.demand[o] * share;
+            let e = &mut acc[a];
+            e.pop += w;
+            let vals = [nearest_m[o], nearest_min[o], kth_m[o], kth_min[o], access_of(o)];
+            for (s, v) in e.sums.iter_mut().zip(vals) {
+                if let Some(v) = v.filter(|v| v.is_finite()) {
+                    s.0 += w * v;
+                    s.1 += w;
+                    s.2 += share * v;
+                    s.3 += share;
+                }
+            }
+            for (t, c) in covered[o].iter().enumerate() {
+                if *c {
+                    e.cov[t] += w;
+                }
+            }
+        }
+        for (a, _) in main_piece.iter().flatten() {
+            acc[*a].n += 1;
+        }
+        let unplaced = placed.iter().filter(|p| !**p).count();
+        if unplaced > 0 {
+            notes.push(format!("{unplaced} origin(s) have no parent area at `{}` and are left out of its rows", q.level));
+        }
+        let mean = |s: &(f64, f64, f64, f64)| -> Option<f64> {
+            if s.1 > 0.0 {
+                Some(s.0 / s.1)
+            } else if s.3 > 0.0 {
+                Some(s.2 / s.3)
+            } else {
+                None
+            }
+        };
+        access_rows = acc.iter().map(|e| mean(&e.sums[4])).collect();
+        rows = (0..m)
+            .map(|a| {
+                let e = &acc[a];
+                GapRow {
+                    code: lvl.areas[a].code.clone(),
+                    name: lvl.areas[a].name.clone(),
+                    rep: None,
+                    rep_kind: None,
+                    origins: e.n,
+                    population: e.pop,
+                    need: need_raw[a],
+                    nearest_m: mean(&e.sums[0]),
+                    nearest_min: mean(&e.sums[1]),
+                    kth_m: mean(&e.sums[2]),
+                    kth_min: mean(&e.sums[3]),
+                    coverage: e.cov.iter().map(|c| (e.pop > 0.0).then(|| c / e.pop)).collect(),
+                    access: access.as_ref().and_then(|_| access_rows[a]),
+                    gap_score: None,
+                    gap_class: super::GapClass::NoData,
+                    gap_rank: None,
+                }
+            })
+            .collect();
+    }
+
+    // ---- gap index
+    let need: Vec<Option<f64>> = rows.iter().map(|r| r.need.filter(|v| v.is_finite()).map(|v| indicator.as_need(v))).collect();
+    let pops: Vec<f64> = rows.iter().map(|r| r.population).collect();
+    let g = gap_index(&need, &access_rows, &pops);
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.gap_score = g.score[i];
+        r.gap_class = g.class[i];
+        r.gap_rank = g.rank[i];
+    }
+    notes.push(ctx.travel_note.clone());
+    tracing::debug!("gaps: {} rows in {:.1} ms", rows.len(), started.elapsed().as_secs_f64() * 1e3);
+    Ok(GapTable {
+        query: q.clone(),
+        origin_level: engine.levels[origin_level].id.clone(),
+        rep_kind: origins.kind_summary(),
+        services: services.len(),
+        services_without_capacity,
+        population_id,
+        threshold_labels: q.thresholds.labels(),
+        rows,
+        district,
+        notes,
+    })
+}

@@ -1,0 +1,31 @@
+//! Errors of the gap analysis: every message names the parameter, file or
+//! feature at fault and what to do.
+
+/// Why a gap analysis cannot be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum GapError {
+    #[error("unknown level `{level}`; levels are: {known}")]
+    UnknownLevel { level: String, known: String },
+    #[error("origins at level `{origins}` cannot be aggregated to `{level}`: `{level}` is not a parent level of `{origins}`. Use --origins with a level inside `{level}` (e.g. oa or lsoa)")]
+    NotAParent { level: String, origins: String },
+    #[error("unknown category `{category}`; categories are: {known}")]
+    UnknownCategory { category: String, known: String },
+    #[error("unknown tier `{tier}`; tiers are: {known}")]
+    UnknownTier { tier: String, known: String },
+    #[error("choose services with a category and/or a tier (e.g. --category gp or --tier 2)")]
+    NoFilter,
+    #[error("no services match {filter}; nothing to measure access to. Check `needmap check` for the services loaded")]
+    NoServices { filter: String },
+    #[error("unknown indicator `{indicator}`; indicators are: {known}")]
+    UnknownIndicator { indicator: String, known: String },
+    #[error("indicator `{indicator}` has no values at level `{level}` (it is a {kind} published at `{published}`, and ranks and deciles are not averaged). Use a score or rate such as imd_score, or --level {published}")]
+    IndicatorUnavailable { indicator: String, level: String, kind: String, published: String },
+    #[error("{name} = `{value}`: {reason}")]
+    BadParameter { name: String, value: String, reason: String },
+    #[error("network mode needs a road network: add `[network] osm_pbf = \"file.osm.pbf\"` to dataset.toml (e.g. a Geofabrik extract), or use --mode estimated")]
+    NoNetwork,
+    #[error("{file}: {message}")]
+    Network { file: String, message: String },
+    #[error("travel-time file {file}: {message}")]
+    TravelTimes { file: String, message: String },
+}

@@ -1,0 +1,152 @@
+//! Coverage gaps: where need is high and provision is far or oversubscribed.
+//!
+//! For one service filter (category and/or tier) and one level, [`compute`]
+//! measures from every origin (OA or LSOA representative point, see
+//! [`origins`]) the distance and time to the nearest and k-th nearest
+//! service ([`nearest`]), coverage within thresholds ([`coverage`]),
+//! floating-catchment accessibility ([`fca`]: 2SFCA, E2SFCA), and the gap
+//! index ([`gap`]: standardised need minus standardised access, need x access
+//! terciles, rank). Travel is `estimated` from straight-line distance
+//! ([`travel`]) or routed on an OpenStreetMap road `network` ([`network`]).
+//! Scores for wards, constituencies and other parent levels are
+//! population-weighted means of the origin scores; coverage shares are
+//! shares of population.
+//!
+//! The server calls [`compute_with`] per request with a [`GapContext`] built
+//! once (travel model, optional road network).
+
+mod compute;
+mod coverage;
+mod error;
+mod fca;
+mod gap;
+mod nearest;
+pub mod network;
+mod origins;
+mod table;
+mod travel;
+
+pub use compute::{compute, compute_with, GapContext};
+pub use coverage::{coverage_curve, shares, Thresholds};
+pub use error::GapError;
+pub use fca::{floating_catchment, Accessibility, Decay, Pair};
+pub use gap::{gap_index, standardise, terciles, GapClass, GapIndex, Tercile};
+pub use nearest::{nearest_straight_line, Nearest};
+pub use origins::{rep_points, Origins, RepKind};
+pub use table::{District, GapRow, GapTable};
+pub use travel::{DriveFit, DriveModel, Travel, TravelModel, WALK_CIRCUITY, WALK_SPEED_KMH};
+
+/// How access is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Access = minus the minutes to the nearest service.
+    Nearest,
+    /// Two-step floating catchment (step catchment).
+    #[value(name = "2sfca")]
+    #[serde(rename = "2sfca")]
+    TwoStep,
+    /// Enhanced 2SFCA with Gaussian decay.
+    #[value(name = "e2sfca")]
+    #[serde(rename = "e2sfca")]
+    Enhanced,
+}
+
+impl Method {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Nearest => "nearest",
+            Method::TwoStep => "2sfca",
+            Method::Enhanced => "e2sfca",
+        }
+    }
+}
+
+/// Where travel distances and times come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Straight-line distance and modelled time.
+    Estimated,
+    /// Routed on the OpenStreetMap road network.
+    Network,
+}
+
+impl Mode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Mode::Estimated => "estimated",
+            Mode::Network => "network",
+        }
+    }
+}
+
+/// The floating catchment: a distance or a travel time (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Catchment {
+    Km(f64),
+    Minutes(f64),
+}
+
+impl Catchment {
+    pub fn value(&self) -> f64 {
+        match *self {
+            Catchment::Km(v) | Catchment::Minutes(v) => v,
+        }
+    }
+
+    /// `2km` or `15min`.
+    pub fn label(&self) -> String {
+        let v = crate::report::Cell::Number(Some(self.value())).render();
+        match self {
+            Catchment::Km(_) => format!("{v}km"),
+            Catchment::Minutes(_) => format!("{v}min"),
+        }
+    }
+}
+
+/// One gap analysis request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GapQuery {
+    /// Output level (`oa`, `lsoa`, `ward`, `constituency`, ...).
+    pub level: String,
+    /// Origin level; default: `level` itself when it has published
+    /// centroids or no finer level, else the finest level inside it.
+    pub origins: Option<String>,
+    pub category: Option<String>,
+    pub tier: Option<String>,
+    /// Need indicator id (default `imd_score`).
+    pub indicator: String,
+    pub method: Method,
+    pub catchment: Catchment,
+    /// Gaussian sigma for E2SFCA, in the catchment's unit (default half the catchment).
+    pub sigma: Option<f64>,
+    pub mode: Mode,
+    pub travel: Travel,
+    pub thresholds: Thresholds,
+    /// The k of "k-th nearest" (default 3).
+    pub k: usize,
+    /// Farthest an origin or service may be from the road network, metres (network mode).
+    pub max_snap_m: f64,
+}
+
+impl Default for GapQuery {
+    fn default() -> Self {
+        GapQuery {
+            level: "ward".into(),
+            origins: None,
+            category: None,
+            tier: None,
+            indicator: "imd_score".into(),
+            method: Method::TwoStep,
+            catchment: Catchment::Km(2.0),
+            sigma: None,
+            mode: Mode::Estimated,
+            travel: Travel::Walk,
+            thresholds: Thresholds::default(),
+            k: 3,
+            max_snap_m: 500.0,
+        }
+    }
+}
