@@ -60,6 +60,8 @@ pub struct AppState {
     pub attribution: String,
     /// Host used in absolute URLs when a request's Host header is unusable.
     pub default_host: String,
+    /// Travel model for the gap fields, calibrated once.
+    pub gap_context: crate::gaps::GapContext,
 }
 
 impl AppState {
@@ -91,7 +93,12 @@ impl AppState {
         let mut attribution: Vec<String> = engine.manifest.sources.iter().filter_map(|s| s.attribution.clone()).collect();
         attribution.dedup();
         let dataset_hash = dataset_hash(&engine);
+        let gap_context = crate::gaps::GapContext::new(&engine, false).unwrap_or_else(|e| {
+            tracing::warn!("gap fields: {e}; the built-in travel model is used");
+            crate::gaps::GapContext::default()
+        });
         Ok(AppState {
+            gap_context,
             engine,
             tiles,
             reports,
@@ -118,11 +125,11 @@ impl AppState {
     /// The area table of `level` for query `q` (cached).
     pub fn table(&self, level: usize, q: &AreaQuery) -> Result<Arc<Report>, ServeError> {
         let base = self.reports.get(level).ok_or_else(|| ServeError::Internal(format!("no report for level {level}")))?;
-        if q.is_default() && !columns::GAPS_AVAILABLE {
+        if q.is_default() {
             return Ok(base.clone());
         }
         self.tables.get_or_try((level, q.clone()), || {
-            columns::area_table(&self.engine, level, base, q).map(Arc::new)
+            columns::area_table(&self.engine, &self.gap_context, level, base, q).map(Arc::new)
         })
     }
 
