@@ -495,11 +495,12 @@ fn areas_geojson_for_every_level_matches_the_report_csv() {
 #[test]
 fn area_parameters_select_and_validate() {
     let ward = ENGINE.level_index("ward").unwrap();
-    let r = get("/api/areas/ward.geojson?indicator=imd_score,imd_decile&category=gp,pharmacy&tier=1&method=2sfca");
+    let r = get("/api/areas/ward.geojson?indicator=imd_score,imd_decile&category=gp,pharmacy&tier=1");
     assert_eq!(r.status, 200, "{}", r.text());
     let features = parse_features(&r.text());
     let selection = &r.json()["selection"];
-    assert_eq!(selection["method"], "2sfca");
+    assert_eq!(selection["method"], Value::Null);
+    assert_eq!(selection["gap_fields"], false);
     assert_eq!(selection["categories"], serde_json::json!(["gp", "pharmacy"]));
     assert_eq!(selection["indicators"], serde_json::json!(["imd_score", "imd_decile"]));
     let props = features[0].properties.as_ref().unwrap();
@@ -523,10 +524,55 @@ fn area_parameters_select_and_validate() {
     assert_error("/api/areas/ward.geojson?category=nope", 400, Some("category"));
     assert_error("/api/areas/ward.geojson?tier=9", 400, Some("tier"));
     assert_error("/api/areas/ward.geojson?method=3sfca", 400, Some("method"));
+    assert_error("/api/areas/ward.geojson?category=gp,pharmacy&method=2sfca", 400, Some("category"));
+    assert_error("/api/areas/ward.geojson?method=nearest", 400, Some("category"));
     assert_error("/api/areas/ward.geojson?indicator=imd_score&indicator=imd_rank", 400, Some("indicator"));
     assert_error("/api/areas/county.geojson", 404, None);
     assert_error("/api/areas/ward.json", 404, None);
     assert_error("/api/report/county.csv", 404, None);
+}
+
+#[test]
+fn gap_fields_join_the_area_table_for_one_category() {
+    use needmap::gaps::{GapQuery, Method};
+    for (method, gm, access) in [("2sfca", Method::TwoStep, Some("access_2sfca")), ("e2sfca", Method::Enhanced, Some("access_e2sfca")), ("nearest", Method::Nearest, None)] {
+        let r = get(&format!("/api/areas/ward.geojson?category=gp&method={method}"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        let features = parse_features(&r.text());
+        let q = GapQuery { level: "ward".into(), category: Some("gp".into()), method: gm, ..GapQuery::default() };
+        let table = needmap::gaps::compute(&ENGINE, &q).unwrap().to_report();
+        let code = table.column("code").unwrap();
+        let mut compared = 0;
+        for f in &features {
+            let row = table.rows.iter().find(|r| r[code] == needmap::report::Cell::Text(f.id.as_ref().map(|i| match i {
+                geojson::feature::Id::String(s) => s.clone(),
+                geojson::feature::Id::Number(n) => n.to_string(),
+            }))).expect("every ward has a gap row");
+            for col in ["gap_score", "nearest_m", "gap_rank", "gap_class"].into_iter().chain(access) {
+                let cell = &row[table.column(col).unwrap()];
+                let v = prop(f, col);
+                match cell {
+                    needmap::report::Cell::Number(Some(x)) => assert!((v.as_f64().unwrap() - x).abs() < 1e-6, "{col}"),
+                    needmap::report::Cell::Count(n) => assert_eq!(v.as_u64(), Some(*n), "{col}"),
+                    needmap::report::Cell::Text(Some(t)) => assert_eq!(v.as_str(), Some(t.as_str()), "{col}"),
+                    _ => assert!(v.is_null(), "{col}"),
+                }
+                compared += 1;
+            }
+            // The report's own columns are still there, unchanged.
+            assert!(prop(f, "population").is_number() && prop(f, "services_gp").is_u64());
+        }
+        assert!(compared >= 30 * 4);
+        assert!(features.iter().any(|f| prop(f, "gap_class").as_str().is_some_and(|c| c.contains("high-need"))));
+    }
+    // A single category alone selects the default method, in tiles and TileJSON too.
+    let t = get("/tiles/ward.json?category=gp").json();
+    assert_eq!(t["vector_layers"][0]["fields"]["gap_score"], "Number");
+    assert_eq!(t["vector_layers"][0]["fields"]["gap_class"], "String");
+    let tile = get("/tiles/ward/10/507/329.mvt?category=gp");
+    let layers = check_tile(&tile.body, "ward");
+    assert!(layers[0].features.iter().all(|f| layers[0].props(f).contains_key("access_2sfca")));
+    assert_eq!(get("/api/meta").json()["gaps"]["available"], true);
 }
 
 #[test]

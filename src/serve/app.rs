@@ -60,8 +60,8 @@ pub struct AppState {
     pub attribution: String,
     /// Host used in absolute URLs when a request's Host header is unusable.
     pub default_host: String,
-    /// Travel model for the access and gap fields (built once).
-    pub gaps: Option<Arc<crate::gaps::GapContext>>,
+    /// Travel model for the gap fields, calibrated once.
+    pub gap_context: crate::gaps::GapContext,
 }
 
 impl AppState {
@@ -93,15 +93,12 @@ impl AppState {
         let mut attribution: Vec<String> = engine.manifest.sources.iter().filter_map(|s| s.attribution.clone()).collect();
         attribution.dedup();
         let dataset_hash = dataset_hash(&engine);
-        let gaps = match crate::gaps::GapContext::new(&engine, false) {
-            Ok(ctx) => Some(Arc::new(ctx)),
-            Err(e) => {
-                tracing::warn!("access and gap fields disabled: {e}");
-                None
-            }
-        };
+        let gap_context = crate::gaps::GapContext::new(&engine, false).unwrap_or_else(|e| {
+            tracing::warn!("gap fields: {e}; the built-in travel model is used");
+            crate::gaps::GapContext::default()
+        });
         Ok(AppState {
-            gaps,
+            gap_context,
             engine,
             tiles,
             reports,
@@ -132,7 +129,7 @@ impl AppState {
             return Ok(base.clone());
         }
         self.tables.get_or_try((level, q.clone()), || {
-            columns::area_table(&self.engine, self.gaps.as_deref(), level, base, q).map(Arc::new)
+            columns::area_table(&self.engine, &self.gap_context, level, base, q).map(Arc::new)
         })
     }
 

@@ -6,9 +6,11 @@
 //! issue 3 are appended by [`merge_gap_columns`] without changing the shape of
 //! any endpoint.
 
+use std::collections::HashMap;
+
 use super::errors::ServeError;
 use super::query::{AreaQuery, GapMethod};
-use crate::gaps::{GapContext, GapQuery, Method};
+use crate::gaps::{GapContext, GapError, GapQuery, Method};
 use crate::report::{Cell, Report};
 use crate::Engine;
 
@@ -34,14 +36,9 @@ pub const SELECTED_PER_10K: &str = "services_selected_per_10k";
 /// - `indicator=a,b` keeps only those indicators (and their decile-1 shares);
 ///   code, name, parent, populations and provision columns are always kept;
 /// - `category`/`tier` add [`SELECTED_COUNT`] and [`SELECTED_PER_10K`];
-/// - then [`merge_gap_columns`] appends access and gap fields.
-pub fn area_table(
-    engine: &Engine,
-    gaps: Option<&GapContext>,
-    level: usize,
-    base: &Report,
-    q: &AreaQuery,
-) -> Result<Report, ServeError> {
+/// - then [`merge_gap_columns`] appends access and gap fields when a `method`
+///   or a single `category` is given.
+pub fn area_table(engine: &Engine, ctx: &GapContext, level: usize, base: &Report, q: &AreaQuery) -> Result<Report, ServeError> {
     let sources = column_sources(engine, base, q);
     let selected = (q.categories.is_some() || q.tier.is_some()).then(|| selected_counts(engine, level, q));
     let population = engine.population(level);
@@ -72,7 +69,7 @@ pub fn area_table(
         })
         .collect();
     let mut table = Report { columns, rows };
-    merge_gap_columns(engine, gaps, level, q, &mut table)?;
+    merge_gap_columns(engine, ctx, level, q, &mut table)?;
     Ok(table)
 }
 
@@ -118,74 +115,107 @@ fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<u64> {
     counts
 }
 
-/// Append issue 3's access and gap fields (`need`, `nearest_m`, `nearest_min`,
-/// `coverage_*`, `access_<method>`, `gap_score`, `gap_class`, `gap_rank`, ...)
-/// when the query selects one service category and/or a tier. GeoJSON, tiles,
-/// TileJSON fields and OGC items all take their columns from this table, so
-/// nothing else changes shape.
-///
-/// The need indicator is the first selected score or rate (else `imd_score`);
-/// the method is `method` (default `2sfca`), in estimated travel mode with the
-/// default catchment. Where no gap can be computed (no service matches the
-/// selection, several categories are selected) the table is returned without
-/// gap fields, never an error: provision maps still work.
-pub fn merge_gap_columns(
-    engine: &Engine,
-    gaps: Option<&GapContext>,
-    level: usize,
-    q: &AreaQuery,
-    table: &mut Report,
-) -> Result<(), ServeError> {
-    let Some(ctx) = gaps else { return Ok(()) };
+/// Whether the query asks for access and gap fields: when a `method` is
+/// given, or a single `category` (with the default method, 2SFCA).
+pub fn wants_gaps(q: &AreaQuery) -> bool {
+    q.method.is_some() || q.categories.as_ref().is_some_and(|c| c.len() == 1)
+}
+
+/// The gap query for an area query at `level`.
+pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuery, ServeError> {
     let category = match q.categories.as_deref() {
         Some([one]) => Some(one.clone()),
-        Some(_) => return Ok(()),
+        Some(_) => {
+            return Err(ServeError::bad(
+                "category",
+                "access and gap fields are computed for one category at a time; give one category (or a tier), or leave out `method`",
+            ))
+        }
         None => None,
     };
     if category.is_none() && q.tier.is_none() {
-        return Ok(());
+        return Err(ServeError::bad("category", "access and gap fields need services: give a `category` and/or a `tier` with `method`"));
     }
+    let defaults = GapQuery::default();
+    // Need: the first selected indicator that can be averaged, else the default.
     let indicator = q
         .indicators
-        .iter()
-        .flatten()
-        .map(|&k| &engine.indicators[k])
-        .find(|i| !i.is_ordinal())
+        .as_ref()
+        .and_then(|ks| ks.iter().map(|&k| &engine.indicators[k]).find(|i| !i.is_ordinal()))
         .map(|i| i.id.clone())
-        .unwrap_or_else(|| "imd_score".to_string());
-    let query = GapQuery {
+        .unwrap_or(defaults.indicator.clone());
+    Ok(GapQuery {
         level: engine.levels[level].id.clone(),
         category,
         tier: q.tier.clone(),
         indicator,
-        method: match q.method.unwrap_or(GapMethod::TwoStep) {
-            GapMethod::Nearest => Method::Nearest,
-            GapMethod::TwoStep => Method::TwoStep,
-            GapMethod::EnhancedTwoStep => Method::Enhanced,
+        method: match q.method {
+            Some(GapMethod::Nearest) => Method::Nearest,
+            Some(GapMethod::TwoStep) => Method::TwoStep,
+            Some(GapMethod::EnhancedTwoStep) => Method::Enhanced,
+            None => defaults.method,
         },
-        ..GapQuery::default()
-    };
-    let gap = match crate::gaps::compute_with(engine, ctx, &query) {
-        Ok(t) => t.to_report(),
-        Err(e) => {
-            tracing::debug!("no gap fields for {query:?}: {e}");
-            return Ok(());
-        }
-    };
-    let Some(code_col) = gap.column("code") else { return Ok(()) };
-    let by_code: std::collections::HashMap<String, &Vec<Cell>> =
-        gap.rows.iter().map(|r| (r[code_col].render(), r)).collect();
-    let extra: Vec<usize> = (0..gap.columns.len())
-        .filter(|&c| !table.columns.contains(&gap.columns[c]))
+        ..defaults
+    })
+}
+
+fn gap_error(e: GapError) -> ServeError {
+    let msg = e.to_string();
+    match e {
+        GapError::UnknownCategory { .. } | GapError::NoFilter | GapError::NoServices { .. } => ServeError::bad("category", msg),
+        GapError::UnknownTier { .. } => ServeError::bad("tier", msg),
+        GapError::UnknownIndicator { .. } | GapError::IndicatorUnavailable { .. } => ServeError::bad("indicator", msg),
+        GapError::BadParameter { name, .. } => ServeError::bad(&name, msg),
+        GapError::UnknownLevel { level, known } => ServeError::UnknownLevel { level, known },
+        other => ServeError::Internal(other.to_string()),
+    }
+}
+
+/// Append the access and gap fields of issue 3 to `table`, when the query
+/// asks for them ([`wants_gaps`]).
+///
+/// Runs [`crate::gaps::compute_with`] for the level (estimated travel; the
+/// context is built once per server) and appends every column of its table
+/// except `code` and `name`, joined on the area code: `nearest_m`,
+/// `nearest_min`, `nearest3_m`, `nearest3_min`, `mode`, `travel`,
+/// `coverage_*`, `access_2sfca`/`access_e2sfca`, `gap_score`, `gap_class`,
+/// `gap_rank`, and so on. Names already in the table (`population`, ...) get
+/// a `gap_` prefix. GeoJSON, tiles, TileJSON fields and OGC items all take
+/// their columns from this table, so none of them changes shape.
+pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &AreaQuery, table: &mut Report) -> Result<(), ServeError> {
+    if !wants_gaps(q) {
+        return Ok(());
+    }
+    let gq = gap_query(engine, level, q)?;
+    let gaps = crate::gaps::compute_with(engine, ctx, &gq).map_err(gap_error)?.to_report();
+    let code_col = gaps.column("code").ok_or_else(|| ServeError::Internal("gap table has no code column".into()))?;
+    let by_code: HashMap<&str, &Vec<Cell>> = gaps
+        .rows
+        .iter()
+        .filter_map(|r| match r.get(code_col) {
+            Some(Cell::Text(Some(c))) => Some((c.as_str(), r)),
+            _ => None,
+        })
         .collect();
-    table.columns.extend(extra.iter().map(|&c| gap.columns[c].clone()));
+    let keep: Vec<usize> = (0..gaps.columns.len()).filter(|&i| gaps.columns[i] != "code" && gaps.columns[i] != "name").collect();
+    for &i in &keep {
+        let c = &gaps.columns[i];
+        let name = if table.columns.contains(c) { format!("gap_{c}") } else { c.clone() };
+        table.columns.push(name);
+    }
+    let table_code = table.column("code").ok_or_else(|| ServeError::Internal("area table has no code column".into()))?;
     for row in &mut table.rows {
-        let code = row[0].render();
-        let found = by_code.get(&code);
-        row.extend(extra.iter().map(|&c| match found {
-            Some(r) => r[c].clone(),
-            None => Cell::Text(None),
-        }));
+        let code = match row.get(table_code) {
+            Some(Cell::Text(Some(c))) => c.clone(),
+            _ => String::new(),
+        };
+        let gap_row = by_code.get(code.as_str());
+        for &i in &keep {
+            row.push(gap_row.and_then(|r| r.get(i).cloned()).unwrap_or_else(|| match gaps.rows.first().and_then(|r| r.get(i)) {
+                Some(Cell::Text(_)) => Cell::Text(None),
+                _ => Cell::Number(None),
+            }));
+        }
     }
     Ok(())
 }

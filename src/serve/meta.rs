@@ -89,7 +89,9 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
         "gaps": {
             "available": GAPS_AVAILABLE,
             "methods": GapMethod::ALL.map(GapMethod::id),
-            "note": if GAPS_AVAILABLE { Value::Null } else { json!("access and gap fields are not computed by this build; area outputs carry need and provision only") },
+            "default_method": "2sfca",
+            "travel_note": state.gap_context.travel_note,
+            "note": "area outputs gain access and gap fields (nearest_m, nearest_min, coverage_*, access_<method>, gap_score, gap_class, gap_rank) when `method` or a single `category` is given; estimated travel",
         },
         "basemap_style": m.dataset.basemap_style,
         "tiles": { "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM, "layers": state.tiles.layers.iter().map(|l| format!("{base}/tiles/{}.json", l.id)).collect::<Vec<_>>() },
