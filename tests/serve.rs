@@ -942,3 +942,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn downloads_export_and_print_what_the_map_shows() {
+    // GeoJSON export with gap fields and provenance.
+    let r = get("/api/export/ward.geojson?category=gp&method=2sfca");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.ctype().starts_with("application/geo+json"));
+    assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("needmap-ward.geojson"));
+    let doc = r.json();
+    assert!(doc["needmap"]["dataset"].is_object() || doc["needmap"]["dataset"].is_string(), "{}", doc["needmap"]);
+    let features = parse_features(&r.text());
+    assert_eq!(features.len(), 30);
+    assert!(features.iter().all(|f| f.properties.as_ref().unwrap().contains_key("gap_class")));
+    // CSV and its provenance.
+    let csv = get("/api/export/ward.csv").text();
+    assert!(csv.lines().next().unwrap().contains("imd_score"));
+    assert_eq!(csv.lines().count(), 31);
+    let prov = get("/api/export/ward.csv?provenance=true").json();
+    assert!(prov.to_string().contains("imd2019_lsoa.csv"));
+    // Shapefile as a zip with every part and the provenance sidecar.
+    let z = get("/api/export/ward.zip");
+    assert_eq!(z.status, 200);
+    assert_eq!(&z.body[..2], b"PK");
+    for part in ["needmap-ward.shp", "needmap-ward.dbf", "needmap-ward.prj", "needmap-ward.shp.provenance.json"] {
+        assert!(z.body.windows(part.len()).any(|w| w == part.as_bytes()), "{part} missing");
+    }
+    // Printed committee map.
+    let pdf = get("/api/print/ward.pdf?area=Keighley&paper=a3&landscape=true");
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.ctype().starts_with("application/pdf") && pdf.body.starts_with(b"%PDF"));
+    let gap = get("/api/print/ward.pdf?gap=true&category=gp");
+    assert_eq!(gap.status, 200, "{}", String::from_utf8_lossy(&gap.body[..gap.body.len().min(300)]));
+    // Bad requests name the parameter.
+    assert_error("/api/export/ward.xls", 400, Some("format"));
+    assert_error("/api/print/ward.pdf?paper=a9", 400, Some("paper"));
+    assert_error("/api/export/nowhere.csv", 404, None);
+}
