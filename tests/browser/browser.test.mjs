@@ -318,6 +318,12 @@ test('search, keyboard focus and downloads', async () => {
   assert.equal(await fresh.$('.maplibregl-popup'), null, 'Escape closes the profile');
   await fresh.context().close();
 
+  for (const [id, type] of [['#dl-shp', 'application/zip'], ['#print-a4', 'application/pdf'], ['#print-a3', 'application/pdf']]) {
+    const href = await page.getAttribute(id, 'href');
+    const r = await fetch(new URL(href, base));
+    assert.equal(r.status, 200, `${href} downloads`);
+    assert.equal(r.headers.get('content-type'), type, href);
+  }
   for (const id of ['#dl-geojson', '#dl-csv']) {
     const href = await page.getAttribute(id, 'href');
     const r = await fetch(new URL(href, base));

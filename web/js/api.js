@@ -89,6 +89,16 @@ export function reportUrl(level) {
   return `api/report/${encodeURIComponent(level)}.csv`;
 }
 
+/** URL of an export of a level (`geojson`, `csv` or `zip` = Shapefile), with provenance. */
+export function exportUrl(level, format, params = {}) {
+  return `api/export/${encodeURIComponent(level)}.${format}${query(params)}`;
+}
+
+/** URL of the print-ready PDF map of a level. */
+export function printUrl(level, params = {}) {
+  return `api/print/${encodeURIComponent(level)}.pdf${query(params)}`;
+}
+
 /** Areas of a level as a GeoJSON FeatureCollection (cached per URL). */
 export function loadAreas(level, params = {}) {
   const url = areasUrl(level, params);

@@ -1,6 +1,6 @@
 // needmap front end: the gap map application (controls, map, legend, popups, URL state).
 import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl } from '../vendor/maplibre-gl.mjs';
-import { loadMeta, loadAreas, loadServices, areasUrl, reportUrl } from './api.js';
+import { loadMeta, loadAreas, loadServices, areasUrl, exportUrl, printUrl } from './api.js';
 import { classify } from './classify.js';
 import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
 import { parseHash, formatHash } from './state.js';
@@ -237,12 +237,24 @@ function syncControls() {
   const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
   for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
   const { indicator, ...q } = areaParams(); // downloads keep every indicator column
-  $('dl-geojson').href = areasUrl(s.level, q);
-  $('dl-geojson').setAttribute('download', `${s.level}.geojson`);
-  $('dl-geojson').setAttribute('aria-label', `Download ${levelLabel(s.level)} areas as GeoJSON`);
-  $('dl-csv').href = reportUrl(s.level);
-  $('dl-csv').setAttribute('download', `${s.level}.csv`);
-  $('dl-csv').setAttribute('aria-label', `Download the ${levelLabel(s.level)} report as CSV`);
+  const label = levelLabel(s.level);
+  const links = [
+    ['dl-geojson', exportUrl(s.level, 'geojson', q), `${s.level}.geojson`, `Download ${label} areas as GeoJSON`],
+    ['dl-csv', exportUrl(s.level, 'csv', q), `${s.level}.csv`, `Download the ${label} table as CSV`],
+    ['dl-shp', exportUrl(s.level, 'zip', q), `${s.level}-shapefile.zip`, `Download ${label} areas as a zipped Shapefile`],
+  ];
+  // The printed map shows the current view: the gap map, or the chosen indicator.
+  const ind = app.meta.indicators.find((i) => i.id === s.indicator);
+  const theme = s.view === 'gaps' && s.category
+    ? { gap: 'true', category: s.category, method: s.method }
+    : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {});
+  links.push(['print-a4', printUrl(s.level, { ...theme, paper: 'a4' }), `${s.level}-a4.pdf`, `Print the ${label} map on A4 (PDF)`]);
+  links.push(['print-a3', printUrl(s.level, { ...theme, paper: 'a3', landscape: 'true' }), `${s.level}-a3.pdf`, `Print the ${label} map on A3 landscape (PDF)`]);
+  for (const [id, href, file, aria] of links) {
+    $(id).href = href;
+    $(id).setAttribute('download', file);
+    $(id).setAttribute('aria-label', aria);
+  }
 }
 
 function buildIndicatorSelect() {
