@@ -143,10 +143,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     let (service_list, raw_centroids, point_diags) = points;
     let mut service_list = service_list?;
     let raw_centroids = raw_centroids.transpose()?.unwrap_or_default();
-    diags.problems.extend(point_diags.problems);
-    for (file, n) in point_diags.skipped {
-        *diags.skipped.entry(file).or_default() += n;
-    }
+    diags.absorb(point_diags);
     lap("load boundaries and services", &mut timings);
 
     let indexes: Vec<AreaIndex> = levels

@@ -17,9 +17,32 @@ pub fn load_levels(
 ) -> Result<Vec<Level>, EngineError> {
     let specs = &loc.manifest.levels;
     let mut slots: Vec<Option<Level>> = vec![None; specs.len()];
+    // Parse every boundary file on a second thread while PROJ builds the
+    // usual transform here (creating a PROJ transform costs tens of ms).
+    type Read = (Result<(Vec<RawArea>, String), crate::load::LoadError>, Diagnostics);
+    let reads: Vec<Read> = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            specs
+                .iter()
+                .filter_map(|spec| {
+                    let file = spec.file.as_ref()?;
+                    let mut d = Diagnostics::default();
+                    let id_field = spec.id_field.as_deref().unwrap_or_default();
+                    let r = read_boundaries(&loc.data_dir.join(file), id_field, spec.name_field.as_deref(), &spec.crs, &mut d);
+                    Some((r, d))
+                })
+                .collect()
+        });
+        // Errors here are reported when a file in this CRS is reprojected.
+        let _ = transforms.pair(crate::dataset::CrsSpec::Crs84.proj_def(), &loc.data_dir);
+        reader.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    let mut reads = reads.into_iter();
     for (i, spec) in specs.iter().enumerate() {
         if let Some(file) = &spec.file {
-            slots[i] = Some(load_file_level(loc, spec, file, transforms, diags)?);
+            let (read, d) = reads.next().expect("one read per file level");
+            diags.absorb(d);
+            slots[i] = Some(load_file_level(loc, spec, file, read?, transforms)?);
         }
     }
     for (i, spec) in specs.iter().enumerate() {
@@ -49,12 +72,10 @@ fn load_file_level(
     loc: &DatasetLocation,
     spec: &LevelSpec,
     file: &str,
+    (raw, crs_def): (Vec<RawArea>, String),
     transforms: &mut Transforms,
-    diags: &mut Diagnostics,
 ) -> Result<Level, EngineError> {
     let path = loc.data_dir.join(file);
-    let id_field = spec.id_field.as_deref().expect("validated");
-    let (raw, crs_def) = read_boundaries(&path, id_field, spec.name_field.as_deref(), &spec.crs, diags)?;
     let (to_wgs, to_bng) = transforms.pair(&crs_def, &path)?;
     let mut areas = Vec::with_capacity(raw.len());
     for RawArea { code, name, geometry, .. } in raw {

@@ -69,6 +69,14 @@ impl Diagnostics {
         *self.skipped.entry(file.to_string()).or_default() += 1;
     }
 
+    /// Append another set of diagnostics (problems in order, skipped counts added).
+    pub fn absorb(&mut self, other: Diagnostics) {
+        self.problems.extend(other.problems);
+        for (file, n) in other.skipped {
+            *self.skipped.entry(file).or_default() += n;
+        }
+    }
+
     pub fn skipped_total(&self) -> usize {
         self.skipped.values().sum()
     }
