@@ -174,8 +174,9 @@ fn all_310_ons_centroid_pairs_agree_within_10_m() {
         let d2 = ((back.x - bng.x).powi(2) + (back.y - bng.y).powi(2)).sqrt();
         assert!(d < 10.0 && d2 < 10.0, "{}: {d:.2} m / {d2:.2} m", r["lsoa11cd"]);
     }
-    // ONS rounds published lon/lat to 5-6 decimals, so a few metres is expected.
-    assert!(worst > 0.0);
+    // PROJ without the OSTN15 grid (Helmert) is a few metres from ONS's values.
+    eprintln!("worst ONS centroid difference: {worst:.2} m");
+    assert!(worst < 7.0, "worst {worst:.2} m");
 }
 
 #[test]

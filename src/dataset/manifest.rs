@@ -4,7 +4,7 @@
 //! engine reads nothing Bradford-specific from code.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -417,11 +417,6 @@ impl Manifest {
             }
         }
         Ok(())
-    }
-
-    /// Resolve a file named in the manifest against the data folder.
-    pub fn path_of(&self, data_dir: &Path, file: &str) -> PathBuf {
-        data_dir.join(file)
     }
 
     /// The level spec with this id.

@@ -168,14 +168,14 @@ fn group_level(spec: &LevelSpec, group: &GroupSpec, base: &Level) -> Result<Leve
         let mut bng = MultiPolygon::<f64>(vec![]);
         let mut indices = Vec::with_capacity(m.areas.len());
         for code in &m.areas {
-            let index = base.by_code.get(code).copied();
-            indices.extend(index);
-            let a = base.area(code).ok_or_else(|| EngineError::Manifest {
+            let index = *base.by_code.get(code).ok_or_else(|| EngineError::Manifest {
                 message: format!(
                     "level `{}`, group `{}`: `{code}` is not an area of level `{}`",
                     spec.id, m.code, group.of
                 ),
             })?;
+            let a = &base.areas[index];
+            indices.push(index);
             if let Some(other) = used.insert(code, &m.code) {
                 return Err(EngineError::Manifest {
                     message: format!(
