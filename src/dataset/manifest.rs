@@ -65,6 +65,15 @@ pub struct DatasetInfo {
     /// Optional external MapLibre style URL for a basemap.
     #[serde(default)]
     pub basemap_style: Option<String>,
+    /// Default need indicator of the gap analysis (unmet need).
+    #[serde(default)]
+    pub need_indicator: Option<String>,
+    /// Default need indicator for categories serving `child_population`.
+    #[serde(default)]
+    pub child_need_indicator: Option<String>,
+    /// Caveats shown with the default need indicator (legend, /api/meta).
+    #[serde(default)]
+    pub need_caveat: Option<String>,
 }
 
 fn default_total() -> String {
