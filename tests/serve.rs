@@ -463,7 +463,7 @@ fn meta_describes_the_dataset() {
     assert!(oa["indicators_not_offered"].as_array().unwrap().iter().any(|g| g["id"] == "imd_score" && g["note"] == "published for LSOAs"));
     let crime = m["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "crime_rate").unwrap();
     assert_eq!(crime["levels"], serde_json::json!(["locality", "constituency"]));
-    assert_eq!(m["gaps"]["need_indicator"], "imd2025_score");
+    assert_eq!(m["gaps"]["need_indicator"], "imd2025_decile");
     assert_eq!(m["gaps"]["child_need_indicator"], "children_income_deprived_2019");
     assert!(m["gaps"]["need_caveat"].as_str().unwrap().contains("2021 LSOAs"));
     // A constituency figure is refused as gap need at ward level, with the reason.
