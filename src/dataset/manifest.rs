@@ -412,6 +412,15 @@ impl Manifest {
                 self.dataset.total_population
             )));
         }
+        let defaults = [("need_indicator", &self.dataset.need_indicator), ("child_need_indicator", &self.dataset.child_need_indicator)];
+        for (field, id) in defaults {
+            let Some(id) = id else { continue };
+            if !self.indicator_tables.iter().flat_map(|t| &t.indicators).any(|i| &i.id == id) {
+                return Err(bad(format!(
+                    "[dataset] {field} = `{id}` names no indicator; give the id of an [[indicator_table.indicator]]"
+                )));
+            }
+        }
         for (id, cat) in &self.categories {
             if !self.tiers.contains_key(&cat.tier) {
                 return Err(bad(format!("category `{id}` has unknown tier `{}`", cat.tier)));
