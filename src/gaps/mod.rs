@@ -139,6 +139,13 @@ pub struct GapQuery {
     /// (default [`default_unmet_minutes`]: 20 walking, 15 driving).
     #[serde(default)]
     pub unmet_minutes: Option<f64>,
+    /// Measure access to services of `sensitive` categories too. Off by
+    /// default: a sensitive category is refused ([`GapError::SensitiveCategory`])
+    /// and sensitive services are left out of tier filters, because distances
+    /// to them locate them. Only the CLI's `--include-sensitive` (internal
+    /// analysis, never for publication) sets it.
+    #[serde(default)]
+    pub include_sensitive: bool,
 }
 
 impl Default for GapQuery {
@@ -158,6 +165,7 @@ impl Default for GapQuery {
             k: 3,
             max_snap_m: 500.0,
             unmet_minutes: None,
+            include_sensitive: false,
         }
     }
 }
