@@ -237,6 +237,15 @@ fn manifest_typos_are_reported() {
 }
 
 #[test]
+fn default_need_must_name_an_indicator() {
+    let dir = base_dataset();
+    let text = MANIFEST.replace("name = \"Synthetic test district\"", "name = \"Synthetic test district\"\nneed_indicator = \"imd2025\"");
+    std::fs::write(dir.path().join("dataset.toml"), text).unwrap();
+    let msg = error_text(load(dir.path()));
+    assert!(msg.contains("dataset.toml") && msg.contains("need_indicator = `imd2025` names no indicator"), "{msg}");
+}
+
+#[test]
 fn missing_column_lists_the_columns_there_are() {
     let dir = base_dataset();
     std::fs::write(dir.path().join("need.csv"), "lsoa,pop,kids,score\nL1,1,1,1\n").unwrap();

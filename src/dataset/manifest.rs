@@ -90,6 +90,15 @@ pub struct DatasetInfo {
     /// Optional external MapLibre style URL for a basemap.
     #[serde(default)]
     pub basemap_style: Option<String>,
+    /// Default need indicator of the gap analysis (unmet need).
+    #[serde(default)]
+    pub need_indicator: Option<String>,
+    /// Default need indicator for categories serving `child_population`.
+    #[serde(default)]
+    pub child_need_indicator: Option<String>,
+    /// Caveats shown with the default need indicator (legend, /api/meta).
+    #[serde(default)]
+    pub need_caveat: Option<String>,
 }
 
 fn default_total() -> String {
@@ -433,6 +442,15 @@ impl Manifest {
                 "no indicator table gives the total population `{}` (add it under `populations`)",
                 self.dataset.total_population
             )));
+        }
+        let defaults = [("need_indicator", &self.dataset.need_indicator), ("child_need_indicator", &self.dataset.child_need_indicator)];
+        for (field, id) in defaults {
+            let Some(id) = id else { continue };
+            if !self.indicator_tables.iter().flat_map(|t| &t.indicators).any(|i| &i.id == id) {
+                return Err(bad(format!(
+                    "[dataset] {field} = `{id}` names no indicator; give the id of an [[indicator_table.indicator]]"
+                )));
+            }
         }
         for (id, cat) in &self.categories {
             if !self.tiers.contains_key(&cat.tier) {

@@ -80,6 +80,13 @@ impl Engine {
         self.indicators.iter().position(|i| i.id == id)
     }
 
+    /// Whether indicator `k` is offered at `level`: its published level and
+    /// the coarser levels above it (never spread down to finer levels).
+    pub fn offers(&self, k: usize, level: usize) -> bool {
+        self.level_index(&self.indicators[k].published_level)
+            .is_some_and(|p| values::offered_at(&self.levels, p, level))
+    }
+
     /// Total population per area of a level.
     pub fn population(&self, level: usize) -> &[Option<f64>] {
         &self.values[level].populations[&self.manifest.dataset.total_population]

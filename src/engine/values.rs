@@ -1,5 +1,6 @@
-//! Indicator tables and populations, joined to their level and apportioned
-//! to every other level.
+//! Indicator tables and populations, joined to their level and apportioned:
+//! populations to every level, indicators to their published level and the
+//! levels coarser than it only (see [`offered_at`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -160,6 +161,15 @@ pub fn load_values(
             .unwrap_or_else(|| vec![None; levels[src.level].len()]);
         for (t, level) in levels.iter().enumerate() {
             let n = level.len();
+            if !offered_at(levels, src.level, t) {
+                // Finer than published: spreading the value down would show a
+                // parent's figure as if it were measured for each small area.
+                values[t].indicators[k] = vec![None; n];
+                if ind.kind == IndicatorKind::Decile {
+                    values[t].decile1.insert(k, vec![None; n]);
+                }
+                continue;
+            }
             let overlay = overlays.get(levels, src.level, t);
             values[t].indicators[k] = match ind.kind {
                 IndicatorKind::Count => apportion_counts(overlay, &src.values, n),
@@ -184,4 +194,22 @@ pub fn load_values(
         populations,
         values,
     })
+}
+
+/// Whether an indicator published at level `published` is offered at level
+/// `target`: the published level itself and the levels above it in the parent
+/// chain (an LSOA indicator at MSOA, ward, constituency, locality; never at
+/// OA). Finer levels would only repeat the parent's value in every child.
+pub fn offered_at(levels: &[Level], published: usize, target: usize) -> bool {
+    let mut l = published;
+    for _ in 0..=levels.len() {
+        if l == target {
+            return true;
+        }
+        match levels[l].parent_level {
+            Some(p) => l = p,
+            None => return false,
+        }
+    }
+    false
 }
