@@ -35,9 +35,10 @@ impl Table {
 /// UTF-8) are skipped, reported and counted; a bad header is fatal.
 pub fn read_table(path: &Path, diags: &mut Diagnostics) -> Result<Table, LoadError> {
     let bytes = read_limited(path)?;
+    let text = super::text::utf8_text(path, &bytes, diags)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(bytes.as_slice());
+        .from_reader(&text[..]);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| LoadError::Csv {
