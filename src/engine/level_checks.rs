@@ -61,7 +61,7 @@ fn outliers(level: &Level, file: &str, diags: &mut Diagnostics) {
 }
 
 /// Vertices of each area tried against its neighbours (evenly spaced).
-const PROBES_PER_AREA: usize = 32;
+const PROBES_PER_AREA: usize = 8;
 
 /// Whether one area's interior point, or one of its sampled vertices, lies
 /// strictly inside the other: the cheap test that picks the pairs worth an
@@ -71,9 +71,11 @@ const PROBES_PER_AREA: usize = 32;
 fn may_overlap(level: &Level, a: usize, b: usize) -> bool {
     let (pa, pb) = (&level.areas[a], &level.areas[b]);
     let probes_in = |from: &crate::model::Area, into: &crate::model::Area| {
+        let Some(r) = into.bng.bounding_rect() else { return false };
         let step = (from.bng.coords_count() / PROBES_PER_AREA).max(1);
         std::iter::once(from.interior_bng)
             .chain(from.bng.coords_iter().step_by(step))
+            .filter(|c| r.min().x < c.x && c.x < r.max().x && r.min().y < c.y && c.y < r.max().y)
             .any(|c| into.bng.contains(&Point(c)))
     };
     probes_in(pb, pa) || probes_in(pa, pb)
@@ -83,7 +85,11 @@ fn overlaps(level: &Level, index: &AreaIndex, file: &str, diags: &mut Diagnostic
     for (a, area) in level.areas.iter().enumerate() {
         let Some(rect) = area.bng.bounding_rect() else { continue };
         for b in index.candidates(rect).filter(|&b| b > a) {
-            if !may_overlap(level, a, b) {
+            // The overlap is no larger than the boxes' overlap: most
+            // neighbours are ruled out here without touching a vertex.
+            let other_rect = level.areas[b].bng.bounding_rect();
+            let boxes = other_rect.map_or(0.0, |o| box_overlap_m2(rect, o));
+            if boxes <= OVERLAP_TOLERANCE * area.area_m2.min(level.areas[b].area_m2) || !may_overlap(level, a, b) {
                 continue;
             }
             let other = &level.areas[b];
@@ -102,4 +108,10 @@ fn overlaps(level: &Level, index: &AreaIndex, file: &str, diags: &mut Diagnostic
             }
         }
     }
+}
+
+fn box_overlap_m2(a: geo::Rect<f64>, b: geo::Rect<f64>) -> f64 {
+    let w = a.max().x.min(b.max().x) - a.min().x.max(b.min().x);
+    let h = a.max().y.min(b.max().y) - a.min().y.max(b.min().y);
+    w.max(0.0) * h.max(0.0)
 }

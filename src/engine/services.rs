@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::build::{EngineError, Transforms};
 use crate::dataset::{DatasetLocation, ServiceFileSpec};
-use crate::load::{parse_number, read_points, Diagnostics, LoadError, PointColumns};
+use crate::load::{number_text, parse_number, read_points, Diagnostics, LoadError, PointColumns};
 use crate::model::{Category, Service, Tier};
 
 /// Largest plausible capacity of one service (places, list size, beds).
@@ -184,7 +184,7 @@ fn capacity_of(
     };
     match parse_number(cell) {
         Ok(Some(v)) if v > MAX_CAPACITY => {
-            diags.warn(file, location, format!("capacity {v} is not plausible (over {MAX_CAPACITY:e}); default capacity {default} used. Fix the capacity column"));
+            diags.warn(file, location, format!("capacity {} is not plausible (over {MAX_CAPACITY:e}); default capacity {default} used. Fix the capacity column", number_text(v)));
             default
         }
         Ok(Some(v)) if v > 0.0 => v,

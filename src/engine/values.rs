@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::build::{EngineError, OverlayCache};
 use crate::analyse::{apportion_counts, apportion_means, decile1_share, LevelValues};
 use crate::dataset::{DatasetLocation, IndicatorKind};
-use crate::load::{parse_number, read_table, Diagnostics};
+use crate::load::{number_text, parse_number, read_table, Diagnostics};
 use crate::model::{Indicator, Level};
 
 /// Indicators, population ids and per-level values.
@@ -209,9 +209,9 @@ pub const MAX_AREA_POPULATION: f64 = 1e8;
 
 fn plausible_population(v: f64) -> Result<(), String> {
     if v < 0.0 {
-        Err(format!("population {v} is negative"))
+        Err(format!("population {} is negative", number_text(v)))
     } else if v > MAX_AREA_POPULATION {
-        Err(format!("population {v} is not plausible for one area (over {MAX_AREA_POPULATION:e})"))
+        Err(format!("population {} is not plausible for one area (over {MAX_AREA_POPULATION:e})", number_text(v)))
     } else {
         Ok(())
     }
@@ -219,7 +219,7 @@ fn plausible_population(v: f64) -> Result<(), String> {
 
 fn plausible_decile(v: f64) -> Result<(), String> {
     if v.fract() != 0.0 || !(1.0..=10.0).contains(&v) {
-        Err(format!("decile {v} is not a whole number from 1 to 10"))
+        Err(format!("decile {} is not a whole number from 1 to 10", number_text(v)))
     } else {
         Ok(())
     }

@@ -110,3 +110,19 @@ pub fn parse_number(cell: &str) -> Result<Option<f64>, String> {
         _ => Err(format!("`{t}` is not a number")),
     }
 }
+
+/// A number for messages: plain when it is of everyday size, else in
+/// scientific notation (so `1e308` is not printed as 309 digits).
+///
+/// ```
+/// use needmap::load::number_text;
+/// assert_eq!(number_text(-1500.0), "-1500");
+/// assert_eq!(number_text(1e308), "1e308");
+/// ```
+pub fn number_text(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}

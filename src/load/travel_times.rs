@@ -51,8 +51,8 @@ pub fn read_travel_times(
                 });
                 continue;
             }
-            Ok(Some(v)) if v < 0.0 => format!("{v} minutes is negative"),
-            Ok(Some(v)) => format!("{v} minutes is not plausible (over {MAX_TRAVEL_MINUTES} minutes)"),
+            Ok(Some(v)) if v < 0.0 => format!("{} minutes is negative", super::number_text(v)),
+            Ok(Some(v)) => format!("{} minutes is not plausible (over {MAX_TRAVEL_MINUTES} minutes)", super::number_text(v)),
             Ok(None) => "no minutes".to_string(),
             Err(msg) => msg,
         };
