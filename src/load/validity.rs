@@ -140,7 +140,7 @@ mod tests {
         let mut pts: Vec<(f64, f64)> = (0..n)
             .map(|k| {
                 let t = k as f64 / n as f64 * std::f64::consts::TAU;
-                let r = if k % 2 == 0 { 1.0 } else { 0.9 };
+                let r = if k % 2 == 0 { 1.0 } else { 0.999 };
                 (r * t.cos(), r * t.sin())
             })
             .collect();
