@@ -99,6 +99,10 @@ pub struct DatasetInfo {
     /// Caveats shown with the default need indicator (legend, /api/meta).
     #[serde(default)]
     pub need_caveat: Option<String>,
+    /// Allow file paths that lead outside the data folder (absolute, or
+    /// through `..`). Off by default: such paths are refused.
+    #[serde(default)]
+    pub allow_paths_outside: bool,
 }
 
 fn default_total() -> String {
@@ -153,6 +157,9 @@ pub struct LevelSpec {
     /// Shown next to outputs at this level (e.g. "illustrative grouping").
     #[serde(default)]
     pub note: Option<String>,
+    /// Most vertices one boundary feature may have (default 250,000).
+    #[serde(default)]
+    pub max_vertices: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -354,11 +361,19 @@ pub struct SourceSpec {
 impl Manifest {
     /// Parse a manifest file.
     pub fn read(path: &Path) -> Result<Manifest, DatasetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DatasetError::ReadManifest {
+        let bytes = std::fs::read(path).map_err(|source| DatasetError::ReadManifest {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, path)
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let (line, column) = super::validate::line_column(bytes, e.valid_up_to());
+            DatasetError::ParseManifest {
+                path: path.to_path_buf(),
+                message: format!("not UTF-8 text at line {line}, column {column} (byte {}). Save the file as UTF-8", e.valid_up_to()),
+            }
+        })?;
+        Self::parse(text, path)
     }
 
     /// Parse manifest text; `path` is only used in messages.
@@ -457,6 +472,7 @@ impl Manifest {
                 return Err(bad(format!("category `{id}` has unknown tier `{}`", cat.tier)));
             }
         }
+        super::validate::check_references(self).map_err(bad)?;
         for sf in &self.service_files {
             if sf.category_column.is_none() && sf.category.is_none() {
                 return Err(bad(format!(

@@ -4,6 +4,7 @@
 //! `Send + Sync` afterwards, so the server can share it.
 
 mod build;
+mod level_checks;
 mod levels;
 mod services;
 mod values;
