@@ -548,7 +548,8 @@ fn small_counts_of_people_never_leak() {
     assert_eq!(props("T01")["population"].as_f64(), Some(5000.0));
     assert_eq!(props("T01")["people_in_need"].as_f64(), Some(340.0));
 
-    // CSV: shown as <10, never the value.
+    // CSV: an empty cell and a `<column>_suppressed` flag, never the value;
+    // the column stays numeric (every other cell parses as a number).
     let mut buf = Vec::new();
     export::write(&engine, &request, Format::Csv, &mut buf).unwrap();
     let mut rdr = csv::Reader::from_reader(buf.as_slice());
@@ -559,11 +560,21 @@ fn small_counts_of_people_never_leak() {
         match &rec[0] {
             "T04" => {
                 for c in ["population", "pop_children", "people_in_need", "services_per_10k"] {
-                    assert!(rec[col(c)] == *"<10" || rec[col(c)].is_empty(), "T04 {c} leaked: {}", &rec[col(c)]);
+                    assert!(rec[col(c)].is_empty(), "T04 {c} leaked: {}", &rec[col(c)]);
+                    assert_eq!(&rec[col(&format!("{c}_suppressed"))], "1", "T04 {c} not flagged");
                 }
             }
-            "T02" => assert_eq!(&rec[col("people_in_need")], "<10"),
-            _ => {}
+            "T02" => {
+                assert_eq!(&rec[col("people_in_need")], "");
+                assert_eq!(&rec[col("people_in_need_suppressed")], "1");
+            }
+            _ => {
+                assert_eq!(&rec[col("people_in_need_suppressed")], "0");
+                assert!(rec[col("people_in_need")].parse::<f64>().is_ok(), "{:?}", rec);
+            }
+        }
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            assert!(!v.starts_with('<'), "{h}: `{v}` is text in a numeric column");
         }
     }
 
