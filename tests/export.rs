@@ -333,16 +333,18 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
     request.indicator = None;
     request.category = None;
     request.crs = OutputCrs::Bng;
-    let shp_path = dir.path().join("wards.shp");
-    let written = export::write_files(&engine, &request, Format::Shapefile, &shp_path, false).unwrap();
-    assert_eq!(written.files.len(), 6, "{:?}", written.files);
-    let prj = std::fs::read_to_string(dir.path().join("wards.prj")).unwrap();
+    // `-o wards.shp` writes the folder `wards/` holding wards.shp and the rest.
+    let out_path = dir.path().join("wards.shp");
+    let written = export::write_files(&engine, &request, Format::Shapefile, &out_path, false).unwrap();
+    assert_eq!(written.files.len(), 7, "{:?}", written.files);
+    let shp_path = dir.path().join("wards/wards.shp");
+    let prj = std::fs::read_to_string(dir.path().join("wards/wards.prj")).unwrap();
     assert_eq!(prj, BNG_PRJ);
     // PROJ reads the .prj as British National Grid: the transform is the identity.
     let t = needmap::crs::Transform::new(&prj, "EPSG:27700").unwrap();
     let c = t.coord(geo::coord! { x: 415000.0, y: 432000.0 }).unwrap();
     assert!((c.x - 415000.0).abs() < 0.01 && (c.y - 432000.0).abs() < 0.01, "{c:?}");
-    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("wards.shp.provenance.json")).unwrap()).unwrap();
+    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("wards/wards.shp.provenance.json")).unwrap()).unwrap();
     let mapping: HashMap<String, String> = sidecar["fields"]
         .as_array()
         .unwrap()
@@ -387,9 +389,9 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
     assert_eq!(n, expected.rows.len());
 
     // Existing files are kept without --force.
-    let again = export::write_files(&engine, &request, Format::Shapefile, &shp_path, false);
+    let again = export::write_files(&engine, &request, Format::Shapefile, &out_path, false);
     assert!(matches!(again, Err(export::ExportError::Exists { .. })));
-    assert!(export::write_files(&engine, &request, Format::Shapefile, &shp_path, true).is_ok());
+    assert!(export::write_files(&engine, &request, Format::Shapefile, &out_path, true).is_ok());
 }
 
 // ------------------------------------------------------------------ disclosure control
@@ -579,9 +581,9 @@ fn small_counts_of_people_never_leak() {
     }
 
     // Shapefile: no value.
-    let shp = out.path().join("wards.shp");
-    export::write_files(&engine, &request, Format::Shapefile, &shp, false).unwrap();
-    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("wards.shp.provenance.json")).unwrap()).unwrap();
+    export::write_files(&engine, &request, Format::Shapefile, &out.path().join("wards"), false).unwrap();
+    let shp = out.path().join("wards/wards.shp");
+    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("wards/wards.shp.provenance.json")).unwrap()).unwrap();
     let field_of: HashMap<String, String> = sidecar["fields"]
         .as_array()
         .unwrap()
@@ -671,8 +673,8 @@ fn sensitive_sites_are_only_counted_in_their_area() {
     assert_eq!(csv_text.lines().count(), 1, "header only: {csv_text}");
     services.category = None;
     let out = tempfile::tempdir().unwrap();
-    let shp = out.path().join("services.shp");
-    export::write_files(&engine, &services, Format::Shapefile, &shp, false).unwrap();
+    export::write_files(&engine, &services, Format::Shapefile, &out.path().join("services"), false).unwrap();
+    let shp = out.path().join("services/services.shp");
     let shapes = shapefile::read_shapes(&shp).unwrap();
     assert_eq!(shapes.len(), 2);
     for s in shapes {
