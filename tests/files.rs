@@ -271,6 +271,13 @@ fn services_tiles_honour_category_and_tier_and_refuse_unknown_ones() {
     assert_eq!(status, StatusCode::OK);
     let tj: serde_json::Value = serde_json::from_slice(&tj).unwrap();
     assert!(tj["tiles"][0].as_str().unwrap().ends_with("/tiles/services/{z}/{x}/{y}.mvt?category=gp"), "{tj}");
+    // `/tiles/{layer}` (QGIS's one-URL connection) gives tile URLs relative to itself.
+    let (status, doc) = get("/tiles/ward?f=pjson");
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+    assert_eq!(doc["tiles"][0], "{z}/{x}/{y}.mvt");
+    assert_eq!(doc["maxzoom"], 15);
+    assert_eq!(get("/tiles/nonsense").0, StatusCode::NOT_FOUND);
 }
 
 // ------------------------------------------------------------------ GEOS validity

@@ -12,8 +12,9 @@ the extent:
      BASE_URL/tiles/LEVEL.json: QGIS 3.22 cannot read TileJSON itself, so the
      URI is built from the TileJSON's `tiles`, `minzoom` and `maxzoom` as a
      user pasting them would; features are counted by rendering the layer
-     over the TileJSON `bounds` with a renderer that records every decoded
-     feature,
+     over the TileJSON `bounds` with QGIS's vector tile renderer whose filter
+     records the `code` of every decoded polygon; and again from the one URL
+     BASE_URL/tiles/LEVEL as an "ArcGIS Vector Tile Service" connection,
   3. the GeoJSON URL BASE_URL/api/areas/LEVEL.geojson (the `ogr` provider).
 Prints one JSON line of what was found; exits 1 listing every failure.
 """
@@ -31,8 +32,13 @@ from qgis.core import (
     QgsProject,
     QgsRectangle,
     QgsVectorLayer,
+    QgsExpression,
+    QgsFillSymbol,
+    QgsVectorTileBasicRenderer,
+    QgsVectorTileBasicRendererStyle,
     QgsVectorTileLayer,
-    QgsVectorTileRenderer,
+    QgsWkbTypes,
+    qgsfunction,
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
@@ -56,42 +62,25 @@ def check_extent(name, rect, want, tol):
     check(all(close(g, w, tol) for g, w in zip(got, want)), f"{name}: extent {got}, expected {want} (within {tol})")
 
 
-class CountingRenderer(QgsVectorTileRenderer):
-    """Draws nothing; records the `code` of every feature QGIS decodes."""
+SEEN = set()
 
-    def __init__(self, layer_name, seen):
-        super().__init__()
-        self.layer_name = layer_name
-        self.seen = seen
 
-    def type(self):
-        return "counting"
+@qgsfunction(args="auto", group="needmap test", register=False)
+def needmap_seen(code, feature, parent):
+    """Record the `code` of a feature QGIS decoded from a tile; draw nothing."""
+    SEEN.add(str(code))
+    return False
 
-    def clone(self):
-        return CountingRenderer(self.layer_name, self.seen)
 
-    def startRender(self, context, tileZoom, tileRange):
-        pass
-
-    def stopRender(self, context):
-        pass
-
-    def usedAttributes(self, context):
-        return {}
-
-    def requiredLayers(self, context, tileZoom):
-        return {self.layer_name}
-
-    def renderTile(self, tile, context):
-        feats = tile.features()
-        for f in feats.get(self.layer_name, []):
-            self.seen.add(str(f.attribute("code")))
-
-    def writeXml(self, elem, context):
-        pass
-
-    def readXml(self, elem, context):
-        pass
+def counting_renderer(layer_name):
+    """QGIS's own vector tile renderer, with a filter that records every
+    decoded polygon's `code` (QGIS decodes the attributes a filter uses)."""
+    style = QgsVectorTileBasicRendererStyle("count", layer_name, QgsWkbTypes.PolygonGeometry)
+    style.setSymbol(QgsFillSymbol.createSimple({"color": "255,0,0"}))
+    style.setFilterExpression('needmap_seen("code")')
+    renderer = QgsVectorTileBasicRenderer()
+    renderer.setStyles([style])
+    return renderer
 
 
 def main(base, level, count, want_extent):
@@ -100,7 +89,7 @@ def main(base, level, count, want_extent):
     uri = f"url='{base}/ogc' typename='{level}'"
     layer = QgsVectorLayer(uri, level, "OAPIF")
     found[name] = {"valid": layer.isValid()}
-    check(layer.isValid(), f"{name}: layer {uri} is not valid: {layer.error().summary()}")
+    check(layer.isValid(), f"{name}: layer {uri} is not valid")
     if layer.isValid():
         n = sum(1 for _ in layer.getFeatures())
         found[name].update(count=n, crs=layer.crs().authid())
@@ -114,7 +103,7 @@ def main(base, level, count, want_extent):
     url = f"{base}/api/areas/{level}.geojson"
     layer = QgsVectorLayer(url, level, "ogr")
     found[name] = {"valid": layer.isValid()}
-    check(layer.isValid(), f"{name}: layer {url} is not valid: {layer.error().summary()}")
+    check(layer.isValid(), f"{name}: layer {url} is not valid")
     if layer.isValid():
         n = layer.featureCount()
         found[name].update(count=n, crs=layer.crs().authid())
@@ -122,17 +111,30 @@ def main(base, level, count, want_extent):
         check(layer.crs().authid() in ("OGC:CRS84", "EPSG:4326"), f"{name}: CRS {layer.crs().authid()}")
         check_extent(name, layer.extent(), want_extent, 1e-4)
 
-    # Vector tiles from the TileJSON.
-    name = "vectortiles"
     with urllib.request.urlopen(f"{base}/tiles/{level}.json") as r:
         tj = json.load(r)
+    # Vector tiles from the TileJSON's tile URL and zooms.
     ds = QgsDataSourceUri()
     ds.setParam("type", "xyz")
     ds.setParam("url", tj["tiles"][0])
     ds.setParam("zmin", str(tj["minzoom"]))
     ds.setParam("zmax", str(tj["maxzoom"]))
-    uri = bytes(ds.encodedUri()).decode()
-    layer = QgsVectorTileLayer(uri, level)
+    check_tiles("vectortiles", bytes(ds.encodedUri()).decode(), tj, level, count, want_extent)
+    # Vector tiles from one URL, as QGIS's "ArcGIS Vector Tile Service" connection.
+    ds = QgsDataSourceUri()
+    ds.setParam("type", "xyz")
+    ds.setParam("serviceType", "arcgis")
+    ds.setParam("url", f"{base}/tiles/{level}")
+    check_tiles("vectortiles-service", bytes(ds.encodedUri()).decode(), tj, level, count, want_extent)
+
+    print(json.dumps(found))
+    for f in failures:
+        print("FAIL", f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def check_tiles(name, uri, tj, level, count, want_extent):
+    layer = QgsVectorTileLayer(uri, f"{level} {name}")
     found[name] = {"valid": layer.isValid(), "uri": uri}
     check(layer.isValid(), f"{name}: layer {uri} is not valid")
     check(tj.get("vector_layers", [{}])[0].get("id") == level, f"{name}: TileJSON vector_layers[0].id is not {level}")
@@ -141,8 +143,9 @@ def main(base, level, count, want_extent):
         found[name].update(crs=layer.crs().authid(), zoom=[layer.sourceMinZoom(), layer.sourceMaxZoom()])
         check(layer.crs().authid() == "EPSG:3857", f"{name}: CRS {layer.crs().authid()}, expected EPSG:3857")
         check([layer.sourceMinZoom(), layer.sourceMaxZoom()] == [tj["minzoom"], tj["maxzoom"]], f"{name}: zoom range {found[name]['zoom']}")
-        seen = set()
-        layer.setRenderer(CountingRenderer(level, seen))
+        QgsExpression.registerFunction(needmap_seen)
+        SEEN.clear()
+        layer.setRenderer(counting_renderer(level))
         QgsProject.instance().addMapLayer(layer)
         settings = QgsMapSettings()
         settings.setLayers([layer])
@@ -157,14 +160,12 @@ def main(base, level, count, want_extent):
         job.renderSynchronously()
         painter.end()
         errors = [e.message for e in job.errors()]
+        QgsExpression.unregisterFunction("needmap_seen")
+        seen = {c for c in SEEN if c not in ("", "NULL", "None")}
         found[name].update(count=len(seen), render_errors=errors)
         check(not errors, f"{name}: render errors {errors}")
         check(len(seen) == count, f"{name}: {len(seen)} distinct areas decoded from the tiles, expected {count}")
-
-    print(json.dumps(found))
-    for f in failures:
-        print("FAIL", f, file=sys.stderr)
-    return 1 if failures else 0
+        QgsProject.instance().removeMapLayer(layer.id())
 
 
 if __name__ == "__main__":

@@ -64,15 +64,29 @@ fn service_tile(state: &AppState, layer: usize, (z, x, y): (u8, u32, u32), selec
 }
 
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.
+///
+/// `GET /tiles/{layer}` (no `.json`) answers the same document with the tile
+/// URL relative to it (`{z}/{x}/{y}.mvt`): QGIS 3.22 cannot read TileJSON, but
+/// its "ArcGIS Vector Tile Service" connection (`type=xyz&serviceType=arcgis&url=`)
+/// reads `tiles[0]` from this URL and joins it to the URL, so planners can add
+/// the tiles from one URL. Query parameters do not reach those tiles (QGIS
+/// replaces the query with `f=pjson`).
 pub fn tilejson_handler(
     state: &AppState,
     file: &str,
     raw: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Response, ServeError> {
-    let id = file.strip_suffix(".json").ok_or_else(|| ServeError::NotFound {
-        path: format!("/tiles/{file} (use /tiles/{{layer}}.json or /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)"),
-    })?;
+    let (id, service) = match file.strip_suffix(".json") {
+        Some(id) => (id, false),
+        None if state.tiles.layer_index(file).is_some() => (file, true),
+        None => {
+            return Err(ServeError::NotFound {
+                path: format!("/tiles/{file} (use /tiles/{{layer}}.json or /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)"),
+            })
+        }
+    };
+    let raw = if service { None } else { raw };
     let layer = layer_index(state, id)?;
     let q = tile_query(state, layer, raw)?;
     let l = &state.tiles.layers[layer];
@@ -92,7 +106,7 @@ pub fn tilejson_handler(
         _ => SERVICE_FIELDS.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect(),
     };
     let base = state.base_url(headers);
-    let doc = tj::tilejson(&TileJsonInput {
+    let mut doc = tj::tilejson(&TileJsonInput {
         base_url: &base,
         layer: &l.id,
         description: &l.description,
@@ -102,6 +116,9 @@ pub fn tilejson_handler(
         query: raw,
         version: env!("CARGO_PKG_VERSION"),
     });
+    if service {
+        doc["tiles"] = serde_json::json!([tj::RELATIVE_TILES]);
+    }
     Ok(with_type(JSON, doc.to_string()))
 }
 
