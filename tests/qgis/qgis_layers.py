@@ -83,11 +83,9 @@ def counting_renderer(layer_name):
     return renderer
 
 
-def main(base, level, count, want_extent):
-    # OGC API Features.
-    name = "oapif"
-    uri = f"url='{base}/ogc' typename='{level}'"
-    layer = QgsVectorLayer(uri, level, "OAPIF")
+def check_vector(name, uri, provider, count, want_extent):
+    """A vector layer: valid, COUNT features (all fetched), WGS84, the extent."""
+    layer = QgsVectorLayer(uri, name, provider)
     found[name] = {"valid": layer.isValid()}
     check(layer.isValid(), f"{name}: layer {uri} is not valid")
     if layer.isValid():
@@ -98,18 +96,10 @@ def main(base, level, count, want_extent):
         layer.updateExtents()
         check_extent(name, layer.extent(), want_extent, 1e-4)
 
-    # GeoJSON URL.
-    name = "geojson"
-    url = f"{base}/api/areas/{level}.geojson"
-    layer = QgsVectorLayer(url, level, "ogr")
-    found[name] = {"valid": layer.isValid()}
-    check(layer.isValid(), f"{name}: layer {url} is not valid")
-    if layer.isValid():
-        n = layer.featureCount()
-        found[name].update(count=n, crs=layer.crs().authid())
-        check(n == count, f"{name}: {n} features, expected {count}")
-        check(layer.crs().authid() in ("OGC:CRS84", "EPSG:4326"), f"{name}: CRS {layer.crs().authid()}")
-        check_extent(name, layer.extent(), want_extent, 1e-4)
+
+def main(base, level, count, want_extent):
+    check_vector("oapif", f"url='{base}/ogc' typename='{level}'", "OAPIF", count, want_extent)
+    check_vector("geojson", f"{base}/api/areas/{level}.geojson", "ogr", count, want_extent)
 
     with urllib.request.urlopen(f"{base}/tiles/{level}.json") as r:
         tj = json.load(r)
