@@ -5,17 +5,18 @@ CARGO ?= cargo
 APT_PACKAGES := cmake fonts-dejavu-core poppler-utils
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz
+.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz qgis-deps qgis-test
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
 	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
-test: deps fixtures web-vendor
+test: deps fixtures web-vendor qgis-deps
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc
 	$(MAKE) browser-test
+	$(MAKE) qgis-test
 
 ## Benchmarks (not part of `make test`).
 bench: deps
@@ -106,3 +107,18 @@ browser-test: web-vendor browser-deps
 	$(CARGO) build --release
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node --test unit/
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node browser.test.mjs
+
+## GDAL and QGIS 3.22 for the file and QGIS tests (tests/files.rs, tests/qgis/): gdal-bin
+## and python3-qgis from Debian (about 300 packages, 1.2 GB installed, 1.5 minutes).
+QGIS_APT := gdal-bin python3-qgis
+qgis-deps:
+	@missing=""; for p in $(QGIS_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## QGIS (PyQGIS, headless) opens the OGC API, the vector tiles and the GeoJSON of a running server.
+qgis-test: qgis-deps
+	$(CARGO) build --release
+	bash tests/qgis/run.sh $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap

@@ -4,7 +4,7 @@
 //! GeoJSON, tiles and the browser) and British National Grid metres
 //! (`EPSG:27700`, for areas, overlaps and distances). Transforms go through the
 //! PROJ library (bundled PROJ 9); without the OSTN15 grid PROJ uses a Helmert
-//! transform, good to a few metres across Great Britain.
+//! transform, about 1-2 m off OS data (see [`datum_shift_note`]).
 
 use geo::{Coord, CoordsIter, MapCoordsInPlace};
 
@@ -12,6 +12,28 @@ use geo::{Coord, CoordsIter, MapCoordsInPlace};
 pub const WGS84: &str = "OGC:CRS84";
 /// British National Grid.
 pub const BNG: &str = "EPSG:27700";
+
+/// File name of Ordnance Survey's OSTN15 transformation grid as PROJ names it.
+pub const OSTN15_GRID: &str = "uk_os_OSTN15_NTv2_OSGBtoETRS.tif";
+
+/// How British National Grid is tied to WGS84, for `needmap check`.
+///
+/// The OSTN15 grid (`uk_os_OSTN15_NTv2_OSGBtoETRS.tif`) is not shipped:
+/// Debian's `proj-data` 9.1.1 does not contain it and PROJ's network
+/// download is off, so the bundled PROJ uses the Helmert transformation
+/// (EPSG:1314, "OSGB36 to WGS 84 (6)").
+///
+/// ```
+/// let note = needmap::crs::datum_shift_note();
+/// assert!(note.contains("Helmert") && note.contains("1-2 m") && note.contains(needmap::crs::OSTN15_GRID));
+/// ```
+pub fn datum_shift_note() -> String {
+    format!(
+        "British National Grid <-> WGS84 uses PROJ's Helmert transformation (EPSG:1314): positions are about 1-2 m off \
+         Ordnance Survey's OSTN15 (up to 4 m elsewhere in Great Britain), fine for catchments and maps but not for \
+         survey work. The OSTN15 grid ({OSTN15_GRID}) is not shipped with needmap or Debian's proj-data."
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrsError {
@@ -141,6 +163,21 @@ mod tests {
         assert!((w.x + 1.754).abs() < 0.01 && (w.y - 53.847).abs() < 0.01, "{w:?}");
         let back = to_bng.coord(w).unwrap();
         assert!((back.x - c.x).abs() < 0.01 && (back.y - c.y).abs() < 0.01);
+    }
+
+    #[test]
+    fn bng_to_wgs84_is_the_helmert_transformation_as_check_says() {
+        // EPSG:1314 written out: if PROJ found the OSTN15 grid it would differ by about a metre.
+        let helmert = "+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy \
+                       +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs +type=crs";
+        let used = Transform::new(BNG, WGS84).unwrap();
+        let reference = Transform::new(helmert, WGS84).unwrap();
+        for c in [Coord { x: 416258.0, y: 438952.0 }, Coord { x: 406000.0, y: 441000.0 }, Coord { x: 530000.0, y: 180000.0 }] {
+            let (a, b) = (used.coord(c).unwrap(), reference.coord(c).unwrap());
+            let d = haversine_m(a, b);
+            assert!(d < 0.01, "{c:?}: {d} m from the Helmert result, so check's note would be wrong");
+        }
+        assert!(datum_shift_note().contains("Helmert"));
     }
 
     #[test]

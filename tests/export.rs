@@ -334,16 +334,18 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
     request.indicator = None;
     request.category = None;
     request.crs = OutputCrs::Bng;
-    let shp_path = dir.path().join("wards.shp");
-    let written = export::write_files(&engine, &request, Format::Shapefile, &shp_path, false).unwrap();
-    assert_eq!(written.files.len(), 6, "{:?}", written.files);
-    let prj = std::fs::read_to_string(dir.path().join("wards.prj")).unwrap();
+    // `-o wards.shp` writes the folder `wards/` holding wards.shp and the rest.
+    let out_path = dir.path().join("wards.shp");
+    let written = export::write_files(&engine, &request, Format::Shapefile, &out_path, false).unwrap();
+    assert_eq!(written.files.len(), 7, "{:?}", written.files);
+    let shp_path = dir.path().join("wards/wards.shp");
+    let prj = std::fs::read_to_string(dir.path().join("wards/wards.prj")).unwrap();
     assert_eq!(prj, BNG_PRJ);
     // PROJ reads the .prj as British National Grid: the transform is the identity.
     let t = needmap::crs::Transform::new(&prj, "EPSG:27700").unwrap();
     let c = t.coord(geo::coord! { x: 415000.0, y: 432000.0 }).unwrap();
     assert!((c.x - 415000.0).abs() < 0.01 && (c.y - 432000.0).abs() < 0.01, "{c:?}");
-    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("wards.shp.provenance.json")).unwrap()).unwrap();
+    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("wards/wards.shp.provenance.json")).unwrap()).unwrap();
     let mapping: HashMap<String, String> = sidecar["fields"]
         .as_array()
         .unwrap()
@@ -388,9 +390,9 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
     assert_eq!(n, expected.rows.len());
 
     // Existing files are kept without --force.
-    let again = export::write_files(&engine, &request, Format::Shapefile, &shp_path, false);
+    let again = export::write_files(&engine, &request, Format::Shapefile, &out_path, false);
     assert!(matches!(again, Err(export::ExportError::Exists { .. })));
-    assert!(export::write_files(&engine, &request, Format::Shapefile, &shp_path, true).is_ok());
+    assert!(export::write_files(&engine, &request, Format::Shapefile, &out_path, true).is_ok());
 }
 
 // ------------------------------------------------------------------ disclosure control
@@ -549,7 +551,8 @@ fn small_counts_of_people_never_leak() {
     assert_eq!(props("T01")["population"].as_f64(), Some(5000.0));
     assert_eq!(props("T01")["people_in_need"].as_f64(), Some(340.0));
 
-    // CSV: shown as <10, never the value.
+    // CSV: an empty cell and a `<column>_suppressed` flag, never the value;
+    // the column stays numeric (every other cell parses as a number).
     let mut buf = Vec::new();
     export::write(&engine, &request, Format::Csv, &mut buf).unwrap();
     let mut rdr = csv::Reader::from_reader(buf.as_slice());
@@ -560,18 +563,28 @@ fn small_counts_of_people_never_leak() {
         match &rec[0] {
             "T04" => {
                 for c in ["population", "pop_children", "people_in_need", "services_per_10k"] {
-                    assert!(rec[col(c)] == *"<10" || rec[col(c)].is_empty(), "T04 {c} leaked: {}", &rec[col(c)]);
+                    assert!(rec[col(c)].is_empty(), "T04 {c} leaked: {}", &rec[col(c)]);
+                    assert_eq!(&rec[col(&format!("{c}_suppressed"))], "1", "T04 {c} not flagged");
                 }
             }
-            "T02" => assert_eq!(&rec[col("people_in_need")], "<10"),
-            _ => {}
+            "T02" => {
+                assert_eq!(&rec[col("people_in_need")], "");
+                assert_eq!(&rec[col("people_in_need_suppressed")], "1");
+            }
+            _ => {
+                assert_eq!(&rec[col("people_in_need_suppressed")], "0");
+                assert!(rec[col("people_in_need")].parse::<f64>().is_ok(), "{:?}", rec);
+            }
+        }
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            assert!(!v.starts_with('<'), "{h}: `{v}` is text in a numeric column");
         }
     }
 
     // Shapefile: no value.
-    let shp = out.path().join("wards.shp");
-    export::write_files(&engine, &request, Format::Shapefile, &shp, false).unwrap();
-    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("wards.shp.provenance.json")).unwrap()).unwrap();
+    export::write_files(&engine, &request, Format::Shapefile, &out.path().join("wards"), false).unwrap();
+    let shp = out.path().join("wards/wards.shp");
+    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("wards/wards.shp.provenance.json")).unwrap()).unwrap();
     let field_of: HashMap<String, String> = sidecar["fields"]
         .as_array()
         .unwrap()
@@ -665,8 +678,8 @@ fn sensitive_sites_are_only_counted_in_their_area() {
     assert_eq!(csv_text.lines().count(), 1, "header only: {csv_text}");
     services.category = None;
     let out = tempfile::tempdir().unwrap();
-    let shp = out.path().join("services.shp");
-    export::write_files(&engine, &services, Format::Shapefile, &shp, false).unwrap();
+    export::write_files(&engine, &services, Format::Shapefile, &out.path().join("services"), false).unwrap();
+    let shp = out.path().join("services/services.shp");
     let shapes = shapefile::read_shapes(&shp).unwrap();
     assert_eq!(shapes.len(), 2);
     for s in shapes {

@@ -18,6 +18,7 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
     println!("  folder:   {}", engine.data_dir.display());
     println!("  manifest: {}", engine.manifest_path.display());
     println!("  CRS: inputs reprojected with PROJ to CRS84 (lon/lat) and EPSG:27700 (metres)");
+    println!("  datum shift: {}", needmap::crs::datum_shift_note());
     println!("levels:");
     for (l, level) in engine.levels.iter().enumerate() {
         let ext = level

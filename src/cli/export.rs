@@ -31,8 +31,11 @@ pub struct ExportArgs {
     pub layer: Layer,
     #[arg(long, value_enum)]
     pub format: Format,
-    /// Output file (`-` for standard output, GeoJSON and CSV only). A Shapefile
-    /// writes PATH.shp, .shx, .dbf, .prj, .cpg; CSV and Shapefile also get a sidecar PATH.provenance.json (e.g. wards.csv.provenance.json).
+    /// Output file (`-` for standard output, GeoJSON and CSV only). CSV also
+    /// gets a sidecar PATH.provenance.json (e.g. wards.csv.provenance.json). A
+    /// Shapefile is a folder (`-o out/wards` or `out/wards.shp` makes the folder
+    /// out/wards with wards.shp, .shx, .dbf, .prj, .cpg, wards.fields.csv and
+    /// wards.shp.provenance.json), or one zip of those files when PATH ends in .zip.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: PathBuf,
     /// Overwrite existing files.
@@ -76,10 +79,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("{} rows written to standard output", provenance.rows);
         return Ok(ExitCode::SUCCESS);
     }
-    let path = match args.format {
-        Format::Shapefile if args.output.extension().is_none() => args.output.with_extension("shp"),
-        _ => args.output.clone(),
-    };
+    let path = args.output.clone();
     tracing::info!("exporting {} {} to {}", args.level, args.format.as_str(), path.display());
     let written = export::write_files(&engine, &request, args.format, &path, args.force)
         .with_context(|| format!("export to {} failed; nothing was written", path.display()))?;

@@ -10,6 +10,10 @@ use needmap::print::{self, Paper, PrintRequest, Theme};
 
 use super::DataArgs;
 
+/// File left in an `--all-committees` folder while the run is going: if it is
+/// still there afterwards, the run was interrupted.
+pub const INCOMPLETE_MARKER: &str = "INCOMPLETE-run-interrupted.txt";
+
 /// Output file type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PageFormat {
@@ -139,16 +143,38 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
         let committees = print::committee_areas(&engine, &args.committee_level)?;
         // Check every target first so that nothing is half done.
         let targets: Vec<PathBuf> = committees.iter().map(|(_, name)| dir.join(format!("{}.{ext}", print::slug(name)))).collect();
+        let marker = dir.join(INCOMPLETE_MARKER);
+        if marker.exists() && !args.force {
+            bail!(
+                "{} says an earlier run into this folder was interrupted, so its maps may be missing or mixed; run again with --force to redo them all",
+                marker.display()
+            );
+        }
         for t in &targets {
             atomic::check_target(t, args.force)?;
         }
+        // The marker stays if this run is interrupted (even by kill -9).
+        let started = needmap::export::provenance::now_rfc3339();
+        let note = |done: usize| {
+            format!(
+                "needmap print --all-committees started at {started} and has not finished:\n\
+                 {done} of {} maps written. If no needmap run is still going, it was interrupted:\n\
+                 run it again with --force to redo every map.\n",
+                committees.len()
+            )
+        };
+        atomic::write_file(&marker, true, |w| Ok(w.write_all(note(0).as_bytes())?))
+            .with_context(|| format!("cannot write {}", marker.display()))?;
         for (i, ((code, name), target)) in committees.iter().zip(&targets).enumerate() {
             tracing::info!("rendering {name} ({}/{})", i + 1, committees.len());
             let mut r = request.clone();
             r.area = Some(code.clone());
             let (bytes, map) = render(&engine, &r, format, args.dpi)?;
             save(target, &bytes, args.force, &map)?;
+            atomic::write_file(&marker, true, |w| Ok(w.write_all(note(i + 1).as_bytes())?))
+                .with_context(|| format!("cannot write {}", marker.display()))?;
         }
+        std::fs::remove_file(&marker).with_context(|| format!("cannot remove {}", marker.display()))?;
         eprintln!("{} maps written to {}", committees.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
     }

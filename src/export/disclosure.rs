@@ -58,18 +58,12 @@ impl Suppression {
         self.cells.contains(&(row, col))
     }
 
-    /// Text shown in place of a suppressed value, e.g. `<10`.
-    pub fn marker(&self) -> String {
-        format!("<{}", self.threshold)
-    }
-
     /// The footnote for outputs with suppressed cells (`None` when nothing was suppressed).
     pub fn footnote(&self) -> Option<String> {
         (!self.cells.is_empty()).then(|| {
             format!(
-                "Counts of people below {} are suppressed (shown as {} or left blank), with rates per resident in the same areas, so that no family can be identified.",
-                self.threshold,
-                self.marker()
+                "Counts of people below {} are suppressed (left blank; CSV files flag them in a `<column>_suppressed` column), with rates per resident in the same areas, so that no family can be identified.",
+                self.threshold
             )
         })
     }

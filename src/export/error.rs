@@ -30,6 +30,8 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
     #[error("cannot write the Shapefile: {0}")]
     Shapefile(String),
+    #[error("cannot build the zip: {0}")]
+    Archive(String),
     #[error("a Shapefile is several files (.shp, .shx, .dbf, .prj): write it to a path, not a stream")]
     ShapefileNeedsFiles,
     #[error("parameter `{name}`: `{value}` is not valid; expected {expected}")]

@@ -12,11 +12,13 @@
 //!    (dataset, sources with vintages and licences, parameters, tool
 //!    version, time) carried inside the GeoJSON and as a `.provenance.json`
 //!    sidecar for CSV and Shapefile. [`atomic`] writes files so an
-//!    interrupted export leaves nothing partial behind.
+//!    interrupted export leaves nothing partial behind: a Shapefile is a
+//!    folder renamed into place as a whole, or one `.zip` ([`archive`]).
 //!
 //! The server calls [`write`] (GeoJSON, CSV) or [`shapefile_parts`] per request;
 //! the CLI calls [`write_files`].
 
+pub mod archive;
 pub mod atomic;
 pub mod csv;
 pub mod disclosure;
@@ -46,7 +48,8 @@ pub enum Format {
     Geojson,
     /// CSV (no geometry; services carry lon/lat) with a `.provenance.json` sidecar.
     Csv,
-    /// ESRI Shapefile (.shp .shx .dbf .prj .cpg) with a `.provenance.json` sidecar.
+    /// ESRI Shapefile (.shp .shx .dbf .prj .cpg), a `.fields.csv` alias table
+    /// and a `.provenance.json` sidecar, as one folder or one `.zip`.
     Shapefile,
 }
 
@@ -257,10 +260,51 @@ pub fn write(engine: &Engine, request: &ExportRequest, format: Format, out: &mut
 
 /// The files of a Shapefile export, in memory (for the server to zip or stream).
 pub fn shapefile_parts(engine: &Engine, request: &ExportRequest) -> Result<(shapefile::Parts, Provenance), ExportError> {
-    let mut prepared = prepare(engine, request, Format::Shapefile)?;
+    let prepared = prepare(engine, request, Format::Shapefile)?;
+    let (parts, provenance, _) = shapefile_of(prepared, request)?;
+    Ok((parts, provenance))
+}
+
+fn shapefile_of(mut prepared: Prepared, request: &ExportRequest) -> Result<(shapefile::Parts, Provenance, Prepared), ExportError> {
     let parts = shapefile::build(&prepared.features, request.crs)?;
     prepared.provenance.fields = parts.fields.clone();
-    Ok((parts, prepared.provenance))
+    let provenance = prepared.provenance.clone();
+    Ok((parts, provenance, prepared))
+}
+
+/// Every file of a Shapefile export named `{stem}.*`: the Shapefile, its
+/// alias table and `{stem}.shp.provenance.json`.
+pub fn shapefile_files(stem: &str, parts: &shapefile::Parts, provenance: &Provenance) -> Result<Vec<(String, Vec<u8>)>, ExportError> {
+    let mut files: Vec<(String, Vec<u8>)> = parts.files().iter().map(|(ext, bytes)| (format!("{stem}.{ext}"), bytes.to_vec())).collect();
+    let mut p = Vec::new();
+    provenance.write(&mut p)?;
+    files.push((format!("{stem}.shp.provenance.json"), p));
+    Ok(files)
+}
+
+/// Where a Shapefile export to `path` goes: `path` itself when it ends in
+/// `.zip` (one archive), else a folder named like `path` without `.shp`
+/// holding `{stem}.shp` and the rest. Returns (target, stem, is_zip).
+pub fn shapefile_target(path: &Path) -> (PathBuf, String, bool) {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let stem_of = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    match ext.as_deref() {
+        Some("zip") => {
+            // `wards.shp.zip` (GDAL's single-file Shapefile) holds `wards.shp`.
+            let inner = path.with_extension("");
+            let stem = if inner.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp")) { stem_of(&inner) } else { stem_of(path) };
+            (path.to_path_buf(), stem, true)
+        }
+        Some("shp") => {
+            let dir = path.with_extension("");
+            let stem = stem_of(path);
+            (dir, stem, false)
+        }
+        _ => {
+            let stem = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+            (path.to_path_buf(), stem, false)
+        }
+    }
 }
 
 /// Files written by [`write_files`].
@@ -274,7 +318,10 @@ pub struct Written {
 
 /// Write an export to `path` (plus sidecars) atomically: every file goes to a
 /// temporary file in the same folder and is renamed into place only when all
-/// are complete. Existing files are refused unless `force`.
+/// are complete (sidecar first, main file last). A Shapefile goes into a
+/// folder renamed into place as a whole, or into one zip when `path` ends in
+/// `.zip` (see [`shapefile_target`]). Temporary files of interrupted earlier
+/// runs in the same folder are removed. Existing files are refused unless `force`.
 pub fn write_files(engine: &Engine, request: &ExportRequest, format: Format, path: &Path, force: bool) -> Result<Written, ExportError> {
     let mut set = atomic::FileSet::new(force);
     let sidecar = provenance::sidecar_path(path);
@@ -290,14 +337,24 @@ pub fn write_files(engine: &Engine, request: &ExportRequest, format: Format, pat
             set.add(&sidecar, |w| prepared.provenance.write(w))?;
         }
         Format::Shapefile => {
-            let mut p = prepare(engine, request, format)?;
-            let parts = shapefile::build(&p.features, request.crs)?;
-            p.provenance.fields = parts.fields.clone();
-            for (ext, bytes) in parts.files() {
-                set.add(&path.with_extension(ext), |w| Ok(w.write_all(bytes)?))?;
-            }
-            set.add(&sidecar, |w| p.provenance.write(w))?;
+            let (parts, provenance, p) = shapefile_of(prepare(engine, request, format)?, request)?;
             prepared = p;
+            let (target, stem, is_zip) = shapefile_target(path);
+            let files = shapefile_files(&stem, &parts, &provenance)?;
+            let written = if is_zip {
+                let bytes = archive::zip(&files)?;
+                atomic::write_file(&target, force, |w| Ok(w.write_all(&bytes)?))?;
+                vec![target]
+            } else {
+                let refs: Vec<(String, &[u8])> = files.iter().map(|(n, b)| (n.clone(), b.as_slice())).collect();
+                atomic::write_folder(&target, force, &refs)?
+            };
+            return Ok(Written {
+                files: written,
+                rows: prepared.features.len(),
+                suppressed_cells: prepared.suppression.cells.len(),
+                sensitive_withheld: prepared.features.sensitive_withheld,
+            });
         }
     }
     let files = set.commit()?;

@@ -1,7 +1,14 @@
 //! ESRI Shapefile through the `shapefile` crate: .shp, .shx, .dbf (UTF-8,
 //! declared in a .cpg) and a .prj with the ESRI WKT of WGS84 or British
 //! National Grid. DBF field names are at most 10 characters: long column
-//! names are shortened and the mapping goes into the provenance sidecar.
+//! names are shortened and the mapping goes into the provenance sidecar and
+//! into a readable alias table, `<name>.fields.csv` (`field,column`), that
+//! travels with the other files.
+//!
+//! Columns whose values are all whole numbers (counts, populations) are
+//! integer fields (`N` with 0 decimals, at most 9 digits so that GDAL and
+//! QGIS read them as Integer, else up to 18 for Integer64); other numbers
+//! are `N` with 6 decimals (Real).
 
 use std::collections::HashSet;
 use std::io::Cursor;
@@ -23,9 +30,13 @@ pub const BNG_PRJ: &str = r#"PROJCS["British_National_Grid",GEOGCS["GCS_OSGB_193
 
 /// Longest DBF field name.
 pub const MAX_FIELD_NAME: usize = 10;
-/// Width of numeric fields (sign, 12 integer digits, point, 6 decimals).
+/// Width of decimal fields (sign, 12 integer digits, point, 6 decimals).
 const NUMERIC_WIDTH: u8 = 20;
 const DECIMALS: u8 = 6;
+/// Widest integer field GDAL still reads as an integer (Integer64 from 10 digits).
+const MAX_INTEGER_WIDTH: usize = 18;
+/// Width of integer fields with no value at all (GDAL Integer).
+const EMPTY_INTEGER_WIDTH: u8 = 9;
 
 /// The files of one Shapefile, in memory.
 #[derive(Debug, Clone, Default)]
@@ -36,19 +47,35 @@ pub struct Parts {
     pub prj: String,
     pub cpg: String,
     pub fields: Vec<FieldMapping>,
+    /// The alias table: `field,column` per field, as CSV.
+    pub aliases: Vec<u8>,
 }
 
+/// Extension of the alias table (`wards.fields.csv`).
+pub const ALIASES_EXTENSION: &str = "fields.csv";
+
 impl Parts {
-    /// (extension, bytes) of every file.
-    pub fn files(&self) -> [(&'static str, &[u8]); 5] {
+    /// (extension, bytes) of every file, the alias table last.
+    pub fn files(&self) -> [(&'static str, &[u8]); 6] {
         [
             ("shp", &self.shp),
             ("shx", &self.shx),
             ("dbf", &self.dbf),
             ("prj", self.prj.as_bytes()),
             ("cpg", self.cpg.as_bytes()),
+            (ALIASES_EXTENSION, &self.aliases),
         ]
     }
+}
+
+/// The alias table: one `field,column,shortened` row per DBF field.
+pub fn alias_table(fields: &[FieldMapping]) -> Result<Vec<u8>, ExportError> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    w.write_record(["field", "column", "shortened"])?;
+    for f in fields {
+        w.write_record([f.field.as_str(), f.column.as_str(), if f.shortened { "yes" } else { "no" }])?;
+    }
+    w.into_inner().map_err(|e| ExportError::Shapefile(format!("cannot write the alias table: {e}")))
 }
 
 fn abbreviation(token: &str) -> &str {
@@ -156,8 +183,14 @@ pub fn field_names(columns: &[String]) -> Vec<String> {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Text(u8),
-    Integer,
+    /// Whole numbers, with the field width in digits (sign included).
+    Integer(u8),
     Decimal,
+}
+
+/// Digits (and sign) of a whole number written in full.
+fn integer_width(v: f64) -> usize {
+    format!("{v:.0}").len()
 }
 
 fn column_kinds(table: &crate::report::Report) -> Vec<Kind> {
@@ -165,23 +198,33 @@ fn column_kinds(table: &crate::report::Report) -> Vec<Kind> {
         .map(|c| {
             let mut text_len = 0usize;
             let mut any_text = false;
-            let mut any_decimal = false;
+            let mut any_fraction = false;
+            let mut width = 0usize;
             for row in &table.rows {
                 match row.get(c) {
                     Some(Cell::Text(Some(t))) => {
                         any_text = true;
                         text_len = text_len.max(t.len());
                     }
-                    Some(Cell::Number(Some(_))) => any_decimal = true,
+                    Some(Cell::Number(Some(v))) if v.is_finite() => {
+                        if v.fract() != 0.0 {
+                            any_fraction = true;
+                        } else {
+                            width = width.max(integer_width(*v));
+                        }
+                    }
+                    Some(Cell::Count(n)) => width = width.max(n.to_string().len()),
                     _ => {}
                 }
             }
             if any_text {
                 Kind::Text(text_len.clamp(1, 254) as u8)
-            } else if any_decimal {
+            } else if any_fraction || width > MAX_INTEGER_WIDTH {
                 Kind::Decimal
+            } else if width == 0 {
+                Kind::Integer(EMPTY_INTEGER_WIDTH)
             } else {
-                Kind::Integer
+                Kind::Integer(width as u8)
             }
         })
         .collect()
@@ -222,7 +265,7 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
         let field = FieldName::try_from(name.as_str()).map_err(shp_error)?;
         builder = match *kind {
             Kind::Text(len) => builder.add_character_field(field, len),
-            Kind::Integer => builder.add_numeric_field(field, NUMERIC_WIDTH, 0),
+            Kind::Integer(width) => builder.add_numeric_field(field, width, 0),
             Kind::Decimal => builder.add_numeric_field(field, NUMERIC_WIDTH, DECIMALS),
         };
     }
@@ -242,9 +285,9 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
                 let value = match (kind, row.get(c)) {
                     (Kind::Text(len), Some(Cell::Text(t))) => FieldValue::Character(t.as_ref().map(|t| truncate_utf8(t, *len as usize))),
                     (Kind::Text(_), Some(other)) => FieldValue::Character(Some(other.render()).filter(|s| !s.is_empty())),
+                    (Kind::Integer(_), Some(Cell::Number(Some(v)))) if v.is_finite() => FieldValue::Numeric(Some(*v)),
                     (_, Some(Cell::Number(Some(v)))) if v.is_finite() => {
-                        let v = if *kind == Kind::Integer { v.round() } else { *v };
-                        let text = format!("{v:.prec$}", prec = if *kind == Kind::Integer { 0 } else { DECIMALS as usize });
+                        let text = format!("{v:.prec$}", prec = DECIMALS as usize);
                         if text.len() > NUMERIC_WIDTH as usize {
                             return Err(ExportError::Shapefile(format!(
                                 "row {}: value {text} of column `{}` is too wide for a DBF number",
@@ -252,7 +295,7 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
                                 table.columns[c]
                             )));
                         }
-                        FieldValue::Numeric(Some(v))
+                        FieldValue::Numeric(Some(*v))
                     }
                     (_, Some(Cell::Count(n))) => FieldValue::Numeric(Some(*n as f64)),
                     _ => FieldValue::Numeric(None),
@@ -272,7 +315,7 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
         shapes.finalize().map_err(shp_error)?;
         records.finalize().map_err(shp_error)?;
     }
-    let fields = names
+    let fields: Vec<FieldMapping> = names
         .iter()
         .zip(&table.columns)
         .map(|(f, c)| FieldMapping {
@@ -281,7 +324,9 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
             shortened: f != c,
         })
         .collect();
+    let aliases = alias_table(&fields)?;
     Ok(Parts {
+        aliases,
         shp: shp.into_inner(),
         shx: shx.into_inner(),
         dbf: dbf.into_inner(),

@@ -1,7 +1,8 @@
 //! Downloads for the browser and the API (issue 5): exports and printed maps of
 //! exactly what the map shows.
 //!
-//! - `GET /api/export/{level}.geojson|csv|zip` (zip = Shapefile + provenance):
+//! - `GET /api/export/{level}.geojson|csv|zip` (zip = Shapefile, its
+//!   `.fields.csv` alias table and provenance):
 //!   the area table of the map's selection (`indicator`, `category`, `tier`,
 //!   `method`, with gap fields when a category is chosen) or, with
 //!   `layer=services`, the public service points; `threshold`, `bom`, `crs`.
@@ -13,7 +14,6 @@
 //! [`crate::export`] and [`crate::print`] exactly as on the command line.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
@@ -83,12 +83,8 @@ pub async fn export(
             }
             Format::Shapefile => {
                 let (parts, provenance) = export::shapefile_parts(engine, &request).map_err(export_error)?;
-                let mut files: Vec<(String, Vec<u8>)> =
-                    parts.files().iter().map(|(ext, bytes)| (format!("{name}.{ext}"), bytes.to_vec())).collect();
-                let mut p = Vec::new();
-                provenance.write(&mut p).map_err(export_error)?;
-                files.push((format!("{name}.shp.provenance.json"), p));
-                (zip(&files)?, "application/zip", format!("{name}.zip"))
+                let files = export::shapefile_files(&name, &parts, &provenance).map_err(export_error)?;
+                (export::archive::zip(&files).map_err(export_error)?, "application/zip", format!("{name}.zip"))
             }
         })
     })
@@ -143,17 +139,6 @@ fn attachment(mut res: Response, filename: &str) -> Response {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     res
-}
-
-fn zip(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ServeError> {
-    let internal = |e: &dyn std::fmt::Display| ServeError::Internal(format!("cannot build the zip: {e}"));
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in files {
-        w.start_file(name.as_str(), options).map_err(|e| internal(&e))?;
-        w.write_all(bytes).map_err(|e| internal(&e))?;
-    }
-    Ok(w.finish().map_err(|e| internal(&e))?.into_inner())
 }
 
 fn export_error(e: ExportError) -> ServeError {

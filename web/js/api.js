@@ -89,9 +89,14 @@ export function reportUrl(level) {
   return `api/report/${encodeURIComponent(level)}.csv`;
 }
 
-/** URL of an export of a level (`geojson`, `csv` or `zip` = Shapefile), with provenance. */
+/**
+ * URL of an export of a level (`geojson`, `csv` or `zip` = Shapefile), with provenance.
+ * CSV downloads start with a UTF-8 byte order mark unless `bom` is given: Excel on
+ * Windows reads UTF-8 without one as ANSI and garbles names such as "Tong & Holme Wood".
+ */
 export function exportUrl(level, format, params = {}) {
-  return `api/export/${encodeURIComponent(level)}.${format}${query(params)}`;
+  const p = format === 'csv' && params.bom === undefined ? { ...params, bom: 'true' } : params;
+  return `api/export/${encodeURIComponent(level)}.${format}${query(p)}`;
 }
 
 /** URL of the print-ready PDF map of a level. */

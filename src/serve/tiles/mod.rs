@@ -124,6 +124,22 @@ impl TileSet {
     /// Render tile `z/x/y` of layer `layer`; `None` when it has no features.
     /// `table` is the area table of the layer's level (ignored for services).
     pub fn render(&self, engine: &Engine, layer: usize, z: u8, x: u32, y: u32, table: Option<&Report>) -> Option<Vec<u8>> {
+        self.render_with(engine, layer, z, x, y, table, None)
+    }
+
+    /// [`TileSet::render`] with the service points restricted to `services`
+    /// (`category` and `tier`; ignored for area layers).
+    #[allow(clippy::too_many_arguments)]
+    pub fn render_with(
+        &self,
+        engine: &Engine,
+        layer: usize,
+        z: u8,
+        x: u32,
+        y: u32,
+        table: Option<&Report>,
+        services: Option<&ServiceSelection>,
+    ) -> Option<Vec<u8>> {
         let l = self.layers.get(layer)?;
         let n = f64::from(1u32 << z);
         let extent = f64::from(EXTENT);
@@ -158,11 +174,43 @@ impl TileSet {
                         continue;
                     }
                     let s = &engine.services[p.service];
+                    if services.is_some_and(|f| !f.keeps(s)) {
+                        continue;
+                    }
                     builder.add_point(p.service as u64 + 1, to_tile(p.world), &service_props(engine, s));
                 }
             }
         }
         (!builder.is_empty()).then(|| mvt::encode(vec![builder.into_layer()]))
+    }
+}
+
+/// Which service points a `services` tile draws: `category` (comma list)
+/// and `tier`, validated against the dataset by [`crate::serve::query`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceSelection {
+    pub categories: Option<Vec<String>>,
+    pub tier: Option<String>,
+}
+
+impl ServiceSelection {
+    /// Whether nothing was asked for (every public service).
+    pub fn is_all(&self) -> bool {
+        *self == ServiceSelection::default()
+    }
+
+    /// Whether service `s` is drawn.
+    pub fn keeps(&self, s: &crate::model::Service) -> bool {
+        self.categories.as_ref().is_none_or(|cs| cs.contains(&s.category)) && self.tier.as_ref().is_none_or(|t| t == &s.tier)
+    }
+
+    /// Tile cache key (empty for every service, as the default tiles).
+    pub fn cache_key(&self) -> String {
+        if self.is_all() {
+            String::new()
+        } else {
+            format!("services {:?} {:?}", self.categories, self.tier)
+        }
     }
 }
 

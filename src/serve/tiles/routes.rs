@@ -8,12 +8,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::tilejson::{self as tj, TileJsonInput};
-use super::{LayerKind, MAX_ZOOM, SERVICE_FIELDS};
+use super::{LayerKind, ServiceSelection, MAX_ZOOM, SERVICE_FIELDS};
 use crate::report::Cell;
-use crate::serve::app::{path_param, with_type, AppState, JSON};
-use crate::serve::encoding::respond;
+use crate::serve::app::{path_param, with_type, AppState, TileBody, JSON};
+use crate::serve::encoding::{respond, CachedBody};
 use crate::serve::errors::ServeError;
-use crate::serve::query::{AreaQuery, Params};
+use crate::serve::query::{self, AreaQuery, Params};
 
 /// Content type of Mapbox Vector Tiles.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -25,33 +25,73 @@ fn layer_index(state: &AppState, id: &str) -> Result<usize, ServeError> {
     })
 }
 
-/// The area query of a tile request, and its cache key ("" by default).
-fn area_query(state: &AppState, layer: usize, raw: Option<&str>) -> Result<(Option<AreaQuery>, String), ServeError> {
+/// What a tile request asks for, validated (unknown values answer 400).
+enum TileQuery {
+    /// An area layer: the area query and its cache key ("" by default).
+    Areas(AreaQuery, String),
+    /// The services layer: which points.
+    Services(ServiceSelection),
+}
+
+fn tile_query(state: &AppState, layer: usize, raw: Option<&str>) -> Result<TileQuery, ServeError> {
+    let params = Params::parse(raw)?;
     match &state.tiles.layers[layer].kind {
         LayerKind::Areas(_) => {
-            let q = AreaQuery::from_params(&state.engine, &Params::parse(raw)?)?;
+            let q = AreaQuery::from_params(&state.engine, &params)?;
             let key = if q.is_default() { String::new() } else { format!("{q:?}") };
-            Ok((Some(q), key))
+            Ok(TileQuery::Areas(q, key))
         }
-        LayerKind::Services(_) => Ok((None, String::new())),
+        LayerKind::Services(_) => Ok(TileQuery::Services(ServiceSelection {
+            categories: query::categories(&state.engine, &params)?,
+            tier: query::tier(&state.engine, &params)?,
+        })),
     }
 }
 
+/// A services tile restricted to `selection`, from the tile cache (the
+/// unrestricted tiles share their cache entries with [`AppState::tile`]).
+fn service_tile(state: &AppState, layer: usize, (z, x, y): (u8, u32, u32), selection: &ServiceSelection) -> Result<TileBody, ServeError> {
+    if selection.is_all() {
+        return state.tile(layer, z, x, y, None, String::new());
+    }
+    let key = (layer, z, x, y, selection.cache_key());
+    if let Some(b) = state.tile_cache.get(&key) {
+        return Ok(b);
+    }
+    let rendered = state.tiles.render_with(&state.engine, layer, z, x, y, None, Some(selection)).map(|b| Arc::new(CachedBody::new(b)));
+    let bytes = 64 + rendered.as_ref().map_or(0, |b| 2 * b.raw().len());
+    Ok(state.tile_cache.insert_weighted(key, rendered, bytes))
+}
+
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.
+///
+/// `GET /tiles/{layer}` (no `.json`) answers the same document with the tile
+/// URL relative to it (`{z}/{x}/{y}.mvt`): QGIS 3.22 cannot read TileJSON, but
+/// its "ArcGIS Vector Tile Service" connection (`type=xyz&serviceType=arcgis&url=`)
+/// reads `tiles[0]` from this URL and joins it to the URL, so planners can add
+/// the tiles from one URL. Query parameters do not reach those tiles (QGIS
+/// replaces the query with `f=pjson`).
 pub fn tilejson_handler(
     state: &AppState,
     file: &str,
     raw: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Response, ServeError> {
-    let id = file.strip_suffix(".json").ok_or_else(|| ServeError::NotFound {
-        path: format!("/tiles/{file} (use /tiles/{{layer}}.json or /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)"),
-    })?;
+    let (id, service) = match file.strip_suffix(".json") {
+        Some(id) => (id, false),
+        None if state.tiles.layer_index(file).is_some() => (file, true),
+        None => {
+            return Err(ServeError::NotFound {
+                path: format!("/tiles/{file} (use /tiles/{{layer}}.json or /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)"),
+            })
+        }
+    };
+    let raw = if service { None } else { raw };
     let layer = layer_index(state, id)?;
-    let (q, _) = area_query(state, layer, raw)?;
+    let q = tile_query(state, layer, raw)?;
     let l = &state.tiles.layers[layer];
     let fields: Vec<(String, String)> = match (&l.kind, q) {
-        (LayerKind::Areas(a), Some(q)) => {
+        (LayerKind::Areas(a), TileQuery::Areas(q, _)) => {
             let table = state.table(a.level, &q)?;
             table
                 .columns
@@ -66,7 +106,7 @@ pub fn tilejson_handler(
         _ => SERVICE_FIELDS.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect(),
     };
     let base = state.base_url(headers);
-    let doc = tj::tilejson(&TileJsonInput {
+    let mut doc = tj::tilejson(&TileJsonInput {
         base_url: &base,
         layer: &l.id,
         description: &l.description,
@@ -76,6 +116,9 @@ pub fn tilejson_handler(
         query: raw,
         version: env!("CARGO_PKG_VERSION"),
     });
+    if service {
+        doc["tiles"] = serde_json::json!([tj::RELATIVE_TILES]);
+    }
     Ok(with_type(JSON, doc.to_string()))
 }
 
@@ -113,8 +156,10 @@ pub async fn tile(
     if x >= 1u32 << z || y >= 1u32 << z {
         return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("x and y must be below {} at zoom {z}", 1u32 << z) });
     }
-    let (q, qkey) = area_query(&state, layer, raw.as_deref())?;
-    let body = state.tile(layer, z, x, y, q.as_ref(), qkey)?;
+    let body = match tile_query(&state, layer, raw.as_deref())? {
+        TileQuery::Areas(q, qkey) => state.tile(layer, z, x, y, Some(&q), qkey)?,
+        TileQuery::Services(selection) => service_tile(&state, layer, (z, x, y), &selection)?,
+    };
     Ok(match body {
         Some(b) => respond(MVT, &b, &headers),
         None => StatusCode::NO_CONTENT.into_response(),

@@ -5,6 +5,9 @@ use serde_json::{json, Map, Value};
 
 use super::{MAX_ZOOM, MIN_ZOOM};
 
+/// Tile URL relative to `/tiles/{layer}` (for QGIS's ArcGIS-style connection).
+pub const RELATIVE_TILES: &str = "{z}/{x}/{y}.mvt";
+
 /// What a TileJSON document describes.
 pub struct TileJsonInput<'a> {
     /// Absolute server root, e.g. `http://127.0.0.1:8080`.
