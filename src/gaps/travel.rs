@@ -244,7 +244,7 @@ impl TravelModel {
         for (_, rec) in &table.rows {
             let o = level.by_code.get(rec.get(oc).unwrap_or("").trim()).map(|&a| origins[a].0.bng);
             let d = places.get(rec.get(dc).unwrap_or("").trim());
-            let m = parse_number(rec.get(mc).unwrap_or("")).ok().flatten().filter(|m| m.is_finite() && *m >= 0.0);
+            let m = parse_number(rec.get(mc).unwrap_or("")).ok().flatten().filter(|&m| crate::load::plausible_minutes(m));
             match (o, d, m) {
                 (Some(o), Some(d), Some(m)) => pairs.push((((o.x - d.x).powi(2) + (o.y - d.y).powi(2)).sqrt() / 1000.0, m)),
                 _ => skipped += 1,
