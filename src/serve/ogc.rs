@@ -62,6 +62,15 @@ fn with_links(kind: &'static str, body: String, links: &[Value]) -> Response {
     res
 }
 
+/// GeoJSON features (always CRS84, as `Content-Crs` says) with their links.
+fn features_response(body: String, links: &[Value]) -> Response {
+    let mut res = with_links(GEOJSON, body, links);
+    if let Ok(v) = HeaderValue::from_str(&format!("<{CRS84}>")) {
+        res.headers_mut().insert("content-crs", v);
+    }
+    res
+}
+
 /// `links` of a JSON document.
 fn links_of(doc: &Value) -> Vec<Value> {
     doc["links"].as_array().cloned().unwrap_or_default()
@@ -109,6 +118,8 @@ fn collection_json(state: &AppState, base: &str, c: &Collection) -> Value {
             link(format!("{base}/ogc/collections/{id}"), "self", JSON, "this collection"),
             link(format!("{base}/ogc/collections/{id}/items"), "items", GEOJSON, "the features"),
             link(format!("{base}/ogc/collections/{id}/schema"), "describedby", JSON_SCHEMA, "schema of the features"),
+            // GDAL before 3.8 looks for this spelling only (its comparison is case-sensitive).
+            link(format!("{base}/ogc/collections/{id}/schema"), "describedBy", JSON_SCHEMA, "schema of the features"),
             link(format!("{base}/ogc/collections/{id}/queryables"), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
         ],
     })
@@ -213,17 +224,24 @@ pub async fn schema(
     let base = state.base_url(&headers);
     let here = format!("{base}/ogc/collections/{id}/schema");
     let geometry = match c {
-        Collection::Level(_) => "MultiPolygon",
-        Collection::Services => "Point",
+        Collection::Level(_) => json!({ "type": "object", "properties": { "type": { "type": "string", "enum": ["Polygon", "MultiPolygon"] } } }),
+        Collection::Services => json!({ "type": "object", "properties": { "type": { "type": "string", "enum": ["Point"] } } }),
     };
+    // The schema of a GeoJSON Feature of the items, feature properties under
+    // `properties.properties`, which is where GDAL reads the field types.
     let doc = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": here,
-        "type": "object",
         "title": id,
-        "description": "Properties of the features; any value may be null",
-        "properties": props,
-        "x-geometry-type": geometry,
+        "description": "A feature of the items (GeoJSON); any property value may be null",
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": { "type": "string", "enum": ["Feature"] },
+            "id": { "type": "string" },
+            "geometry": geometry,
+            "properties": { "type": "object", "properties": props },
+        },
         "links": [link(here.clone(), "self", JSON_SCHEMA, "this schema")],
     });
     Ok(with_links(JSON_SCHEMA, doc.to_string(), &links_of(&doc)))
@@ -327,9 +345,7 @@ pub async fn items(
         ("numberReturned", Value::from(returned)),
         ("links", Value::Array(links.clone())),
     ]);
-    let mut res = with_links(GEOJSON, body, &links);
-    res.headers_mut().insert("content-crs", HeaderValue::from_static("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"));
-    Ok(res)
+    Ok(features_response(body, &links))
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}`.
@@ -366,9 +382,7 @@ pub async fn item(
         string(&feature),
         Value::Array(links.clone())
     );
-    let mut res = with_links(GEOJSON, body, &links);
-    res.headers_mut().insert("content-crs", HeaderValue::from_static("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"));
-    Ok(res)
+    Ok(features_response(body, &links))
 }
 
 /// `GET /ogc/api`: the OpenAPI 3.0 definition of the OGC endpoints.
