@@ -113,7 +113,7 @@ impl AppState {
         let limits = &config.limits;
         Ok(AppState {
             gap_context,
-            csp: security::content_security_policy(engine.manifest.dataset.basemap_style.as_deref()),
+            csp: security::content_security_policy(),
             engine,
             tiles,
             reports,

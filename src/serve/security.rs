@@ -1,6 +1,6 @@
 //! Security headers on every response, and the Content-Security-Policy the
-//! web app satisfies (no inline scripts or styles, nothing from elsewhere
-//! except the manifest's basemap style).
+//! web app satisfies (no inline scripts or styles; only a basemap's tiles
+//! may come from elsewhere).
 
 use std::sync::Arc;
 
@@ -11,36 +11,23 @@ use axum::response::Response;
 
 use super::app::AppState;
 
-/// The Content-Security-Policy for a dataset whose basemap style (if any)
-/// lives at `basemap_style`: its origin may be fetched and drawn.
+/// The Content-Security-Policy: scripts, styles, fonts, workers and frames
+/// from this server only, no inline script or style, no plugins, no framing.
+/// Fetches may also go to other http(s) hosts, because a basemap style (the
+/// manifest's `basemap_style`, given to the app by `/api/meta`) loads its
+/// style, tiles, glyphs and sprites from hosts the server does not know.
 ///
 /// ```
 /// use needmap::serve::security::content_security_policy;
-/// let csp = content_security_policy(None);
+/// let csp = content_security_policy();
 /// assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
-/// assert!(!csp.contains("unsafe-inline"));
-/// let with = content_security_policy(Some("https://tiles.example.org/style.json"));
-/// assert!(with.contains("connect-src 'self' https://tiles.example.org"));
+/// assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
 /// ```
-pub fn content_security_policy(basemap_style: Option<&str>) -> String {
-    let extra = basemap_style.and_then(origin).map(|o| format!(" {o}")).unwrap_or_default();
-    format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{extra}; \
-         font-src 'self'{extra}; connect-src 'self'{extra}; worker-src 'self' blob:; child-src 'self' blob:; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
-/// `scheme://host[:port]` of an absolute http(s) URL.
-fn origin(url: &str) -> Option<String> {
-    let uri: axum::http::Uri = url.parse().ok()?;
-    let scheme = uri.scheme_str().filter(|s| *s == "http" || *s == "https")?;
-    let authority = uri.authority()?.as_str();
-    // Only characters that cannot end the directive or start another.
-    authority
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        .then(|| format!("{scheme}://{authority}"))
+pub fn content_security_policy() -> String {
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; \
+     connect-src 'self' http: https:; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        .to_string()
 }
 
 /// Middleware: add the headers to every response.
