@@ -11,4 +11,4 @@ pub use apportion::{apportion_counts, apportion_means, decile1_share, LevelValue
 pub use assign::assign_services;
 pub use edges::EdgeIndex;
 pub use overlay::{edge_indexes, Overlay, Piece};
-pub use provision::Provision;
+pub use provision::{counted_area, counts_sensitive, Provision};

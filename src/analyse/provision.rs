@@ -1,4 +1,10 @@
 //! Provision per area: services by category and tier, and rates per resident.
+//!
+//! Services of a `sensitive` category (refuges, ...) are counted only in areas
+//! with at least `[disclosure] sensitive_min_population` residents: in a small
+//! area a count would locate the site. There they are left out of every count
+//! (category, tier, total and rates), and the report shows the sensitive
+//! category's column empty ([`Provision::withheld`]).
 
 use std::collections::BTreeMap;
 
@@ -16,10 +22,34 @@ pub struct Provision {
     pub per_10k: Vec<Option<f64>>,
     /// Children's-category services per 1,000 children.
     pub children_per_1k: Vec<Option<f64>>,
+    /// Areas too small (or of unknown population) to count sensitive services in.
+    pub withheld: Vec<bool>,
+}
+
+/// Whether sensitive services may be counted in an area of this population.
+///
+/// ```
+/// use needmap::analyse::counts_sensitive;
+/// assert!(counts_sensitive(Some(12_000.0), 10_000.0));
+/// assert!(!counts_sensitive(Some(1_500.0), 10_000.0));
+/// assert!(!counts_sensitive(None, 10_000.0));
+/// ```
+pub fn counts_sensitive(population: Option<f64>, min_population: f64) -> bool {
+    population.is_some_and(|p| p >= min_population)
+}
+
+/// The area of `level` in which `service` is counted: its area, unless the
+/// service is sensitive and the area too small ([`counts_sensitive`]).
+pub fn counted_area(service: &Service, level: usize, population: Option<&[Option<f64>]>, min_population: f64) -> Option<usize> {
+    let a = service.areas.get(level).copied().flatten()?;
+    let pop = population.and_then(|p| p.get(a).copied().flatten());
+    (!service.sensitive || counts_sensitive(pop, min_population)).then_some(a)
 }
 
 impl Provision {
-    /// Count services in the areas of level `level` (engine order).
+    /// Count services in the areas of level `level` (engine order); sensitive
+    /// services only in areas of at least `min_population` residents.
+    #[allow(clippy::too_many_arguments)]
     pub fn compute(
         services: &[Service],
         level: usize,
@@ -28,9 +58,13 @@ impl Provision {
         child_population: &str,
         population: Option<&[Option<f64>]>,
         children: Option<&[Option<f64>]>,
+        min_population: f64,
     ) -> Provision {
         let mut p = Provision {
             total: vec![0; areas],
+            withheld: (0..areas)
+                .map(|a| !counts_sensitive(population.and_then(|p| p.get(a).copied().flatten()), min_population))
+                .collect(),
             ..Default::default()
         };
         for id in categories.keys() {
@@ -41,7 +75,7 @@ impl Provision {
         }
         let mut child_services = vec![0u32; areas];
         for s in services {
-            let Some(a) = s.areas.get(level).copied().flatten() else { continue };
+            let Some(a) = counted_area(s, level, population, min_population) else { continue };
             p.total[a] += 1;
             p.by_category.entry(s.category.clone()).or_insert_with(|| vec![0; areas])[a] += 1;
             p.by_tier.entry(s.tier.clone()).or_insert_with(|| vec![0; areas])[a] += 1;

@@ -53,6 +53,10 @@ pub struct GapsArgs {
     /// Network mode: farthest a point may be from a usable road, metres.
     #[arg(long, default_value_t = 500.0)]
     pub max_snap_m: f64,
+    /// Also measure access to services of `sensitive` categories (refuges, ...).
+    /// For internal analysis only: distances to sensitive sites locate them, so never publish the output.
+    #[arg(long)]
+    pub include_sensitive: bool,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     #[command(flatten)]
@@ -77,9 +81,13 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         thresholds: Thresholds::parse(&args.thresholds)?,
         k: args.k,
         max_snap_m: args.max_snap_m,
+        include_sensitive: args.include_sensitive,
     };
     let engine = args.data.load()?;
     let table = gaps::compute(&engine, &query)?;
+    if args.include_sensitive {
+        eprintln!("warning: --include-sensitive: these figures may locate sensitive sites; for internal analysis only, never publish them");
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

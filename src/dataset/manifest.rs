@@ -45,6 +45,31 @@ pub struct Manifest {
     /// Data sources, for attribution and provenance.
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceSpec>,
+    /// Disclosure control: how sensitive sites are counted.
+    #[serde(default)]
+    pub disclosure: DisclosureSpec,
+}
+
+/// `[disclosure]`: rules that keep sensitive sites (refuges, ...) from being
+/// located through any output.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSpec {
+    /// Services of a `sensitive` category are counted only in areas with at
+    /// least this many residents (total population); in smaller areas they
+    /// are left out of every count. Default 10,000.
+    #[serde(default = "default_sensitive_min_population")]
+    pub sensitive_min_population: f64,
+}
+
+impl Default for DisclosureSpec {
+    fn default() -> Self {
+        DisclosureSpec { sensitive_min_population: default_sensitive_min_population() }
+    }
+}
+
+fn default_sensitive_min_population() -> f64 {
+    10_000.0
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -342,6 +367,12 @@ impl Manifest {
             path: path.to_path_buf(),
             message,
         };
+        let min = self.disclosure.sensitive_min_population;
+        if !(min.is_finite() && min >= 0.0) {
+            return Err(bad(format!(
+                "[disclosure] sensitive_min_population = {min}: give a number of residents, 0 or more (default 10000)"
+            )));
+        }
         let mut seen = std::collections::HashSet::new();
         for level in &self.levels {
             if !seen.insert(level.id.as_str()) {

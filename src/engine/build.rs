@@ -190,6 +190,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
                 child,
                 v.populations.get(&loc.manifest.dataset.total_population).map(|p| p.as_slice()),
                 v.populations.get(child).map(|p| p.as_slice()),
+                loc.manifest.disclosure.sensitive_min_population,
             )
         })
         .collect();

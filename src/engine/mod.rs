@@ -106,6 +106,18 @@ impl Engine {
     }
 
     /// Dataset name from the manifest.
+    /// The area of `level` in which `service` is counted (see
+    /// [`crate::analyse::counted_area`]: sensitive services only in
+    /// areas of at least `[disclosure] sensitive_min_population` residents).
+    pub fn counted_area(&self, service: &crate::model::Service, level: usize) -> Option<usize> {
+        crate::analyse::counted_area(
+            service,
+            level,
+            Some(self.population(level)),
+            self.manifest.disclosure.sensitive_min_population,
+        )
+    }
+
     pub fn name(&self) -> &str {
         &self.manifest.dataset.name
     }

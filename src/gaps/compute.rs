@@ -137,6 +137,12 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         })?),
         None => None,
     };
+    if let Some(c) = category.filter(|c| c.sensitive && !q.include_sensitive) {
+        return Err(GapError::SensitiveCategory {
+            category: c.id.clone(),
+            min_population: engine.manifest.disclosure.sensitive_min_population,
+        });
+    }
     if let Some(t) = &q.tier {
         if !engine.tiers.iter().any(|x| &x.id == t) {
             return Err(GapError::UnknownTier {
@@ -151,14 +157,27 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         (None, Some(t)) => format!("tier `{t}`"),
         (None, None) => unreachable!("checked above"),
     };
-    let services: Vec<usize> = engine
+    let matching = engine
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| q.category.as_ref().is_none_or(|c| &s.category == c) && q.tier.as_ref().is_none_or(|t| &s.tier == t))
-        .map(|(i, _)| i)
-        .collect();
+        .filter(|(_, s)| q.category.as_ref().is_none_or(|c| &s.category == c) && q.tier.as_ref().is_none_or(|t| &s.tier == t));
+    let (services, sensitive): (Vec<usize>, Vec<usize>) =
+        matching.map(|(i, _)| i).partition(|&i| q.include_sensitive || !engine.services[i].sensitive);
+    if !sensitive.is_empty() {
+        notes.push(format!(
+            "{} service(s) of sensitive categories match {filter} and are left out: distances to them would locate them",
+            sensitive.len()
+        ));
+    }
+    if q.include_sensitive && services.iter().any(|&i| engine.services[i].sensitive) {
+        notes.push("includes sensitive sites (--include-sensitive): for internal analysis only, never publish these figures".into());
+    }
     if services.is_empty() {
+        let filter = match sensitive.len() {
+            0 => filter,
+            n => format!("{filter} apart from {n} site(s) of sensitive categories, which are left out"),
+        };
         return Err(GapError::NoServices { filter });
     }
     let supply: Vec<f64> = services

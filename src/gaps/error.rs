@@ -14,6 +14,8 @@ pub enum GapError {
     UnknownTier { tier: String, known: String },
     #[error("choose services with a category and/or a tier (e.g. --category gp or --tier 2)")]
     NoFilter,
+    #[error("category `{category}` is marked sensitive in dataset.toml: distances, times, coverage and access measured to its sites would locate them, so they are not computed for maps, downloads or prints. Its sites are still counted in areas of at least {min_population} residents (see services_{category} in the area report). For internal analysis only: `needmap gaps --include-sensitive` (never publish its output)")]
+    SensitiveCategory { category: String, min_population: f64 },
     #[error("no services match {filter}; nothing to measure access to. Check `needmap check` for the services loaded")]
     NoServices { filter: String },
     #[error("unknown indicator `{indicator}`; indicators are: {known}")]

@@ -129,6 +129,13 @@ pub struct GapQuery {
     pub k: usize,
     /// Farthest an origin or service may be from the road network, metres (network mode).
     pub max_snap_m: f64,
+    /// Measure access to services of `sensitive` categories too. Off by
+    /// default: a sensitive category is refused ([`GapError::SensitiveCategory`])
+    /// and sensitive services are left out of tier filters, because distances
+    /// to them locate them. Only the CLI's `--include-sensitive` (internal
+    /// analysis, never for publication) sets it.
+    #[serde(default)]
+    pub include_sensitive: bool,
 }
 
 impl Default for GapQuery {
@@ -147,6 +154,7 @@ impl Default for GapQuery {
             thresholds: Thresholds::default(),
             k: 3,
             max_snap_m: 500.0,
+            include_sensitive: false,
         }
     }
 }

@@ -45,7 +45,14 @@ pub fn area_report(engine: &Engine, level_id: &str) -> Result<Report, ReportErro
         row.extend(other_pops.iter().map(|p| Cell::Number(values.populations[*p][a])));
         row.extend(values.indicators.iter().map(|v| Cell::Number(v[a])));
         row.extend(decile_cols.iter().map(|(k, _)| Cell::Number(values.decile1[k][a])));
-        row.extend(provision.by_category.values().map(|v| Cell::Count(v[a] as u64)));
+        row.extend(provision.by_category.iter().map(|(c, v)| {
+            let sensitive = engine.categories.get(c).is_some_and(|c| c.sensitive);
+            if sensitive && provision.withheld[a] {
+                Cell::Number(None)
+            } else {
+                Cell::Count(v[a] as u64)
+            }
+        }));
         row.extend(provision.by_tier.values().map(|v| Cell::Count(v[a] as u64)));
         row.push(Cell::Count(provision.total[a] as u64));
         row.push(Cell::Number(provision.per_10k[a]));

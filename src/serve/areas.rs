@@ -40,7 +40,7 @@ pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery) -> Result<S
                 "categories": q.categories,
                 "tier": q.tier,
                 "method": q.method,
-                "gap_fields": super::columns::wants_gaps(q),
+                "gap_fields": super::columns::wants_gaps(&state.engine, q),
             }),
         ),
     ]))

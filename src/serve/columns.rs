@@ -59,11 +59,13 @@ pub fn area_table(engine: &Engine, ctx: &GapContext, level: usize, base: &Report
                 .iter()
                 .map(|s| match s {
                     ColumnSource::Report(i) => row[*i].clone(),
-                    ColumnSource::SelectedCount => Cell::Count(selected.as_ref().map_or(0, |c| c[a])),
-                    ColumnSource::SelectedPer10k => {
-                        let n = selected.as_ref().map_or(0, |c| c[a]) as f64;
-                        Cell::Number(population.get(a).copied().flatten().filter(|p| *p > 0.0).map(|p| n / p * 1e4))
-                    }
+                    ColumnSource::SelectedCount => match selected.as_ref().map_or(Some(0), |c| c[a]) {
+                        Some(n) => Cell::Count(n),
+                        None => Cell::Number(None),
+                    },
+                    ColumnSource::SelectedPer10k => Cell::Number(selected.as_ref().map_or(Some(0), |c| c[a]).and_then(|n| {
+                        population.get(a).copied().flatten().filter(|p| *p > 0.0).map(|p| n as f64 / p * 1e4)
+                    })),
                 })
                 .collect()
         })
@@ -98,27 +100,40 @@ pub fn column_sources(engine: &Engine, base: &Report, q: &AreaQuery) -> Vec<Colu
     sources
 }
 
-/// Services of the selected categories and tier per area of `level`
-/// (sensitive services included: they count in areas, they are only never
-/// shown at their location).
-fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<u64> {
+/// Services of the selected categories and tier per area of `level`, counted
+/// as the area report counts them ([`Engine::counted_area`]: sensitive
+/// services only in areas large enough not to locate them). Where every
+/// selected category is sensitive and the area too small, the count is not
+/// given (None) rather than a misleading 0.
+fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<Option<u64>> {
     let mut counts = vec![0u64; engine.levels[level].len()];
     for s in &engine.services {
         let cat_ok = q.categories.as_ref().is_none_or(|cs| cs.iter().any(|c| c == &s.category));
         let tier_ok = q.tier.as_ref().is_none_or(|t| t == &s.tier);
-        if let (true, true, Some(Some(a))) = (cat_ok, tier_ok, s.areas.get(level)) {
-            if let Some(c) = counts.get_mut(*a) {
+        if let (true, true, Some(a)) = (cat_ok, tier_ok, engine.counted_area(s, level)) {
+            if let Some(c) = counts.get_mut(a) {
                 *c += 1;
             }
         }
     }
-    counts
+    let only_sensitive = q
+        .categories
+        .as_ref()
+        .is_some_and(|cs| cs.iter().all(|c| engine.categories.get(c).is_some_and(|c| c.sensitive)));
+    let withheld = &engine.provision[level].withheld;
+    counts.into_iter().enumerate().map(|(a, n)| (!(only_sensitive && withheld[a])).then_some(n)).collect()
 }
 
 /// Whether the query asks for access and gap fields: when a `method` is
-/// given, or a single `category` (with the default method, 2SFCA).
-pub fn wants_gaps(q: &AreaQuery) -> bool {
-    q.method.is_some() || q.categories.as_ref().is_some_and(|c| c.len() == 1)
+/// given, or a single `category` (with the default method, 2SFCA) that is not
+/// sensitive (a sensitive category alone gives its counts; with a `method` it
+/// is refused by [`crate::gaps`]).
+pub fn wants_gaps(engine: &Engine, q: &AreaQuery) -> bool {
+    q.method.is_some()
+        || q.categories.as_deref().is_some_and(|c| match c {
+            [one] => !engine.categories.get(one).is_some_and(|c| c.sensitive),
+            _ => false,
+        })
 }
 
 /// The gap query for an area query at `level`.
@@ -162,7 +177,9 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
 fn gap_error(e: GapError) -> ServeError {
     let msg = e.to_string();
     match e {
-        GapError::UnknownCategory { .. } | GapError::NoFilter | GapError::NoServices { .. } => ServeError::bad("category", msg),
+        GapError::UnknownCategory { .. } | GapError::NoFilter | GapError::NoServices { .. } | GapError::SensitiveCategory { .. } => {
+            ServeError::bad("category", msg)
+        }
         GapError::UnknownTier { .. } => ServeError::bad("tier", msg),
         GapError::UnknownIndicator { .. } | GapError::IndicatorUnavailable { .. } => ServeError::bad("indicator", msg),
         GapError::BadParameter { name, .. } => ServeError::bad(&name, msg),
@@ -183,7 +200,7 @@ fn gap_error(e: GapError) -> ServeError {
 /// a `gap_` prefix. GeoJSON, tiles, TileJSON fields and OGC items all take
 /// their columns from this table, so none of them changes shape.
 pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &AreaQuery, table: &mut Report) -> Result<(), ServeError> {
-    if !wants_gaps(q) {
+    if !wants_gaps(engine, q) {
         return Ok(());
     }
     let gq = gap_query(engine, level, q)?;
