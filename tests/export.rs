@@ -320,7 +320,8 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
         let rec = rec.unwrap();
         assert_eq!(&rec[0], row[0].render());
         let i = headers.iter().position(|h| h == "imd_score").unwrap();
-        assert_eq!(rec[i].parse::<f64>().unwrap(), cell_f64(&row[score_col]).map(|v| (v * 1e6).round() / 1e6).unwrap());
+        // Full precision: the text reads back as exactly the engine's value.
+        assert_eq!(rec[i].parse::<f64>().unwrap(), cell_f64(&row[score_col]).unwrap());
         for field in rec.iter() {
             assert!(!field.contains("e+") && !field.contains("E+") && !field.contains("e-"), "`{field}` in exponent notation");
         }

@@ -499,6 +499,43 @@ fn gaps_command_writes_the_issue_columns() {
     let _ = Cell::Count(0);
 }
 
+#[test]
+fn csv_and_json_text_keep_full_precision_against_pysal() {
+    // From the text a user gets, not the in-memory values: 2SFCA access of
+    // libraries (3 km) per LSOA, as `needmap gaps` writes it, equals PySAL at
+    // 1e-6 relative (6-decimal rounding gave two significant digits).
+    let expected = csv_rows("tests/fixtures/fca/expected.csv");
+    let want: HashMap<&str, f64> = expected.iter().map(|r| (r["code"].as_str(), num(r, "library_2sfca_3km"))).collect();
+    let exe = env!("CARGO_BIN_EXE_needmap");
+    let data = root().join("../shared/geodata/bradford");
+    let run = |format: &str| {
+        let out = std::process::Command::new(exe)
+            .args(["gaps", "--level", "lsoa", "--category", "library", "--method", "2sfca", "--catchment-km", "3", "--format", format, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv_text = run("csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let h = reader.headers().unwrap().clone();
+    let (c, a) = (h.iter().position(|x| x == "code").unwrap(), h.iter().position(|x| x == "access_2sfca").unwrap());
+    let mut n = 0;
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let (got, w): (f64, f64) = (rec[a].parse().unwrap(), want[&rec[c]]);
+        assert!(close(got, w, 1e-6), "{}: CSV {} PySAL {w}", &rec[c], &rec[a]);
+        n += 1;
+    }
+    assert_eq!(n, 310);
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    for r in json["rows"].as_array().unwrap() {
+        let (got, w) = (r["access_2sfca"].as_f64().unwrap(), want[r["code"].as_str().unwrap()]);
+        assert!(close(got, w, 1e-6), "{}: JSON {got} PySAL {w}", r["code"]);
+    }
+}
+
 // ---------------------------------------------------------------- properties
 
 mod properties {

@@ -56,16 +56,9 @@ fn geometry(g: &Geometry<f64>) -> Option<geojson::Geometry> {
     Some(geojson::Geometry::new(value))
 }
 
-/// A cell as a JSON value (numbers to 6 decimals; missing and non-finite as null).
+/// A cell as a JSON value (numbers at full precision; missing and non-finite as null).
 pub fn cell_json(cell: &Cell) -> serde_json::Value {
-    match cell {
-        Cell::Text(Some(t)) => serde_json::Value::String(t.clone()),
-        Cell::Count(n) => serde_json::Value::from(*n),
-        Cell::Number(Some(v)) if v.is_finite() => serde_json::Number::from_f64(round6(*v))
-            .map(serde_json::Value::Number)
-            .unwrap_or(serde_json::Value::Null),
-        _ => serde_json::Value::Null,
-    }
+    cell.to_json()
 }
 
 /// The FeatureCollection for a prepared export.

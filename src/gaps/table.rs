@@ -141,8 +141,8 @@ impl GapTable {
                 (
                     t.clone(),
                     serde_json::json!({
-                        "population": self.district.coverage.get(i).copied().flatten().map(round6),
-                        "children": self.district.coverage_children.get(i).copied().flatten().map(round6),
+                        "population": self.district.coverage.get(i).copied().flatten(),
+                        "children": self.district.coverage_children.get(i).copied().flatten(),
                     }),
                 )
             })
@@ -156,16 +156,12 @@ impl GapTable {
             "services_without_capacity": self.services_without_capacity,
             "population": self.population_id,
             "district": {
-                "population": round6(self.district.population),
+                "population": self.district.population,
                 "coverage": thresholds,
-                "curve_m_share": self.district.curve.iter().map(|(d, s)| [*d, round6(*s)]).collect::<Vec<_>>(),
+                "curve_m_share": self.district.curve.iter().map(|(d, s)| [*d, *s]).collect::<Vec<_>>(),
             },
             "notes": self.notes,
             "rows": self.to_report().to_json(),
         })
     }
-}
-
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
 }

@@ -5,4 +5,4 @@ mod areas;
 mod table;
 
 pub use areas::area_report;
-pub use table::{Cell, Format, Report, ReportError};
+pub use table::{full_precision, Cell, Format, Report, ReportError};

@@ -22,6 +22,25 @@ pub enum Format {
     Table,
 }
 
+/// The shortest decimal text that reads back as exactly `v`: full precision
+/// for machine outputs, never an exponent, `-0` as `0`.
+///
+/// ```
+/// use needmap::report::full_precision;
+/// assert_eq!(full_precision(0.000048123456789), "0.000048123456789");
+/// assert_eq!(full_precision(2.5), "2.5");
+/// assert_eq!(full_precision(-0.0), "0");
+/// assert_eq!(full_precision(1e21), "1000000000000000000000");
+/// assert_eq!(full_precision(0.1 + 0.2).parse::<f64>().unwrap(), 0.1 + 0.2);
+/// ```
+pub fn full_precision(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else {
+        format!("{v}")
+    }
+}
+
 /// One cell: text, a number (missing when `None`), or an integer count.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -31,28 +50,26 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Text for CSV and tables: numbers without exponent, up to 6 decimals,
-    /// trailing zeros trimmed; missing values empty. Never `NaN` or `inf`.
+    /// Text for CSV and tables: numbers at full precision ([`full_precision`]);
+    /// missing values empty. Never `NaN` or `inf`.
     pub fn render(&self) -> String {
         match self {
             Cell::Text(t) => t.clone().unwrap_or_default(),
             Cell::Count(n) => n.to_string(),
-            Cell::Number(Some(v)) if v.is_finite() => {
-                let s = format!("{v:.6}");
-                let s = s.trim_end_matches('0').trim_end_matches('.');
-                if s == "-0" { "0".into() } else { s.to_string() }
-            }
+            Cell::Number(Some(v)) if v.is_finite() => full_precision(*v),
             Cell::Number(_) => String::new(),
         }
     }
 
-    fn json(&self) -> serde_json::Value {
+    /// The cell as a JSON value: numbers at full precision, missing and
+    /// non-finite values as `null`.
+    pub fn to_json(&self) -> serde_json::Value {
         match self {
             Cell::Text(Some(t)) => serde_json::Value::String(t.clone()),
             Cell::Count(n) => serde_json::Value::from(*n),
-            Cell::Number(Some(v)) if v.is_finite() => serde_json::Number::from_f64((v * 1e6).round() / 1e6)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
+            Cell::Number(Some(v)) if v.is_finite() => {
+                serde_json::Number::from_f64(if *v == 0.0 { 0.0 } else { *v }).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+            }
             _ => serde_json::Value::Null,
         }
     }
@@ -98,7 +115,7 @@ impl Report {
                         self.columns
                             .iter()
                             .zip(row)
-                            .map(|(c, v)| (c.clone(), v.json()))
+                            .map(|(c, v)| (c.clone(), v.to_json()))
                             .collect(),
                     )
                 })
@@ -145,12 +162,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_render_without_exponent_or_nan() {
-        assert_eq!(Cell::Number(Some(1e-7)).render(), "0");
+    fn numbers_render_at_full_precision_without_exponent_or_nan() {
+        assert_eq!(Cell::Number(Some(1e-7)).render(), "0.0000001");
+        assert_eq!(Cell::Number(Some(4.8123456789e-5)).render(), "0.000048123456789");
         assert_eq!(Cell::Number(Some(123456789.5)).render(), "123456789.5");
         assert_eq!(Cell::Number(Some(f64::NAN)).render(), "");
         assert_eq!(Cell::Number(Some(f64::INFINITY)).render(), "");
-        assert_eq!(Cell::Number(Some(-0.0000001)).render(), "0");
+        assert_eq!(Cell::Number(Some(-0.0000001)).render(), "-0.0000001");
+        assert_eq!(Cell::Number(Some(-0.0)).render(), "0");
         assert_eq!(Cell::Number(Some(2.50)).render(), "2.5");
     }
 }

@@ -142,15 +142,15 @@ pub fn string(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-/// One cell as JSON: text, an integer count, a number with at most six
-/// decimals, or `null` when missing.
+/// One cell as JSON: text, an integer count, a number at full precision
+/// ([`crate::report::full_precision`]: only coordinates are rounded), or
+/// `null` when missing or not finite.
 pub fn cell(c: &Cell) -> String {
     match c {
         Cell::Text(Some(t)) => string(t),
-        Cell::Text(None) => "null".into(),
         Cell::Count(n) => n.to_string(),
-        Cell::Number(Some(v)) => number(*v),
-        Cell::Number(None) => "null".into(),
+        Cell::Number(Some(v)) if v.is_finite() => crate::report::full_precision(*v),
+        Cell::Text(None) | Cell::Number(_) => "null".into(),
     }
 }
 

@@ -122,7 +122,7 @@ pub fn tile_value(c: &Cell) -> Option<TileValue> {
     match c {
         Cell::Text(Some(t)) => Some(TileValue::Str(t.clone())),
         Cell::Count(n) => Some(TileValue::Uint(*n)),
-        Cell::Number(Some(v)) if v.is_finite() => Some(TileValue::Double((v * 1e6).round() / 1e6)),
+        Cell::Number(Some(v)) if v.is_finite() => Some(TileValue::Double(*v)),
         _ => None,
     }
 }
