@@ -5,7 +5,7 @@ CARGO ?= cargo
 APT_PACKAGES := cmake fonts-dejavu-core poppler-utils gdal-bin
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test
+.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
@@ -28,6 +28,18 @@ loadtest: deps
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl)
 	$(CARGO) build --release
 	bash scripts/loadtest.sh 10 64
+
+## Mutation-fuzz the loaders over the real pack for FUZZ_SECONDS (default 600) with a
+## per-input limit of FUZZ_TIMEOUT s; fails on any panic, signal or hang and saves each
+## reproducer under FUZZ_OUT (not part of `make test`).
+FUZZ_SECONDS ?= 600
+FUZZ_TIMEOUT ?= 30
+FUZZ_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),target))
+FUZZ_OUT ?= $(FUZZ_TARGET)/fuzz-reproducers
+fuzz: deps
+	$(CARGO) build --release --bin needmap --example fuzz_loaders
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_OUT=$(FUZZ_OUT) FUZZ_DATA=$(abspath $(SHARED_DATA)) \
+	  NEEDMAP_BIN=$(FUZZ_TARGET)/release/needmap $(FUZZ_TARGET)/release/examples/fuzz_loaders
 
 ## Load the default dataset and list every problem.
 check: deps

@@ -277,3 +277,37 @@ fn report_csv_has_the_documented_columns() {
     assert_eq!(text.lines().count(), 31);
     assert!(!text.contains("NaN") && !text.contains("inf"));
 }
+
+#[test]
+fn indicators_are_offered_at_their_published_level_and_coarser_only() {
+    // Issue 9 section 2: constituency figures are not spread down to wards or
+    // LSOAs, LSOA figures not down to OAs; the columns stay, empty.
+    let e = engine();
+    let empty = |level: &str, col: &str| {
+        let r = area_report(e, level).unwrap();
+        let c = r.column(col).unwrap_or_else(|| panic!("{level}: no column {col}"));
+        r.rows.iter().all(|row| matches!(row[c], Cell::Number(None)))
+    };
+    for col in ["children_in_poverty_pct", "economically_inactive_pct", "crime_rate", "life_expectancy_male"] {
+        for level in ["ward", "msoa", "lsoa", "oa"] {
+            assert!(empty(level, col), "{col} spread down to {level}");
+        }
+        assert!(!empty("constituency", col) && !empty("locality", col), "{col} at its level and above");
+    }
+    for col in ["imd_score", "imd2025_score", "children_income_deprived_2019", "imd_decile1_pop_share"] {
+        assert!(empty("oa", col), "{col} spread down to OAs");
+        for level in ["lsoa", "msoa", "ward", "constituency"] {
+            assert!(!empty(level, col), "{col} missing at {level}");
+        }
+    }
+    let (k, oa, ward) = (e.indicator_index("crime_rate").unwrap(), e.level_index("oa").unwrap(), e.level_index("ward").unwrap());
+    assert!(!e.offers(k, ward) && !e.offers(k, oa) && e.offers(k, e.level_index("locality").unwrap()));
+    // Counts published for LSOAs add up exactly at the wards.
+    let ward_r = area_report(e, "ward").unwrap();
+    let sum: f64 = (0..ward_r.rows.len()).map(|a| number(&ward_r, a, "children_income_deprived_2019")).sum();
+    let want: f64 = csv_rows("../shared/geodata/bradford/imd2019_children_lsoa.csv")
+        .iter()
+        .filter_map(|r| r["children_income_deprived_2019"].parse::<f64>().ok())
+        .sum();
+    assert!((sum - want).abs() < 1e-6 * want, "{sum} vs {want}");
+}

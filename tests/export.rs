@@ -98,7 +98,7 @@ fn printed_maps_render_at_paper_size_with_title_legend_and_attribution() {
     let cases = [
         (Some("Keighley"), Paper::A4, false, "imd_score"),
         (None, Paper::A3, true, "income_score_pct"),
-        (Some("Bradford East"), Paper::A4, true, "children_in_poverty_pct"),
+        (Some("Bradford East"), Paper::A4, true, "employment_score_pct"),
     ];
     for (area, paper, landscape, indicator) in cases {
         let mut req = PrintRequest::new("ward", Theme::Indicator(Some(indicator.into())));

@@ -180,7 +180,7 @@ fn ward_scores_are_population_weighted_means_of_oa_scores() {
     assert_eq!(ranks, (1..=30).collect::<Vec<_>>());
     assert!(ward.rows.iter().any(|r| r.gap_class.is_gap()));
     let top = ward.rows.iter().find(|r| r.gap_rank == Some(1)).unwrap();
-    assert!(ward.rows.iter().all(|r| r.gap_score.unwrap() <= top.gap_score.unwrap()));
+    assert!(ward.rows.iter().all(|r| r.unmet_need.unwrap() <= top.unmet_need.unwrap()));
     // District coverage is monotone in distance, the curve ends at 1.
     let c = &ward.district.coverage;
     assert!(c[0].unwrap() <= c[1].unwrap());
@@ -235,6 +235,155 @@ fn driving_model_fit_is_reported() {
     assert!((d.a - m.drive.a).abs() < 1e-3 && (d.b - m.drive.b).abs() < 1e-4 && (d.c - m.drive.c).abs() < 1e-3);
 }
 
+// ---------------------------------------------------------------- unmet need (issue 9)
+
+fn report_number(report: &needmap::report::Report, row: usize, col: &str) -> Option<f64> {
+    match &report.rows[row][report.column(col).unwrap_or_else(|| panic!("no column {col}"))] {
+        Cell::Number(v) => *v,
+        Cell::Count(n) => Some(*n as f64),
+        Cell::Text(_) => None,
+    }
+}
+
+/// Every `high-need/*` area ranks above every `low-need/*` one, and ranks are 1..n.
+fn assert_list_agrees_with_classes(t: &gaps::GapTable) {
+    let need_of = |r: &gaps::GapRow| match r.gap_class {
+        gaps::GapClass::Class { need, .. } => Some(need),
+        _ => None,
+    };
+    let worst_high = t.rows.iter().filter(|r| need_of(r) == Some(gaps::Tercile::High)).filter_map(|r| r.gap_rank).max();
+    let best_low = t.rows.iter().filter(|r| need_of(r) == Some(gaps::Tercile::Low)).filter_map(|r| r.gap_rank).min();
+    if let (Some(h), Some(l)) = (worst_high, best_low) {
+        assert!(h < l, "{} {:?}: a high-need area ranks {h}, a low-need one {l}", t.query.level, t.query.category);
+    }
+    let gap_cell: Vec<&gaps::GapRow> = t.rows.iter().filter(|r| r.gap_class.is_gap()).collect();
+    for g in &gap_cell {
+        assert!(t.rows.iter().filter(|r| need_of(r) == Some(gaps::Tercile::Low)).all(|l| l.gap_rank > g.gap_rank));
+    }
+    let mut ranks: Vec<u32> = t.rows.iter().filter_map(|r| r.gap_rank).collect();
+    ranks.sort();
+    assert_eq!(ranks, (1..=ranks.len() as u32).collect::<Vec<_>>());
+    let mut by_rank: Vec<&gaps::GapRow> = t.rows.iter().filter(|r| r.gap_rank.is_some()).collect();
+    by_rank.sort_by_key(|r| r.gap_rank);
+    assert!(by_rank.windows(2).all(|w| w[0].unmet_need.unwrap() >= w[1].unmet_need.unwrap()), "ranked by unmet need");
+}
+
+#[test]
+fn unmet_need_defaults_and_counts_people() {
+    let e = engine();
+    let gp = gaps::compute_with(e, ctx(), &query("lsoa", "gp", Method::Nearest)).unwrap();
+    assert_eq!(gp.query.indicator.as_deref(), Some("imd2025_decile"));
+    let hubs = gaps::compute_with(e, ctx(), &query("lsoa", "family_hub", Method::Nearest)).unwrap();
+    assert_eq!(hubs.query.indicator.as_deref(), Some("children_income_deprived_2019"));
+    assert_eq!(hubs.population_id, "children");
+    // At LSOA (the published level) people in need are the published count,
+    // and unmet need is that count exactly where the nearest hub is beyond 20 minutes' walk.
+    // (35 of the 310 LSOAs have no value in the pack: no people in need counted there, with a note.)
+    let csv = csv_rows("../shared/geodata/bradford/imd2019_children_lsoa.csv");
+    let want: HashMap<&str, Option<f64>> =
+        csv.iter().map(|r| (r["lsoa11cd"].as_str(), r["children_income_deprived_2019"].parse().ok())).collect();
+    assert_eq!(hubs.rows.iter().filter(|r| r.in_need.is_none()).count(), want.values().filter(|v| v.is_none()).count());
+    assert!(hubs.notes.iter().any(|n| n.contains("have no `children_income_deprived_2019` value")), "{:?}", hubs.notes);
+    let mut beyond = 0;
+    for r in hubs.rows.iter().filter(|r| r.in_need.is_some()) {
+        let w = want[r.code.as_str()].unwrap();
+        assert!(close(r.in_need.unwrap(), w, 1e-9), "{}: {:?} vs {w}", r.code, r.in_need);
+        let far = r.nearest_min.unwrap() > 20.0;
+        beyond += far as usize;
+        assert_eq!(r.unmet_need.unwrap(), if far { r.in_need.unwrap() } else { 0.0 }, "{}", r.code);
+        assert!(close(r.unmet_need_per_1k.unwrap(), r.unmet_need.unwrap() / r.population * 1000.0, 1e-12));
+    }
+    assert!(beyond > 0 && beyond < hubs.rows.len(), "{beyond} LSOAs beyond 20 minutes");
+    let total: f64 = want.values().flatten().sum();
+    assert!(close(hubs.district.in_need.unwrap(), total, 1e-9), "{:?} vs {total}", hubs.district.in_need);
+    // A score is read per 100 residents: IMD 2025 score x population / 100.
+    let lsoa = e.level_index("lsoa").unwrap();
+    let k = e.indicator_index("imd2025_score").unwrap();
+    let scored = gaps::compute_with(e, ctx(), &GapQuery { indicator: Some("imd2025_score".into()), ..query("lsoa", "gp", Method::Nearest) }).unwrap();
+    for (a, r) in scored.rows.iter().enumerate() {
+        if let Some(v) = e.values[lsoa].indicators[k][a] {
+            assert!(close(r.in_need.unwrap(), r.population * v / 100.0, 1e-12), "{}", r.code);
+        }
+    }
+    // --unmet-min moves the threshold; driving defaults to 15 minutes.
+    let ten = gaps::compute_with(e, ctx(), &GapQuery { unmet_minutes: Some(10.0), ..query("lsoa", "family_hub", Method::Nearest) }).unwrap();
+    assert!(ten.district.unmet_need.unwrap() > hubs.district.unmet_need.unwrap());
+    let drive = gaps::compute_with(e, ctx(), &GapQuery { travel: Travel::Drive, ..query("lsoa", "family_hub", Method::Nearest) }).unwrap();
+    assert_eq!(drive.district.rule, Some(gaps::UnmetRule::Beyond { minutes: 15.0 }));
+    // The default for GPs: residents of LSOAs in IMD 2025 deciles 1-2 (two LSOAs have no 2025 decile).
+    let d25 = e.indicator_index("imd2025_decile").unwrap();
+    for (a, r) in gp.rows.iter().enumerate() {
+        let want = e.values[lsoa].indicators[d25][a].map(|d| if d <= 2.0 { r.population } else { 0.0 });
+        assert_eq!(r.in_need, want, "{}", r.code);
+    }
+    assert_eq!(gp.rows.iter().filter(|r| r.in_need.is_none()).count(), 2);
+    // Deciles: people living in national deciles 1-2.
+    let dec = gaps::compute_with(e, ctx(), &GapQuery { indicator: Some("imd_decile".into()), ..query("ward", "gp", Method::Nearest) }).unwrap();
+    let dk = e.indicator_index("imd_decile").unwrap();
+    let in_12: f64 = (0..e.levels[lsoa].len())
+        .filter(|&a| e.values[lsoa].indicators[dk][a].is_some_and(|d| d <= 2.0))
+        .map(|a| e.population(lsoa)[a].unwrap())
+        .sum();
+    assert!(close(dec.district.in_need.unwrap(), in_12, 1e-9), "{:?} vs {in_12}", dec.district.in_need);
+    // OA: nothing is published there, so access is computed and unmet need left empty, with a note.
+    let oa = gaps::compute_with(e, ctx(), &query("oa", "gp", Method::Nearest)).unwrap();
+    assert!(oa.rows.iter().all(|r| r.unmet_need.is_none() && r.gap_rank.is_none() && r.nearest_m.is_some()));
+    assert!(oa.notes.iter().any(|n| n.contains("no default need indicator is offered for output areas")), "{:?}", oa.notes);
+}
+
+#[test]
+fn unmet_need_adds_up_from_origins_to_wards_constituencies_and_the_district() {
+    let e = engine();
+    for (category, method) in [("gp", Method::Nearest), ("family_hub", Method::TwoStep), ("library", Method::Enhanced)] {
+        for origins in ["lsoa", "oa"] {
+            let at = |level: &str| {
+                let q = GapQuery { origins: Some(origins.into()), ..query(level, category, method) };
+                gaps::compute_with(e, ctx(), &q).unwrap()
+            };
+            let tables: Vec<gaps::GapTable> = if origins == "lsoa" { vec![at("lsoa"), at("ward"), at("constituency"), at("locality")] } else { vec![at("ward"), at("constituency"), at("msoa")] };
+            let district = tables[0].district.unmet_need.unwrap();
+            let need = tables[0].district.in_need.unwrap();
+            assert!(district > 0.0 && district < need, "{category}: {district} of {need}");
+            for t in &tables {
+                assert_eq!(t.district.unmet_need, tables[0].district.unmet_need);
+                let sum: f64 = t.rows.iter().filter_map(|r| r.unmet_need).sum();
+                let sum_need: f64 = t.rows.iter().filter_map(|r| r.in_need).sum();
+                assert!(close(sum, district, 1e-9), "{category} {origins} -> {}: {sum} vs {district}", t.query.level);
+                assert!(close(sum_need, need, 1e-9), "{category} {origins} -> {}", t.query.level);
+                assert!(t.rows.iter().all(|r| r.unmet_need.unwrap_or(0.0) <= r.in_need.unwrap_or(0.0) + 1e-9));
+                assert_list_agrees_with_classes(t);
+            }
+        }
+    }
+}
+
+#[test]
+fn bradford_gp_nearest_top_ten_wards_all_hold_decile_one_neighbourhoods() {
+    let e = engine();
+    let t = gaps::compute_with(e, ctx(), &query("ward", "gp", Method::Nearest)).unwrap();
+    let report = needmap::report::area_report(e, "ward").unwrap();
+    let mut rows: Vec<(u32, &str, f64, f64)> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(a, r)| (r.gap_rank.unwrap(), r.name.as_str(), r.unmet_need.unwrap(), report_number(&report, a, "imd_decile1_pop_share").unwrap()))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    for (rank, name, unmet, share) in &rows[..10] {
+        assert!(*share > 0.0, "rank {rank} {name} (unmet {unmet:.0}) has no decile-1 LSOA: {rows:?}");
+    }
+    // The two least deprived wards (IMD 5.9 and 7.8; first and second by gap_score for family hubs by nearest).
+    for name in ["Wharfedale", "Ilkley"] {
+        let r = rows.iter().find(|r| r.1 == name).unwrap();
+        assert!(r.0 > 10, "{name} ranks {}", r.0);
+    }
+    assert_list_agrees_with_classes(&t);
+    let hubs = gaps::compute_with(e, ctx(), &query("ward", "family_hub", Method::TwoStep)).unwrap();
+    assert_list_agrees_with_classes(&hubs);
+    let top = hubs.rows.iter().find(|r| r.gap_rank == Some(1)).unwrap();
+    assert!(matches!(top.gap_class, gaps::GapClass::Class { need: gaps::Tercile::High, .. }), "{}", top.gap_class.label());
+}
+
 // ---------------------------------------------------------------- bad input
 
 #[test]
@@ -250,9 +399,19 @@ fn bad_input_gets_clear_messages_or_documented_values() {
     assert!(err(GapQuery { tier: Some("9".into()), ..GapQuery::default() }).contains("unknown tier `9`"));
     assert!(err(GapQuery::default()).contains("--category"));
     assert!(err(query("parish", "gp", Method::TwoStep)).contains("unknown level `parish`"));
-    assert!(err(GapQuery { indicator: "imd".into(), ..query("ward", "gp", Method::TwoStep) }).contains("unknown indicator `imd`"));
-    let m = err(GapQuery { indicator: "imd_decile".into(), ..query("ward", "gp", Method::TwoStep) });
-    assert!(m.contains("no values at level `ward`") && m.contains("--level lsoa"), "{m}");
+    assert!(err(GapQuery { indicator: Some("imd".into()), ..query("ward", "gp", Method::TwoStep) }).contains("unknown indicator `imd`"));
+    // Section 2: an LSOA indicator is not a need at OA, a constituency one not at ward.
+    let m = err(GapQuery { indicator: Some("imd_score".into()), ..query("oa", "gp", Method::TwoStep) });
+    assert!(m.contains("published for LSOAs") && m.contains("--level lsoa"), "{m}");
+    let m = err(GapQuery { indicator: Some("children_in_poverty_pct".into()), ..query("ward", "family_hub", Method::Nearest) });
+    assert!(m.contains("published for constituencies") && m.contains("not offered at level `ward`"), "{m}");
+    let m = err(GapQuery { indicator: Some("imd_rank".into()), ..query("lsoa", "gp", Method::Nearest) });
+    assert!(m.contains("cannot be a gap need") && m.contains("rank"), "{m}");
+    let m = err(GapQuery { indicator: Some("life_expectancy_male".into()), ..query("constituency", "gp", Method::Nearest) });
+    assert!(m.contains("cannot be a gap need") && m.contains("less need"), "{m}");
+    let m = err(GapQuery { indicator: Some("crime_rate".into()), ..query("constituency", "gp", Method::Nearest) });
+    assert!(m.contains("unit `per 1,000`"), "{m}");
+    assert!(err(GapQuery { unmet_minutes: Some(-3.0), ..query("ward", "gp", Method::Nearest) }).contains("unmet_minutes"));
     for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(err(GapQuery { catchment: Catchment::Km(bad), ..query("ward", "gp", Method::TwoStep) }).contains("catchment"));
     }
@@ -273,9 +432,9 @@ fn bad_input_gets_clear_messages_or_documented_values() {
     assert_eq!(a.access, vec![0.0, 0.0]);
     assert_eq!(a.ratio, vec![0.0, 0.0]);
     assert_eq!(a.services_without_demand, 1);
-    let g = gaps::gap_index(&[Some(1.0), Some(2.0)], &[Some(0.0), Some(0.0)], &[0.0, 10.0]);
+    let g = gaps::gap_index(&[Some(1.0), Some(2.0)], &[Some(1.0), Some(2.0)], &[Some(0.0), Some(0.0)], &[0.0, 10.0], &["a", "b"]);
     assert_eq!(g.class[0].label(), "no-population");
-    assert_eq!(g.score[0], None);
+    assert_eq!(g.rank[0], None);
 }
 
 #[test]
@@ -479,7 +638,8 @@ fn gaps_command_writes_the_issue_columns() {
     let header = text.lines().next().unwrap();
     for col in [
         "code", "name", "rep_lon", "rep_lat", "population", "need", "nearest_m", "nearest_min", "mode",
-        "coverage_800m", "coverage_1600m", "coverage_10min", "coverage_20min", "access_e2sfca", "gap_score", "gap_class", "gap_rank",
+        "coverage_800m", "coverage_1600m", "coverage_10min", "coverage_20min", "access_e2sfca", "in_need", "unmet_need",
+        "unmet_need_per_1k", "gap_class", "gap_rank",
     ] {
         assert!(header.split(',').any(|c| c == col), "missing {col} in {header}");
     }
@@ -558,6 +718,81 @@ mod properties {
                 s.iter().zip(&ratio).map(|(sv, r)| (dist((ov.0, ov.1), (sv.0, sv.1)), r)).filter(|(d, _)| *d <= max_km).map(|(d, r)| w(d) * r).sum()
             })
             .collect()
+    }
+
+    /// Synthetic areas of one origin each: people in need, minutes to the nearest service, access.
+    fn areas() -> impl Strategy<Value = Vec<(f64, f64, f64)>> {
+        prop::collection::vec((prop_oneof![Just(0.0), 0.0..5_000.0f64], 0.0..60.0f64, prop_oneof![Just(0.0), 0.0..0.01f64]), 2..40)
+    }
+
+    fn scored(a: &[(f64, f64, f64)], nearest: bool) -> (Vec<Option<f64>>, Vec<Option<f64>>, gaps::GapIndex) {
+        let in_need: Vec<Option<f64>> = a.iter().map(|v| Some(v.0)).collect();
+        let access: Vec<Option<f64>> = a.iter().map(|v| Some(if nearest { -v.1 } else { v.2 })).collect();
+        let rule = if nearest {
+            gaps::UnmetRule::Beyond { minutes: 20.0 }
+        } else {
+            gaps::UnmetRule::Shortfall { district_access: gaps::district_access(&access, &vec![1.0; a.len()]) }
+        };
+        let unmet: Vec<Option<f64>> = a.iter().map(|v| rule.unmet(v.0, Some(v.1), Some(v.2))).collect();
+        let codes: Vec<String> = (0..a.len()).map(|i| format!("E{i:08}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let g = gaps::gap_index(&unmet, &in_need, &access, &vec![100.0; a.len()], &codes);
+        (unmet, access, g)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn more_need_and_no_better_access_never_ranks_below(a in areas(), nearest in any::<bool>()) {
+            let (unmet, access, g) = scored(&a, nearest);
+            for i in 0..a.len() {
+                for j in 0..a.len() {
+                    let more_need = a[i].0 >= a[j].0;
+                    let no_better = access[i].unwrap() <= access[j].unwrap();
+                    let differ = a[i].0 != a[j].0 || access[i] != access[j];
+                    if more_need && no_better && differ {
+                        prop_assert!(g.rank[i] < g.rank[j], "{:?} (unmet {:?}) ranks {:?} below {:?} (unmet {:?}) at {:?}", a[i], unmet[i], g.rank[i], a[j], unmet[j], g.rank[j]);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn nobody_in_need_means_no_unmet_need(a in areas(), nearest in any::<bool>()) {
+            let (unmet, _, _) = scored(&a, nearest);
+            for (v, u) in a.iter().zip(&unmet) {
+                if v.0 == 0.0 {
+                    prop_assert_eq!(*u, Some(0.0));
+                }
+                prop_assert!(u.unwrap() >= 0.0 && u.unwrap() <= v.0);
+            }
+        }
+
+        #[test]
+        fn ranked_list_agrees_with_the_classes(a in areas(), nearest in any::<bool>()) {
+            let (_, _, g) = scored(&a, nearest);
+            let need = |i: usize| match g.class[i] { gaps::GapClass::Class { need, .. } => Some(need), _ => None };
+            for h in (0..a.len()).filter(|&i| need(i) == Some(gaps::Tercile::High)) {
+                for l in (0..a.len()).filter(|&i| need(i) == Some(gaps::Tercile::Low)) {
+                    prop_assert!(g.rank[h] < g.rank[l], "high-need {:?} ranks {:?}, low-need {:?} ranks {:?}", a[h], g.rank[h], a[l], g.rank[l]);
+                }
+            }
+        }
+
+        #[test]
+        fn unmet_totals_add_up_over_any_split(parts in prop::collection::vec((0.0..1_000.0f64, 0.0..40.0f64, 0usize..5, 0.0..1.0f64), 1..60)) {
+            // Origins split over 5 areas by a share (the rest to area 0): area sums add to the origin total.
+            let rule = gaps::UnmetRule::Beyond { minutes: 20.0 };
+            let mut areas = [0.0f64; 5];
+            let mut total = 0.0;
+            for (need, min, area, share) in &parts {
+                let u = rule.unmet(*need, Some(*min), None).unwrap();
+                total += u;
+                areas[*area] += u * share;
+                areas[0] += u * (1.0 - share);
+            }
+            prop_assert!(close(areas.iter().sum::<f64>(), total, 1e-9));
+        }
     }
 
     proptest! {

@@ -455,6 +455,23 @@ fn meta_describes_the_dataset() {
     assert_eq!(m["travel"]["modes"][0], "estimated");
     assert_eq!(m["links"]["ogc"], "http://needmap.test:8080/ogc/");
     assert_eq!(m["gaps"]["methods"], serde_json::json!(["nearest", "2sfca", "e2sfca"]));
+    // Issue 9 section 2: per level, what is offered and what is "published for" a coarser level.
+    let ward = &m["levels"][2];
+    let offered: Vec<&str> = ward["indicators"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(offered.contains(&"imd_score") && !offered.contains(&"crime_rate"), "{offered:?}");
+    let greyed = ward["indicators_not_offered"].as_array().unwrap();
+    assert!(greyed.iter().any(|g| g["id"] == "crime_rate" && g["note"] == "published for constituencies"), "{greyed:?}");
+    let oa = &m["levels"][5];
+    assert!(oa["indicators_not_offered"].as_array().unwrap().iter().any(|g| g["id"] == "imd_score" && g["note"] == "published for LSOAs"));
+    let crime = m["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "crime_rate").unwrap();
+    assert_eq!(crime["levels"], serde_json::json!(["locality", "constituency"]));
+    assert_eq!(m["gaps"]["need_indicator"], "imd2025_decile");
+    assert_eq!(m["gaps"]["child_need_indicator"], "children_income_deprived_2019");
+    assert!(m["gaps"]["need_caveat"].as_str().unwrap().contains("2021 LSOAs"));
+    // A constituency figure is refused as gap need at ward level, with the reason.
+    let r = get("/api/areas/ward.geojson?category=gp&indicator=crime_rate");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("published for constituencies"), "{}", r.text());
 }
 
 #[test]
@@ -550,7 +567,7 @@ fn gap_fields_join_the_area_table_for_one_category() {
                 geojson::feature::Id::String(s) => s.clone(),
                 geojson::feature::Id::Number(n) => n.to_string(),
             }))).expect("every ward has a gap row");
-            for col in ["gap_score", "nearest_m", "gap_rank", "gap_class"].into_iter().chain(access) {
+            for col in ["unmet_need", "unmet_need_per_1k", "in_need", "nearest_m", "gap_rank", "gap_class"].into_iter().chain(access) {
                 let cell = &row[table.column(col).unwrap()];
                 let v = prop(f, col);
                 match cell {
@@ -569,7 +586,7 @@ fn gap_fields_join_the_area_table_for_one_category() {
     }
     // A single category alone selects the default method, in tiles and TileJSON too.
     let t = get("/tiles/ward.json?category=gp").json();
-    assert_eq!(t["vector_layers"][0]["fields"]["gap_score"], "Number");
+    assert_eq!(t["vector_layers"][0]["fields"]["unmet_need"], "Number");
     assert_eq!(t["vector_layers"][0]["fields"]["gap_class"], "String");
     let tile = get("/tiles/ward/10/507/329.mvt?category=gp");
     let layers = check_tile(&tile.body, "ward");

@@ -124,8 +124,8 @@ pub fn gaps_table(
     tracing::info!("computing gap scores for {level} ({})", query.method.as_str());
     let table = compute(engine, &query)?;
     let description = format!(
-        "Gap = standardised need ({}) minus standardised access; access by {} with a {} catchment, {} travel ({}). Run `needmap gaps` for the figures.",
-        query.indicator,
+        "Unmet need = people in need ({}) who lack access, ranked largest first (gap_rank); access by {} with a {} catchment, {} travel ({}). Run `needmap gaps` for the figures.",
+        table.query.indicator.as_deref().unwrap_or("no need indicator at this level"),
         query.method.as_str(),
         query.catchment.label(),
         query.travel.as_str(),
@@ -133,7 +133,7 @@ pub fn gaps_table(
     );
     Ok(GapTable {
         report: table.to_report(),
-        query: serde_json::to_value(&query).unwrap_or(serde_json::Value::Null),
+        query: serde_json::to_value(&table.query).unwrap_or(serde_json::Value::Null),
         description,
     })
 }

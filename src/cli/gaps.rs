@@ -1,5 +1,5 @@
-//! `needmap gaps`: nearest service, coverage, floating-catchment access and
-//! the need x access gap index per area.
+//! `needmap gaps`: nearest service, coverage, floating-catchment access,
+//! people in need and unmet need per area, ranked by unmet need.
 
 use std::process::ExitCode;
 
@@ -23,9 +23,13 @@ pub struct GapsArgs {
     /// Tier of need (0, 1, 2, 3, acute); with --category, both must match.
     #[arg(long)]
     pub tier: Option<String>,
-    /// Need indicator (a score or rate; higher = more need after orientation).
-    #[arg(long, default_value = "imd_score")]
-    pub indicator: String,
+    /// Need indicator: a count, % rate, share, score or national decile published at --level or finer
+    /// (default: the manifest's child_need_indicator for children's services, else need_indicator).
+    #[arg(long)]
+    pub indicator: Option<String>,
+    /// Nearest method: minutes beyond which people in need lack access (default 20 walking, 15 driving).
+    #[arg(long, value_name = "MINUTES")]
+    pub unmet_min: Option<f64>,
     /// Access measure used for the gap index.
     #[arg(long, value_enum, default_value = "2sfca")]
     pub method: Method,
@@ -81,6 +85,7 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         thresholds: Thresholds::parse(&args.thresholds)?,
         k: args.k,
         max_snap_m: args.max_snap_m,
+        unmet_minutes: args.unmet_min,
         include_sensitive: args.include_sensitive,
     };
     let engine = args.data.load()?;
@@ -121,6 +126,12 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     eprintln!("district coverage of `{}` population: {}", table.population_id, cov.join("; "));
+    if let (Some(need), Some(unmet)) = (table.district.in_need, table.district.unmet_need) {
+        eprintln!(
+            "district: {need:.0} people in need (`{}`), {unmet:.0} of them lack access (unmet need)",
+            table.query.indicator.as_deref().unwrap_or("")
+        );
+    }
     for note in &table.notes {
         eprintln!("note: {note}");
     }

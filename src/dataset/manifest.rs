@@ -90,6 +90,19 @@ pub struct DatasetInfo {
     /// Optional external MapLibre style URL for a basemap.
     #[serde(default)]
     pub basemap_style: Option<String>,
+    /// Default need indicator of the gap analysis (unmet need).
+    #[serde(default)]
+    pub need_indicator: Option<String>,
+    /// Default need indicator for categories serving `child_population`.
+    #[serde(default)]
+    pub child_need_indicator: Option<String>,
+    /// Caveats shown with the default need indicator (legend, /api/meta).
+    #[serde(default)]
+    pub need_caveat: Option<String>,
+    /// Allow file paths that lead outside the data folder (absolute, or
+    /// through `..`). Off by default: such paths are refused.
+    #[serde(default)]
+    pub allow_paths_outside: bool,
 }
 
 fn default_total() -> String {
@@ -144,6 +157,9 @@ pub struct LevelSpec {
     /// Shown next to outputs at this level (e.g. "illustrative grouping").
     #[serde(default)]
     pub note: Option<String>,
+    /// Most vertices one boundary feature may have (default 250,000).
+    #[serde(default)]
+    pub max_vertices: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -345,11 +361,19 @@ pub struct SourceSpec {
 impl Manifest {
     /// Parse a manifest file.
     pub fn read(path: &Path) -> Result<Manifest, DatasetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DatasetError::ReadManifest {
+        let bytes = std::fs::read(path).map_err(|source| DatasetError::ReadManifest {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, path)
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let (line, column) = super::validate::line_column(bytes, e.valid_up_to());
+            DatasetError::ParseManifest {
+                path: path.to_path_buf(),
+                message: format!("not UTF-8 text at line {line}, column {column} (byte {}). Save the file as UTF-8", e.valid_up_to()),
+            }
+        })?;
+        Self::parse(text, path)
     }
 
     /// Parse manifest text; `path` is only used in messages.
@@ -434,11 +458,21 @@ impl Manifest {
                 self.dataset.total_population
             )));
         }
+        let defaults = [("need_indicator", &self.dataset.need_indicator), ("child_need_indicator", &self.dataset.child_need_indicator)];
+        for (field, id) in defaults {
+            let Some(id) = id else { continue };
+            if !self.indicator_tables.iter().flat_map(|t| &t.indicators).any(|i| &i.id == id) {
+                return Err(bad(format!(
+                    "[dataset] {field} = `{id}` names no indicator; give the id of an [[indicator_table.indicator]]"
+                )));
+            }
+        }
         for (id, cat) in &self.categories {
             if !self.tiers.contains_key(&cat.tier) {
                 return Err(bad(format!("category `{id}` has unknown tier `{}`", cat.tier)));
             }
         }
+        super::validate::check_references(self).map_err(bad)?;
         for sf in &self.service_files {
             if sf.category_column.is_none() && sf.category.is_none() {
                 return Err(bad(format!(

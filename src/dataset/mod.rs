@@ -2,6 +2,7 @@
 
 mod locate;
 mod manifest;
+mod validate;
 
 use std::path::PathBuf;
 

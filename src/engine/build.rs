@@ -151,6 +151,12 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         .map(|l| AreaIndex::new(l.areas.iter().map(|a| &a.bng)))
         .collect();
     lap("index areas", &mut timings);
+    for ((level, index), spec) in levels.iter().zip(&indexes).zip(&loc.manifest.levels) {
+        if let Some(file) = &spec.file {
+            super::level_checks::check_level(level, index, &crate::load::display_name(&loc.data_dir.join(file)), &mut diags);
+        }
+    }
+    lap("check areas", &mut timings);
 
     let mut overlays = OverlayCache::new(indexes);
     for child in 0..levels.len() {
@@ -165,7 +171,10 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     lap("apportion indicators", &mut timings);
     let indexes = overlays.indexes().to_vec();
 
-    let outside = assign_services(&mut service_list, &levels, &indexes);
+    let mut outside = assign_services(&mut service_list, &levels, &indexes);
+    if services::fix_swapped_coordinates(&mut service_list, loc, &levels, &indexes, &mut transforms, &mut diags)? {
+        outside = assign_services(&mut service_list, &levels, &indexes);
+    }
     for s in &service_list {
         if s.areas.iter().all(|a| a.is_none()) {
             diags.warn(
@@ -197,6 +206,13 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     lap("provision", &mut timings);
 
     let centroids = join_centroids(raw_centroids, &levels, &mut diags);
+    if let Some(t) = &loc.manifest.travel_times {
+        // Checked here so `needmap check` lists bad rows; the fit reads the file itself.
+        let path = loc.data_dir.join(&t.file);
+        if let Err(e) = crate::load::read_travel_times(&path, &t.origin_column, &t.destination_column, &t.minutes_column, &mut diags) {
+            diags.warn(&crate::load::display_name(&path), "", format!("{e}; the built-in driving model is used"));
+        }
+    }
     lap("centroids", &mut timings);
 
     Ok(Engine {
@@ -253,11 +269,11 @@ fn read_centroids(
                 continue;
             };
             let c = geo::Coord { x: px, y: py };
-            let crs_err = |source| LoadError::Crs { path: path.clone(), source };
-            let point = RepPoint {
-                bng: to_bng.coord(c).map_err(crs_err)?,
-                wgs84: to_wgs.coord(c).map_err(crs_err)?,
+            let (Ok(bng), Ok(wgs84)) = (to_bng.coord(c), to_wgs.coord(c)) else {
+                diags.skip(&file, format!("row {line}"), format!("coordinates ({px}, {py}) cannot be transformed from {}; row skipped", spec.crs.proj_def()));
+                continue;
             };
+            let point = RepPoint { bng, wgs84 };
             rows.push((*line, rec.get(id).unwrap_or("").trim().to_string(), point));
         }
         out.push((spec.level.clone(), spec.kind.clone(), file, rows));
@@ -276,7 +292,18 @@ fn join_centroids(raw: RawCentroids, levels: &[Level], diags: &mut Diagnostics) 
         let mut points = vec![None; level.len()];
         for (line, code, point) in rows {
             match level.by_code.get(&code) {
-                Some(&area) => points[area] = Some(point),
+                Some(&area) => {
+                    let km = distance_outside_m(&level.areas[area].bng, point.bng) / 1000.0;
+                    if km > MAX_CENTROID_OUTSIDE_KM {
+                        diags.skip(
+                            &file,
+                            format!("row {line}"),
+                            format!("the point for `{code}` lies {km:.0} km outside that area; row skipped and an interior point used. Check the coordinates and `crs`"),
+                        );
+                    } else {
+                        points[area] = Some(point);
+                    }
+                }
                 None => diags.skip(&file, format!("row {line}"), format!("`{code}` is not an area of level `{level_id}`; row skipped")),
             }
         }
@@ -287,4 +314,16 @@ fn join_centroids(raw: RawCentroids, levels: &[Level], diags: &mut Diagnostics) 
         out.insert(level_id, (kind, points));
     }
     out
+}
+
+/// How far outside its area's bounding box a published point may lie.
+const MAX_CENTROID_OUTSIDE_KM: f64 = 2.0;
+
+/// Distance in metres from a point to an area's bounding box (0 inside it).
+fn distance_outside_m(area: &geo::MultiPolygon<f64>, p: geo::Coord<f64>) -> f64 {
+    use geo::BoundingRect;
+    let Some(r) = area.bounding_rect() else { return f64::INFINITY };
+    let dx = (r.min().x - p.x).max(p.x - r.max().x).max(0.0);
+    let dy = (r.min().y - p.y).max(p.y - r.max().y).max(0.0);
+    dx.hypot(dy)
 }

@@ -6,7 +6,7 @@ use geo::{Area as _, BooleanOps, BoundingRect, Centroid, Contains, Coord, Interi
 
 use super::build::{EngineError, Transforms};
 use crate::dataset::{DatasetLocation, GroupSpec, LevelSpec};
-use crate::load::{read_boundaries, Diagnostics, RawArea};
+use crate::load::{read_boundaries_capped, Diagnostics, RawArea, MAX_VERTICES_PER_FEATURE};
 use crate::model::{Area, Level};
 
 /// Load every level in manifest order; grouped levels after the levels they group.
@@ -28,7 +28,8 @@ pub fn load_levels(
                     let file = spec.file.as_ref()?;
                     let mut d = Diagnostics::default();
                     let id_field = spec.id_field.as_deref().unwrap_or_default();
-                    let r = read_boundaries(&loc.data_dir.join(file), id_field, spec.name_field.as_deref(), &spec.crs, &mut d);
+                    let cap = spec.max_vertices.unwrap_or(MAX_VERTICES_PER_FEATURE);
+                    let r = read_boundaries_capped(&loc.data_dir.join(file), id_field, spec.name_field.as_deref(), &spec.crs, cap, &mut d);
                     Some((r, d))
                 })
                 .collect()

@@ -4,6 +4,7 @@
 //! `Send + Sync` afterwards, so the server can share it.
 
 mod build;
+mod level_checks;
 mod levels;
 mod services;
 mod values;
@@ -78,6 +79,13 @@ impl Engine {
     /// Index of an indicator by id.
     pub fn indicator_index(&self, id: &str) -> Option<usize> {
         self.indicators.iter().position(|i| i.id == id)
+    }
+
+    /// Whether indicator `k` is offered at `level`: its published level and
+    /// the coarser levels above it (never spread down to finer levels).
+    pub fn offers(&self, k: usize, level: usize) -> bool {
+        self.level_index(&self.indicators[k].published_level)
+            .is_some_and(|p| values::offered_at(&self.levels, p, level))
     }
 
     /// Total population per area of a level.

@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use super::build::{EngineError, Transforms};
 use crate::dataset::{DatasetLocation, ServiceFileSpec};
-use crate::load::{parse_number, read_points, Diagnostics, LoadError, PointColumns};
+use crate::load::{number_text, parse_number, read_points, Diagnostics, LoadError, PointColumns};
 use crate::model::{Category, Service, Tier};
+
+/// Largest plausible capacity of one service (places, list size, beds).
+pub const MAX_CAPACITY: f64 = 1e7;
 
 /// Tier given to services whose category is not in the manifest's table.
 pub const UNCLASSIFIED_TIER: &str = "unclassified";
@@ -50,6 +53,8 @@ pub fn load_services(
 ) -> Result<Vec<Service>, EngineError> {
     let mut out = Vec::new();
     let mut unknown: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Service id -> (file, location) where it was first seen.
+    let mut ids: std::collections::HashMap<String, (String, String)> = std::collections::HashMap::new();
     for spec in &loc.manifest.service_files {
         let path = loc.data_dir.join(&spec.file);
         let columns = match (&spec.x_column, &spec.y_column) {
@@ -86,6 +91,27 @@ pub fn load_services(
                 diags.warn(&file, p.location.clone(), format!("no `{}`; id made from the file and row", spec.id_column));
                 format!("{}:{}", spec.file, p.location)
             });
+            let id = match ids.get(&id) {
+                None => id,
+                Some((first_file, first_at)) if *first_file == file => {
+                    diags.skip(
+                        &file,
+                        p.location.clone(),
+                        format!("service id `{id}` is used again (first at {first_at}); row skipped. Ids must be unique"),
+                    );
+                    continue;
+                }
+                Some((first_file, first_at)) => {
+                    let renamed = format!("{}:{id}", spec.file);
+                    diags.warn(
+                        &file,
+                        p.location.clone(),
+                        format!("service id `{id}` is also used in {first_file} ({first_at}); this one is kept as `{renamed}`. Give each file its own ids"),
+                    );
+                    renamed
+                }
+            };
+            ids.insert(id.clone(), (file.clone(), p.location.clone()));
             let name = p
                 .fields
                 .get(&spec.name_column)
@@ -157,6 +183,10 @@ fn capacity_of(
         return default;
     };
     match parse_number(cell) {
+        Ok(Some(v)) if v > MAX_CAPACITY => {
+            diags.warn(file, location, format!("capacity {} is not plausible (over {MAX_CAPACITY:e}); default capacity {default} used. Fix the capacity column", number_text(v)));
+            default
+        }
         Ok(Some(v)) if v > 0.0 => v,
         Ok(Some(v)) => {
             diags.warn(file, location, format!("capacity {v} is not positive; the service is kept with capacity 0 and adds no supply"));
@@ -168,4 +198,75 @@ fn capacity_of(
             default
         }
     }
+}
+
+/// Share of a file's services outside every area above which swapped
+/// coordinates are suspected, and share of those that swapping must bring
+/// inside for the swap to be made.
+const SWAP_SUSPECT_OUTSIDE: f64 = 0.9;
+const SWAP_CONFIRM_INSIDE: f64 = 0.5;
+
+/// Services whose file has x and y the wrong way round (latitude in the
+/// longitude column): nearly all fall outside every area and swapping the
+/// two brings most of them inside. Those files' coordinates are swapped
+/// back, with a warning naming the file. Returns whether any was swapped.
+pub fn fix_swapped_coordinates(
+    services: &mut [crate::model::Service],
+    loc: &DatasetLocation,
+    levels: &[crate::model::Level],
+    indexes: &[crate::index::AreaIndex],
+    transforms: &mut Transforms,
+    diags: &mut Diagnostics,
+) -> Result<bool, EngineError> {
+    let inside = |bng: geo::Coord<f64>| {
+        levels
+            .iter()
+            .zip(indexes)
+            .any(|(level, index)| index.locate_by(bng, |i| &level.areas[i].bng).is_some())
+    };
+    let mut any = false;
+    for spec in &loc.manifest.service_files {
+        let path = loc.data_dir.join(&spec.file);
+        let (to_wgs, to_bng) = transforms.pair(spec.crs.proj_def(), &path)?;
+        let raw = |s: &crate::model::Service| match spec.crs {
+            crate::dataset::CrsSpec::Crs84 => s.wgs84,
+            crate::dataset::CrsSpec::Bng => s.bng,
+        };
+        let members: Vec<usize> = (0..services.len()).filter(|&i| services[i].source_file == spec.file).collect();
+        let outside: Vec<usize> = members.iter().copied().filter(|&i| services[i].areas.iter().all(|a| a.is_none())).collect();
+        if members.is_empty() || (outside.len() as f64) < SWAP_SUSPECT_OUTSIDE * members.len() as f64 {
+            continue;
+        }
+        let swapped: Vec<Option<(geo::Coord<f64>, geo::Coord<f64>)>> = outside
+            .iter()
+            .map(|&i| {
+                let c = raw(&services[i]);
+                let c = geo::Coord { x: c.y, y: c.x };
+                let bng = to_bng.coord(c).ok()?;
+                Some((to_wgs.coord(c).ok()?, bng)).filter(|_| inside(bng))
+            })
+            .collect();
+        let fixed = swapped.iter().flatten().count();
+        if (fixed as f64) < SWAP_CONFIRM_INSIDE * outside.len() as f64 {
+            continue;
+        }
+        for (&i, s) in outside.iter().zip(swapped) {
+            if let Some((wgs84, bng)) = s {
+                services[i].wgs84 = wgs84;
+                services[i].bng = bng;
+            }
+        }
+        let (x, y) = (spec.x_column.as_deref().unwrap_or("x"), spec.y_column.as_deref().unwrap_or("y"));
+        diags.warn(
+            &crate::load::display_name(&path),
+            "",
+            format!(
+                "{} of {} services lie outside every area, and {fixed} of them fall inside when x and y are swapped: the columns look the wrong way round (`{x}` holds y, `{y}` holds x). They were read swapped; fix `x_column`/`y_column` in dataset.toml or the file",
+                outside.len(),
+                members.len()
+            ),
+        );
+        any = true;
+    }
+    Ok(any)
 }

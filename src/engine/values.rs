@@ -1,12 +1,13 @@
-//! Indicator tables and populations, joined to their level and apportioned
-//! to every other level.
+//! Indicator tables and populations, joined to their level and apportioned:
+//! populations to every level, indicators to their published level and the
+//! levels coarser than it only (see [`offered_at`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::build::{EngineError, OverlayCache};
 use crate::analyse::{apportion_counts, apportion_means, decile1_share, LevelValues};
 use crate::dataset::{DatasetLocation, IndicatorKind};
-use crate::load::{parse_number, read_table, Diagnostics};
+use crate::load::{number_text, parse_number, read_table, Diagnostics};
 use crate::model::{Indicator, Level};
 
 /// Indicators, population ids and per-level values.
@@ -75,22 +76,26 @@ pub fn load_values(
                 );
                 continue;
             }
-            let mut cell = |col: usize, name: &str| match parse_number(rec.get(col).unwrap_or("")) {
-                Ok(v) => v,
-                Err(msg) => {
-                    diags.warn(
-                        &file,
-                        format!("row {line}"),
-                        format!("column `{name}`: {msg}; value left missing for {code}"),
-                    );
-                    None
+            let mut cell = |col: usize, name: &str, check: fn(f64) -> Result<(), String>| {
+                match parse_number(rec.get(col).unwrap_or("")).and_then(|v| v.map(|v| check(v).map(|()| v)).transpose()) {
+                    Ok(v) => v,
+                    Err(msg) => {
+                        diags.warn(
+                            &file,
+                            format!("row {line}"),
+                            format!("column `{name}`: {msg}; value left missing for {code}"),
+                        );
+                        None
+                    }
                 }
             };
             for (k, (id, col)) in pop_cols.iter().enumerate() {
-                pops[k][area] = cell(*col, id);
+                pops[k][area] = cell(*col, id, plausible_population);
             }
             for (k, col) in ind_cols.iter().enumerate() {
-                inds[k][area] = cell(*col, &spec.indicators[k].id);
+                let ind = &spec.indicators[k];
+                let check: fn(f64) -> Result<(), String> = if ind.kind == IndicatorKind::Decile { plausible_decile } else { any_value };
+                inds[k][area] = cell(*col, &ind.id, check);
             }
         }
         let missing: Vec<&str> = (0..n)
@@ -160,6 +165,15 @@ pub fn load_values(
             .unwrap_or_else(|| vec![None; levels[src.level].len()]);
         for (t, level) in levels.iter().enumerate() {
             let n = level.len();
+            if !offered_at(levels, src.level, t) {
+                // Finer than published: spreading the value down would show a
+                // parent's figure as if it were measured for each small area.
+                values[t].indicators[k] = vec![None; n];
+                if ind.kind == IndicatorKind::Decile {
+                    values[t].decile1.insert(k, vec![None; n]);
+                }
+                continue;
+            }
             let overlay = overlays.get(levels, src.level, t);
             values[t].indicators[k] = match ind.kind {
                 IndicatorKind::Count => apportion_counts(overlay, &src.values, n),
@@ -177,6 +191,19 @@ pub fn load_values(
         }
     }
     let total = &manifest.dataset.total_population;
+    if !pop_src.contains_key(total) {
+        // No table gives the total (e.g. a manifest with levels only): it is
+        // missing everywhere rather than absent, so every reader finds it.
+        diags.warn(
+            &loc.manifest_path.display().to_string(),
+            "",
+            format!("no indicator table gives the total population `{total}`; populations are missing. Add an [[indicator_table]] with `{total}` under its populations"),
+        );
+        for (v, level) in values.iter_mut().zip(levels) {
+            v.populations.insert(total.clone(), vec![None; level.len()]);
+        }
+        pop_src.insert(total.clone(), Published { level: 0, values: Vec::new() });
+    }
     let mut populations: Vec<String> = pop_src.keys().cloned().collect();
     populations.sort_by_key(|p| p != total);
     Ok(Values {
@@ -184,4 +211,48 @@ pub fn load_values(
         populations,
         values,
     })
+}
+
+/// Whether an indicator published at level `published` is offered at level
+/// `target`: the published level itself and the levels above it in the parent
+/// chain (an LSOA indicator at MSOA, ward, constituency, locality; never at
+/// OA). Finer levels would only repeat the parent's value in every child.
+pub fn offered_at(levels: &[Level], published: usize, target: usize) -> bool {
+    let mut l = published;
+    for _ in 0..=levels.len() {
+        if l == target {
+            return true;
+        }
+        match levels[l].parent_level {
+            Some(p) => l = p,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Largest population one area can plausibly have (more than any country
+/// but a handful); a bigger number is a data error such as `1e308`.
+pub const MAX_AREA_POPULATION: f64 = 1e8;
+
+fn plausible_population(v: f64) -> Result<(), String> {
+    if v < 0.0 {
+        Err(format!("population {} is negative", number_text(v)))
+    } else if v > MAX_AREA_POPULATION {
+        Err(format!("population {} is not plausible for one area (over {MAX_AREA_POPULATION:e})", number_text(v)))
+    } else {
+        Ok(())
+    }
+}
+
+fn plausible_decile(v: f64) -> Result<(), String> {
+    if v.fract() != 0.0 || !(1.0..=10.0).contains(&v) {
+        Err(format!("decile {} is not a whole number from 1 to 10", number_text(v)))
+    } else {
+        Ok(())
+    }
+}
+
+fn any_value(_: f64) -> Result<(), String> {
+    Ok(())
 }

@@ -5,8 +5,8 @@ use std::time::Instant;
 use super::coverage::{coverage_curve, shares};
 use super::network::{RoadNetwork, Snap};
 use super::{
-    floating_catchment, gap_index, nearest_straight_line, Catchment, Decay, District, GapError, GapQuery, GapRow, GapTable,
-    Method, Mode, Origins, Pair, TravelModel,
+    default_unmet_minutes, district_access, floating_catchment, gap_index, nearest_straight_line, people_in_need, Catchment,
+    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, Origins, Pair, TravelModel, UnmetRule,
 };
 use crate::engine::Engine;
 use crate::index::ServiceIndex;
@@ -191,23 +191,15 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
             services.len()
         ));
     }
-    let indicator_k = engine.indicator_index(&q.indicator).ok_or_else(|| GapError::UnknownIndicator {
-        indicator: q.indicator.clone(),
-        known: known(engine.indicators.iter().map(|i| i.id.as_str())),
-    })?;
-    let indicator = &engine.indicators[indicator_k];
-    let need_raw = &engine.values[level].indicators[indicator_k];
-    if need_raw.iter().all(Option::is_none) {
-        return Err(GapError::IndicatorUnavailable {
-            indicator: indicator.id.clone(),
-            level: q.level.clone(),
-            kind: format!("{:?}", indicator.kind).to_lowercase(),
-            published: indicator.published_level.clone(),
-        });
-    }
     let population_id = category
         .map(|c| c.serves.clone())
         .unwrap_or_else(|| engine.manifest.dataset.total_population.clone());
+
+    let indicator_k = need_indicator(engine, q, category, level)?;
+    let need_raw: Vec<Option<f64>> = match indicator_k {
+        Some(k) => engine.values[level].indicators[k].clone(),
+        None => vec![None; engine.levels[level].len()],
+    };
 
     // ---- origins
     let origins = Origins::new(engine, origin_level, &population_id);
@@ -306,6 +298,52 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         }
     };
 
+    // ---- people in need and unmet need per origin
+    let origin_access: Vec<Option<f64>> = (0..n).map(access_of).collect();
+    let rule = match q.method {
+        Method::Nearest => {
+            let minutes = q.unmet_minutes.unwrap_or(default_unmet_minutes(q.travel));
+            if !(minutes.is_finite() && minutes > 0.0) {
+                return Err(bad("unmet_minutes", minutes, "the access threshold for unmet need must be a positive number of minutes"));
+            }
+            UnmetRule::Beyond { minutes }
+        }
+        Method::TwoStep | Method::Enhanced => UnmetRule::Shortfall {
+            district_access: district_access(&origin_access, &origins.demand),
+        },
+    };
+    let (in_need, unmet): (Vec<Option<f64>>, Vec<Option<f64>>) = match indicator_k {
+        Some(k) => {
+            let people = people_in_need(engine, &origins, k, &population_id)?;
+            notes.push(format!("{}; {}", people.rule.describe(&engine.indicators[k]), rule.describe(q.travel)));
+            if people.unknown > 0 {
+                notes.push(format!(
+                    "{} {} origin(s) have no `{}` value (or no `{population_id}` population where it is a count): no people in need counted there",
+                    people.unknown, engine.levels[origin_level].id, engine.indicators[k].id
+                ));
+            }
+            let unmet: Vec<Option<f64>> = (0..n)
+                .map(|o| people.per_origin[o].and_then(|p| rule.unmet(p, nearest_min[o], origin_access[o])))
+                .collect();
+            let unrouted = (0..n).filter(|&o| people.per_origin[o].is_some() && unmet[o].is_none()).count();
+            if unrouted > 0 {
+                notes.push(format!("{unrouted} origin(s) have people in need but no known access: their unmet need is not counted"));
+            }
+            (people.per_origin, unmet)
+        }
+        None => {
+            notes.push(format!(
+                "no default need indicator is offered for {}: people in need and unmet need are left empty (choose a coarser level, or an indicator published at this level)",
+                engine.levels[level].plural_name()
+            ));
+            (vec![None; n], vec![None; n])
+        }
+    };
+    let sum_known = |v: &[Option<f64>]| -> Option<f64> {
+        let known: Vec<f64> = v.iter().flatten().copied().collect();
+        (!known.is_empty()).then(|| known.iter().sum())
+    };
+
     // ---- coverage per origin, district figures
     let covered: Vec<Vec<bool>> = (0..n).map(|o| q.thresholds.covered(nearest_m[o], nearest_min[o])).collect();
     let nt = q.thresholds.len();
@@ -319,6 +357,9 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         coverage: shares(&covered, &origins.demand, nt),
         coverage_children: shares(&covered, &child_pop, nt),
         curve: coverage_curve(&nearest_m, &origins.demand, 100.0),
+        in_need: sum_known(&in_need),
+        unmet_need: sum_known(&unmet),
+        rule: indicator_k.map(|_| rule),
     };
 
     // ---- rows at the requested level
@@ -343,7 +384,9 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                 kth_min: kth_min[o],
                 coverage: covered[o].iter().map(|c| Some(if *c { 1.0 } else { 0.0 })).collect(),
                 access: access.as_ref().and_then(|_| access_of(o)),
-                gap_score: None,
+                in_need: in_need[o],
+                unmet_need: unmet[o],
+                unmet_need_per_1k: None,
                 gap_class: super::GapClass::NoData,
                 gap_rank: None,
             })
@@ -356,6 +399,8 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
             pop: f64,
             sums: [(f64, f64, f64, f64); 5],
             cov: Vec<f64>,
+            in_need: Option<f64>,
+            unmet: Option<f64>,
         }
         let mut acc = vec![Acc { cov: vec![0.0; nt], ..Default::default() }; m];
         // Each origin area is split across the areas of the level by area
@@ -386,6 +431,12 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                 if *c {
                     e.cov[t] += w;
                 }
+            }
+            if let Some(v) = in_need[o] {
+                *e.in_need.get_or_insert(0.0) += v * share;
+            }
+            if let Some(v) = unmet[o] {
+                *e.unmet.get_or_insert(0.0) += v * share;
             }
         }
         for (a, _) in main_piece.iter().flatten() {
@@ -422,7 +473,9 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                     kth_min: mean(&e.sums[3]),
                     coverage: e.cov.iter().map(|c| (e.pop > 0.0).then(|| c / e.pop)).collect(),
                     access: access.as_ref().and_then(|_| access_rows[a]),
-                    gap_score: None,
+                    in_need: e.in_need,
+                    unmet_need: e.unmet,
+                    unmet_need_per_1k: None,
                     gap_class: super::GapClass::NoData,
                     gap_rank: None,
                 }
@@ -430,19 +483,23 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
             .collect();
     }
 
-    // ---- gap index
-    let need: Vec<Option<f64>> = rows.iter().map(|r| r.need.filter(|v| v.is_finite()).map(|v| indicator.as_need(v))).collect();
+    // ---- gap index: classes and rank by unmet need
     let pops: Vec<f64> = rows.iter().map(|r| r.population).collect();
-    let g = gap_index(&need, &access_rows, &pops);
+    let row_unmet: Vec<Option<f64>> = rows.iter().map(|r| r.unmet_need).collect();
+    let row_need: Vec<Option<f64>> = rows.iter().map(|r| r.in_need).collect();
+    let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+    let g = gap_index(&row_unmet, &row_need, &access_rows, &pops, &codes);
     for (i, r) in rows.iter_mut().enumerate() {
-        r.gap_score = g.score[i];
+        r.unmet_need_per_1k = r.unmet_need.filter(|_| r.population > 0.0).map(|u| u / r.population * 1000.0);
         r.gap_class = g.class[i];
         r.gap_rank = g.rank[i];
     }
     notes.push(ctx.travel_note.clone());
     tracing::debug!("gaps: {} rows in {:.1} ms", rows.len(), started.elapsed().as_secs_f64() * 1e3);
+    let mut query = q.clone();
+    query.indicator = indicator_k.map(|k| engine.indicators[k].id.clone());
     Ok(GapTable {
-        query: q.clone(),
+        query,
         origin_level: engine.levels[origin_level].id.clone(),
         rep_kind: origins.kind_summary(),
         services: services.len(),
@@ -453,4 +510,49 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         district,
         notes,
     })
+}
+
+/// The need indicator of a query: the one asked for (refused when it is not
+/// offered at `level`), else the manifest's default for the category
+/// (`child_need_indicator` when it serves `child_population`, else
+/// `need_indicator`), else the first indicator that counts people in need.
+/// `None` when no default is offered at `level` (access is still computed).
+fn need_indicator(engine: &Engine, q: &GapQuery, category: Option<&crate::model::Category>, level: usize) -> Result<Option<usize>, GapError> {
+    let not_published = |k: usize| {
+        let ind = &engine.indicators[k];
+        let published = engine.level(&ind.published_level).map(|l| l.plural_name()).unwrap_or_else(|| ind.published_level.clone());
+        GapError::NotPublishedAt {
+            indicator: ind.id.clone(),
+            level: engine.levels[level].id.clone(),
+            published,
+            published_level: ind.published_level.clone(),
+        }
+    };
+    if let Some(id) = &q.indicator {
+        let k = engine.indicator_index(id).ok_or_else(|| GapError::UnknownIndicator {
+            indicator: id.clone(),
+            known: known(engine.indicators.iter().map(|i| i.id.as_str())),
+        })?;
+        if !engine.offers(k, level) {
+            return Err(not_published(k));
+        }
+        super::InNeed::of(&engine.indicators[k]).map_err(|reason| GapError::NotANeed { indicator: id.clone(), reason })?;
+        return Ok(Some(k));
+    }
+    let d = &engine.manifest.dataset;
+    let serves_children = category.is_some_and(|c| c.serves == d.child_population);
+    let named = [
+        serves_children.then_some(("child_need_indicator", d.child_need_indicator.as_ref())),
+        Some(("need_indicator", d.need_indicator.as_ref())),
+    ];
+    for (field, id) in named.into_iter().flatten() {
+        let Some(id) = id else { continue };
+        let k = engine.indicator_index(id).ok_or_else(|| GapError::BadDefaultNeed {
+            field: field.into(),
+            indicator: id.clone(),
+            known: known(engine.indicators.iter().map(|i| i.id.as_str())),
+        })?;
+        return Ok(engine.offers(k, level).then_some(k));
+    }
+    Ok((0..engine.indicators.len()).find(|&k| engine.offers(k, level) && super::InNeed::of(&engine.indicators[k]).is_ok()))
 }

@@ -20,8 +20,12 @@ pub enum GapError {
     NoServices { filter: String },
     #[error("unknown indicator `{indicator}`; indicators are: {known}")]
     UnknownIndicator { indicator: String, known: String },
-    #[error("indicator `{indicator}` has no values at level `{level}` (it is a {kind} published at `{published}`, and ranks and deciles are not averaged). Use a score or rate such as imd_score, or --level {published}")]
-    IndicatorUnavailable { indicator: String, level: String, kind: String, published: String },
+    #[error("indicator `{indicator}` is published for {published} and is not offered at level `{level}` (every {level} area would only repeat its {published_level} value). Use --level {published_level} or a coarser level, or a need indicator published for `{level}` or finer")]
+    NotPublishedAt { indicator: String, level: String, published: String, published_level: String },
+    #[error("indicator `{indicator}` cannot be a gap need: {reason}. Choose a count, a percentage, a share, a score or a national decile (e.g. the manifest's need_indicator)")]
+    NotANeed { indicator: String, reason: String },
+    #[error("dataset.toml [dataset] {field} = `{indicator}` is not an indicator of this dataset; indicators are: {known}")]
+    BadDefaultNeed { field: String, indicator: String, known: String },
     #[error("{name} = `{value}`: {reason}")]
     BadParameter { name: String, value: String, reason: String },
     #[error("network mode needs a road network: add `[network] osm_pbf = \"file.osm.pbf\"` to dataset.toml (e.g. a Geofabrik extract), or use --mode estimated")]

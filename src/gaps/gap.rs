@@ -1,11 +1,10 @@
-//! The gap index: standardised need minus standardised access, the bivariate
-//! need x access tercile class, and the rank by gap.
+//! The bivariate need x access class and the rank by unmet need.
 //!
-//! Need is oriented so that higher = more need, access so that higher =
-//! better access (for the nearest-service method access is minus the minutes
-//! to the nearest service). Both are standardised to population-weighted
-//! z-scores over the areas that have a value and population; an area missing
-//! either gets no score, class `no-data` (or `no-population`) and no rank.
+//! Access is oriented so that higher = better (for the nearest-service method
+//! access is minus the minutes to the nearest service). The need axis is the
+//! tercile of unmet need ([`super::unmet`]), so that the ranked list and the
+//! map agree. z-score differences (`z(need) - z(access)`) are no longer used:
+//! with a small spread of need they ranked areas by remoteness alone.
 
 /// Need or access tercile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -52,34 +51,6 @@ impl GapClass {
     }
 }
 
-/// Population-weighted z-scores; `None` where the value is missing or the
-/// weight is not positive. A constant variable standardises to 0.
-///
-/// ```
-/// use needmap::gaps::standardise;
-/// let z = standardise(&[Some(1.0), Some(3.0), None], &[1.0, 1.0, 1.0]);
-/// assert_eq!(z, vec![Some(-1.0), Some(1.0), None]);
-/// ```
-pub fn standardise(values: &[Option<f64>], weights: &[f64]) -> Vec<Option<f64>> {
-    let ok = |i: usize| values[i].filter(|v| v.is_finite()).filter(|_| weights[i].is_finite() && weights[i] > 0.0);
-    let (mut sw, mut sx) = (0.0, 0.0);
-    for i in 0..values.len() {
-        if let Some(v) = ok(i) {
-            sw += weights[i];
-            sx += weights[i] * v;
-        }
-    }
-    if sw <= 0.0 {
-        return vec![None; values.len()];
-    }
-    let mean = sx / sw;
-    let var = (0..values.len()).filter_map(|i| ok(i).map(|v| weights[i] * (v - mean).powi(2))).sum::<f64>() / sw;
-    let sd = var.sqrt();
-    (0..values.len())
-        .map(|i| ok(i).map(|v| if sd > 1e-12 * mean.abs().max(1.0) { (v - mean) / sd } else { 0.0 }))
-        .collect()
-}
-
 /// Terciles by rank among present values (ties share the lower rank).
 pub fn terciles(values: &[Option<f64>]) -> Vec<Option<Tercile>> {
     let mut present: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
@@ -99,30 +70,38 @@ pub fn terciles(values: &[Option<f64>]) -> Vec<Option<Tercile>> {
         .collect()
 }
 
-/// Gap score, class and rank (1 = largest gap) per area.
+/// Class and rank (1 = most unmet need) per area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapIndex {
-    pub score: Vec<Option<f64>>,
     pub class: Vec<GapClass>,
     pub rank: Vec<Option<u32>>,
 }
 
-/// Combine need (higher = more need) and access (higher = better).
+/// Classes and ranks from unmet need (people in need who lack access), people
+/// in need and access (higher = better) per area.
+///
+/// The need axis of the class is the tercile of **unmet need**, the access
+/// axis the tercile of access, both among areas with population and both
+/// values. The rank orders areas by unmet need, largest first; ties go to
+/// more people in need, then to worse access, then to the smaller code. So
+/// the list and the map agree: every `high-need/*` area ranks above every
+/// `low-need/*` one. Areas without population get `no-population` and no
+/// rank; areas without unmet need or access get `no-data` and no rank.
 ///
 /// ```
 /// use needmap::gaps::gap_index;
-/// let g = gap_index(&[Some(10.0), Some(20.0), Some(30.0)], &[Some(3.0), Some(2.0), Some(1.0)], &[1.0, 1.0, 1.0]);
-/// assert_eq!(g.rank, vec![Some(3), Some(2), Some(1)]);
-/// assert_eq!(g.class[2].label(), "high-need/low-access");
+/// let g = gap_index(&[Some(10.0), Some(400.0), Some(90.0)], &[Some(50.0), Some(900.0), Some(100.0)],
+///     &[Some(3.0), Some(1.0), Some(2.0)], &[1.0, 1.0, 1.0], &["A", "B", "C"]);
+/// assert_eq!(g.rank, vec![Some(3), Some(1), Some(2)]);
+/// assert_eq!(g.class[1].label(), "high-need/low-access");
 /// ```
-pub fn gap_index(need: &[Option<f64>], access: &[Option<f64>], population: &[f64]) -> GapIndex {
-    let n = need.len();
-    let zn = standardise(need, population);
-    let za = standardise(access, population);
+pub fn gap_index(unmet: &[Option<f64>], in_need: &[Option<f64>], access: &[Option<f64>], population: &[f64], codes: &[&str]) -> GapIndex {
+    let n = unmet.len();
     let has_pop = |i: usize| population[i].is_finite() && population[i] > 0.0;
-    let score: Vec<Option<f64>> = (0..n).map(|i| Some(zn[i]? - za[i]?)).collect();
-    let keep = |v: &[Option<f64>]| -> Vec<Option<f64>> { (0..n).map(|i| if has_pop(i) { v[i] } else { None }).collect() };
-    let tn = terciles(&keep(need));
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let scored = |i: usize| has_pop(i) && finite(unmet[i]).is_some() && finite(access[i]).is_some();
+    let keep = |v: &[Option<f64>]| -> Vec<Option<f64>> { (0..n).map(|i| if scored(i) { finite(v[i]) } else { None }).collect() };
+    let tn = terciles(&keep(unmet));
     let ta = terciles(&keep(access));
     let class = (0..n)
         .map(|i| match (has_pop(i), tn[i], ta[i]) {
@@ -131,13 +110,21 @@ pub fn gap_index(need: &[Option<f64>], access: &[Option<f64>], population: &[f64
             _ => GapClass::NoData,
         })
         .collect();
-    let mut order: Vec<usize> = (0..n).filter(|&i| score[i].is_some()).collect();
-    order.sort_by(|&a, &b| score[b].unwrap_or(0.0).total_cmp(&score[a].unwrap_or(0.0)).then(a.cmp(&b)));
+    let mut order: Vec<usize> = (0..n).filter(|&i| scored(i)).collect();
+    let val = |v: &[Option<f64>], i: usize| finite(v[i]).unwrap_or(0.0);
+    order.sort_by(|&a, &b| {
+        val(unmet, b)
+            .total_cmp(&val(unmet, a))
+            .then(val(in_need, b).total_cmp(&val(in_need, a)))
+            .then(val(access, a).total_cmp(&val(access, b)))
+            .then(codes[a].cmp(codes[b]))
+            .then(a.cmp(&b))
+    });
     let mut rank = vec![None; n];
     for (r, i) in order.into_iter().enumerate() {
         rank[i] = Some(r as u32 + 1);
     }
-    GapIndex { score, class, rank }
+    GapIndex { class, rank }
 }
 
 #[cfg(test)]
@@ -145,14 +132,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn missing_and_zero_population_are_classed_not_scored() {
-        let g = gap_index(&[Some(1.0), None, Some(2.0), Some(5.0)], &[Some(1.0), Some(1.0), Some(1.0), Some(0.0)], &[1.0, 1.0, 0.0, 2.0]);
+    fn missing_and_zero_population_are_classed_not_ranked() {
+        let g = gap_index(
+            &[Some(1.0), None, Some(2.0), Some(5.0)],
+            &[Some(1.0), Some(1.0), Some(2.0), Some(5.0)],
+            &[Some(1.0), Some(1.0), Some(1.0), Some(0.0)],
+            &[1.0, 1.0, 0.0, 2.0],
+            &["a", "b", "c", "d"],
+        );
         assert_eq!(g.class[1], GapClass::NoData);
         assert_eq!(g.class[2], GapClass::NoPopulation);
-        assert_eq!(g.score[2], None);
         assert_eq!(g.rank[1], None);
-        assert!(g.score.iter().flatten().all(|s| s.is_finite()));
+        assert_eq!(g.rank[2], None);
         assert_eq!(g.rank[3], Some(1));
+        assert_eq!(g.rank[0], Some(2));
+    }
+
+    #[test]
+    fn ties_go_to_more_need_then_worse_access_then_code() {
+        let g = gap_index(
+            &[Some(5.0), Some(5.0), Some(5.0), Some(5.0)],
+            &[Some(9.0), Some(10.0), Some(10.0), Some(10.0)],
+            &[Some(1.0), Some(2.0), Some(1.0), Some(1.0)],
+            &[1.0; 4],
+            &["a", "b", "d", "c"],
+        );
+        assert_eq!(g.rank, vec![Some(4), Some(3), Some(2), Some(1)]);
     }
 
     #[test]

@@ -4,13 +4,13 @@
 //! measures from every origin (OA or LSOA representative point, see
 //! [`origins`]) the distance and time to the nearest and k-th nearest
 //! service ([`nearest`]), coverage within thresholds ([`coverage`]),
-//! floating-catchment accessibility ([`fca`]: 2SFCA, E2SFCA), and the gap
-//! index ([`gap`]: standardised need minus standardised access, need x access
-//! terciles, rank). Travel is `estimated` from straight-line distance
+//! floating-catchment accessibility ([`fca`]: 2SFCA, E2SFCA), people in need
+//! ([`need`]), unmet need ([`unmet`]: people in need who lack access) and the
+//! gap index ([`gap`]: unmet need x access terciles, rank by unmet need). Travel is `estimated` from straight-line distance
 //! ([`travel`]) or routed on an OpenStreetMap road `network` ([`network`]).
 //! Scores for wards, constituencies and other parent levels are
 //! population-weighted means of the origin scores; coverage shares are
-//! shares of population.
+//! shares of population; people in need and unmet need are sums.
 //!
 //! The server calls [`compute_with`] per request with a [`GapContext`] built
 //! once (travel model, optional road network).
@@ -21,20 +21,24 @@ mod error;
 mod fca;
 mod gap;
 mod nearest;
+mod need;
 pub mod network;
 mod origins;
 mod table;
 mod travel;
+mod unmet;
 
 pub use compute::{compute, compute_with, GapContext};
 pub use coverage::{coverage_curve, shares, Thresholds};
 pub use error::GapError;
 pub use fca::{floating_catchment, Accessibility, Decay, Pair};
-pub use gap::{gap_index, standardise, terciles, GapClass, GapIndex, Tercile};
+pub use gap::{gap_index, terciles, GapClass, GapIndex, Tercile};
 pub use nearest::{nearest_straight_line, Nearest};
+pub use need::{people_in_need, InNeed, PeopleInNeed};
 pub use origins::{rep_points, Origins, RepKind};
 pub use table::{District, GapRow, GapTable};
 pub use travel::{DriveFit, DriveModel, Travel, TravelModel, WALK_CIRCUITY, WALK_SPEED_KMH};
+pub use unmet::{default_unmet_minutes, district_access, UnmetRule};
 
 /// How access is scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -116,8 +120,10 @@ pub struct GapQuery {
     pub origins: Option<String>,
     pub category: Option<String>,
     pub tier: Option<String>,
-    /// Need indicator id (default `imd_score`).
-    pub indicator: String,
+    /// Need indicator id; `None`: the manifest's default for the category
+    /// (`[dataset] child_need_indicator` for categories serving children,
+    /// else `need_indicator`). After [`compute`] the table's query names it.
+    pub indicator: Option<String>,
     pub method: Method,
     pub catchment: Catchment,
     /// Gaussian sigma for E2SFCA, in the catchment's unit (default half the catchment).
@@ -129,6 +135,10 @@ pub struct GapQuery {
     pub k: usize,
     /// Farthest an origin or service may be from the road network, metres (network mode).
     pub max_snap_m: f64,
+    /// Nearest method: minutes beyond which people in need lack access
+    /// (default [`default_unmet_minutes`]: 20 walking, 15 driving).
+    #[serde(default)]
+    pub unmet_minutes: Option<f64>,
     /// Measure access to services of `sensitive` categories too. Off by
     /// default: a sensitive category is refused ([`GapError::SensitiveCategory`])
     /// and sensitive services are left out of tier filters, because distances
@@ -145,7 +155,7 @@ impl Default for GapQuery {
             origins: None,
             category: None,
             tier: None,
-            indicator: "imd_score".into(),
+            indicator: None,
             method: Method::TwoStep,
             catchment: Catchment::Km(2.0),
             sigma: None,
@@ -154,6 +164,7 @@ impl Default for GapQuery {
             thresholds: Thresholds::default(),
             k: 3,
             max_snap_m: 500.0,
+            unmet_minutes: None,
             include_sensitive: false,
         }
     }

@@ -1,6 +1,6 @@
 //! The result of a gap analysis and its table form.
 
-use super::{GapClass, GapQuery, Method, RepKind};
+use super::{GapClass, GapQuery, Method, RepKind, UnmetRule};
 use crate::engine::RepPoint;
 use crate::report::{Cell, Report};
 
@@ -26,7 +26,12 @@ pub struct GapRow {
     pub coverage: Vec<Option<f64>>,
     /// 2SFCA / E2SFCA accessibility (services per person).
     pub access: Option<f64>,
-    pub gap_score: Option<f64>,
+    /// People in need (from the need indicator; a sum over origins).
+    pub in_need: Option<f64>,
+    /// People in need who lack access (a sum over origins).
+    pub unmet_need: Option<f64>,
+    /// Unmet need per 1,000 of the served population.
+    pub unmet_need_per_1k: Option<f64>,
     pub gap_class: GapClass,
     pub gap_rank: Option<u32>,
 }
@@ -42,6 +47,11 @@ pub struct District {
     pub coverage_children: Vec<Option<f64>>,
     /// (metres, share of population within) every 100 m.
     pub curve: Vec<(f64, f64)>,
+    /// People in need and unmet need in the district (sums over origins).
+    pub in_need: Option<f64>,
+    pub unmet_need: Option<f64>,
+    /// How unmet need was counted (`None` without a need indicator).
+    pub rule: Option<UnmetRule>,
 }
 
 /// A full gap analysis for one query.
@@ -77,7 +87,8 @@ impl GapTable {
     /// `population`, `need`, `nearest_m`, `nearest_min`, `nearest<k>_m`,
     /// `nearest<k>_min`, `mode`, `travel`, `coverage_<threshold>`...,
     /// `access_2sfca` or `access_e2sfca` (floating-catchment methods),
-    /// `gap_score`, `gap_class`, `gap_rank`.
+    /// `in_need`, `unmet_need`, `unmet_need_per_1k`, `gap_class`, `gap_rank`
+    /// (1 = most unmet need).
     pub fn to_report(&self) -> Report {
         let origin = self.is_origin_level();
         let k = self.query.k.max(1);
@@ -96,7 +107,7 @@ impl GapTable {
         if fca {
             columns.push(format!("access_{}", self.query.method.as_str()));
         }
-        columns.extend(["gap_score", "gap_class", "gap_rank"].map(String::from));
+        columns.extend(["in_need", "unmet_need", "unmet_need_per_1k", "gap_class", "gap_rank"].map(String::from));
         let rows = self
             .rows
             .iter()
@@ -122,7 +133,9 @@ impl GapTable {
                 if fca {
                     row.push(Cell::Number(r.access));
                 }
-                row.push(Cell::Number(r.gap_score));
+                row.push(Cell::Number(r.in_need));
+                row.push(Cell::Number(r.unmet_need));
+                row.push(Cell::Number(r.unmet_need_per_1k));
                 row.push(Cell::Text(Some(r.gap_class.label())));
                 row.push(r.gap_rank.map(|g| Cell::Count(g as u64)).unwrap_or(Cell::Text(None)));
                 row
@@ -159,6 +172,12 @@ impl GapTable {
                 "population": self.district.population,
                 "coverage": thresholds,
                 "curve_m_share": self.district.curve.iter().map(|(d, s)| [*d, *s]).collect::<Vec<_>>(),
+                "in_need": self.district.in_need,
+                "unmet_need": self.district.unmet_need,
+                "unmet_rule": self.district.rule.map(|r| match r {
+                    UnmetRule::Beyond { minutes } => serde_json::json!({ "beyond_minutes": minutes }),
+                    UnmetRule::Shortfall { district_access } => serde_json::json!({ "district_access": district_access }),
+                }),
             },
             "notes": self.notes,
             "rows": self.to_report().to_json(),

@@ -3,10 +3,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Validation};
+use geo::{Area, BooleanOps, Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 
-use super::{display_name, read_limited, Diagnostics, LoadError};
+use super::{display_name, read_limited, validity::validity_problems, Diagnostics, LoadError};
 use crate::dataset::CrsSpec;
+
+/// Default cap on the vertices of one feature (`max_vertices` on a level in
+/// dataset.toml raises or lowers it).
+pub const MAX_VERTICES_PER_FEATURE: usize = 250_000;
 
 /// One boundary as read, in its source CRS.
 #[derive(Debug, Clone)]
@@ -26,22 +30,38 @@ pub fn read_boundaries(
     crs: &CrsSpec,
     diags: &mut Diagnostics,
 ) -> Result<(Vec<RawArea>, String), LoadError> {
+    read_boundaries_capped(path, id_field, name_field, crs, MAX_VERTICES_PER_FEATURE, diags)
+}
+
+/// [`read_boundaries`] with a cap on the vertices of one feature: a feature
+/// with more is refused (validation and overlays grow with the vertex count).
+pub fn read_boundaries_capped(
+    path: &Path,
+    id_field: &str,
+    name_field: Option<&str>,
+    crs: &CrsSpec,
+    max_vertices: usize,
+    diags: &mut Diagnostics,
+) -> Result<(Vec<RawArea>, String), LoadError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let (areas, crs_def) = match ext.as_str() {
         "geojson" | "json" => (
-            read_geojson(path, id_field, name_field, crs, diags)?,
+            read_geojson(path, id_field, name_field, crs, max_vertices, diags)?,
             crs.proj_def().to_string(),
         ),
-        "shp" => read_shapefile(path, id_field, name_field, diags)?,
+        "shp" => read_shapefile(path, id_field, name_field, max_vertices, diags)?,
         _ => {
             return Err(LoadError::UnsupportedFormat {
                 path: path.to_path_buf(),
             })
         }
     };
+    let file = display_name(path);
+    let what = if ext == "shp" { "record" } else { "feature" };
+    let areas = drop_zero_area(areas, &file, what, diags);
     check_unique(path, &areas)?;
     if areas.is_empty() {
         return Err(LoadError::NoFeatures {
@@ -88,12 +108,14 @@ fn read_geojson(
     id_field: &str,
     name_field: Option<&str>,
     crs: &CrsSpec,
+    max_vertices: usize,
     diags: &mut Diagnostics,
 ) -> Result<Vec<RawArea>, LoadError> {
     let bytes = read_limited(path)?;
-    let fc: geojson::FeatureCollection =
-        serde_json::from_slice(&bytes).map_err(|e| json_error(path, e))?;
+    let text = super::text::utf8_text(path, &bytes, diags)?;
+    let fc: geojson::FeatureCollection = serde_json::from_slice(&text).map_err(|e| json_error(path, e))?;
     let file = display_name(path);
+    check_id_field(path, id_field, fc.features.iter().map(|f| f.properties.as_ref()))?;
     let mut out = Vec::with_capacity(fc.features.len());
     for (i, feature) in fc.features.iter().enumerate() {
         let props = feature.properties.as_ref();
@@ -121,14 +143,27 @@ fn read_geojson(
                 continue;
             }
         };
+        let vertices: usize = polygons.iter().flat_map(|p| p.iter()).map(|r| r.len()).sum();
+        check_vertex_cap(path, &location, vertices, max_vertices)?;
         let mut parts = Vec::with_capacity(polygons.len());
         for rings in polygons {
             let mut built: Vec<LineString<f64>> = Vec::with_capacity(rings.len());
             for (r, ring) in rings.iter().enumerate() {
                 let mut coords = Vec::with_capacity(ring.len());
-                for p in ring {
-                    let s = p.as_slice();
-                    let (x, y) = (s[0], s[1]);
+                for (k, p) in ring.iter().enumerate() {
+                    let (x, y) = match p.as_slice() {
+                        [x, y, ..] => (*x, *y),
+                        other => {
+                            return Err(LoadError::Feature {
+                                path: path.to_path_buf(),
+                                feature: location,
+                                message: format!(
+                                    "ring {r}, position {k} has {} number(s); a position needs two (longitude, latitude or x, y). Fix or re-export the file",
+                                    other.len()
+                                ),
+                            })
+                        }
+                    };
                     if !(x.is_finite() && y.is_finite()) {
                         return Err(LoadError::Feature {
                             path: path.to_path_buf(),
@@ -137,12 +172,7 @@ fn read_geojson(
                         });
                     }
                     if *crs == CrsSpec::Crs84 && (x.abs() > 180.0 || y.abs() > 90.0) {
-                        return Err(LoadError::LooksLikeBng {
-                            path: path.to_path_buf(),
-                            feature: location,
-                            x,
-                            y,
-                        });
+                        return Err(super::not_degrees(path, location, x, y));
                     }
                     coords.push(Coord { x, y });
                 }
@@ -171,6 +201,67 @@ fn read_geojson(
     }
     repair_all(&mut out, &file, "feature", diags);
     Ok(out)
+}
+
+/// A wrong `id_field` would skip every feature one by one: refuse it once,
+/// naming the properties the features do have.
+fn check_id_field<'a>(
+    path: &Path,
+    id_field: &str,
+    mut properties: impl Iterator<Item = Option<&'a geojson::JsonObject>>,
+) -> Result<(), LoadError> {
+    let mut first: Option<&geojson::JsonObject> = None;
+    let mut any_feature = false;
+    let found = properties.any(|p| {
+        any_feature = true;
+        if first.is_none() {
+            first = p;
+        }
+        p.is_some_and(|p| p.contains_key(id_field))
+    });
+    if found || !any_feature {
+        return Ok(()); // no features at all is reported as such
+    }
+    let available: Vec<&str> = first.iter().flat_map(|p| p.keys().map(|k| k.as_str())).collect();
+    Err(missing_id_field(path, id_field, available))
+}
+
+fn missing_id_field(path: &Path, id_field: &str, available: Vec<&str>) -> LoadError {
+    LoadError::MissingIdField {
+        path: path.to_path_buf(),
+        field: id_field.to_string(),
+        available: if available.is_empty() { "none".into() } else { available.join(", ") },
+    }
+}
+
+fn check_vertex_cap(path: &Path, location: &str, vertices: usize, max: usize) -> Result<(), LoadError> {
+    if vertices > max {
+        return Err(LoadError::TooManyVertices {
+            path: path.to_path_buf(),
+            feature: location.to_string(),
+            vertices,
+            limit: max,
+        });
+    }
+    Ok(())
+}
+
+/// Areas with no area cannot hold people or services: skip and count them.
+fn drop_zero_area(areas: Vec<RawArea>, file: &str, what: &str, diags: &mut Diagnostics) -> Vec<RawArea> {
+    areas
+        .into_iter()
+        .filter(|a| {
+            let keep = a.geometry.unsigned_area() > 0.0;
+            if !keep {
+                diags.skip(
+                    file,
+                    format!("{what} {} ({})", a.feature, a.code),
+                    "polygon has zero area (all its points lie on a line or on one spot); feature skipped. Fix the boundary in a GIS",
+                );
+            }
+            keep
+        })
+        .collect()
 }
 
 /// Validate every area (in parallel: validation is the costly part of
@@ -236,7 +327,7 @@ fn checked_ring(
 /// (the same operation GIS packages call "make valid"). Returns the message
 /// to report when a repair was made.
 fn repair_if_invalid(mp: &mut MultiPolygon<f64>) -> Option<String> {
-    let errors = mp.validation_errors();
+    let errors = validity_problems(mp);
     if errors.is_empty() {
         return None;
     }
@@ -266,12 +357,10 @@ fn read_shapefile(
     path: &Path,
     id_field: &str,
     name_field: Option<&str>,
+    max_vertices: usize,
     diags: &mut Diagnostics,
 ) -> Result<(Vec<RawArea>, String), LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let meta = super::file::regular_file(path)?;
     super::file::check_size(path, meta.len())?;
     let prj_path = path.with_extension("prj");
     let prj = std::fs::read_to_string(&prj_path).map_err(|_| LoadError::Shapefile {
@@ -283,27 +372,47 @@ fn read_shapefile(
     })?;
     let shp_err = |e: shapefile::Error| LoadError::Shapefile {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: super::shapefile_words::describe(&e),
     };
+    let dbf_path = path.with_extension("dbf");
+    for part in [path.with_extension("shx"), dbf_path.clone()] {
+        if part.exists() {
+            super::file::regular_file(&part)?;
+        }
+    }
     let file = display_name(path);
-    let mut reader = match shapefile::Reader::from_path(path) {
+    let shapes = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
+    let mut dbf = match shapefile::dbase::Reader::from_path(&dbf_path) {
         Ok(r) => r,
         // A code page the dbase crate does not know (e.g. CP936 written by
         // some exporters): read the text fields as UTF-8, replacing bad bytes.
-        Err(shapefile::Error::DbaseError(e)) if matches!(e.kind(), shapefile::dbase::ErrorKind::UnsupportedCodePage(_)) => {
-            diags.note(&file, "", format!("{e}; text fields read as UTF-8 (codes are ASCII, so they are unaffected)"));
-            let shapes = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
-            let dbf = shapefile::dbase::ReaderBuilder::new()
+        Err(e) if matches!(e.kind(), shapefile::dbase::ErrorKind::UnsupportedCodePage(_)) => {
+            diags.note(&file, "", format!("{}; text fields read as UTF-8 (codes are ASCII, so they are unaffected)", super::shapefile_words::describe_dbase(&e)));
+            shapefile::dbase::ReaderBuilder::new()
                 .with_encoding(shapefile::dbase::encoding::UnicodeLossy)
-                .open(path.with_extension("dbf"))
-                .map_err(|e| shp_err(shapefile::Error::DbaseError(e)))?;
-            shapefile::Reader::new(shapes, dbf)
+                .open(&dbf_path)
+                .map_err(|e| shp_err(shapefile::Error::DbaseError(e)))?
         }
-        Err(e) => return Err(shp_err(e)),
+        Err(e) => return Err(shp_err(shapefile::Error::DbaseError(e))),
     };
+    let records = dbf.header().num_records as usize;
+    let fields: Vec<String> = dbf.fields().iter().map(|f| f.name().to_string()).collect();
+    if !fields.iter().any(|f| f == id_field) {
+        return Err(missing_id_field(path, id_field, fields.iter().map(|f| f.as_str()).collect()));
+    }
+    if let Ok(count) = shapes.shape_count() {
+        if count != records {
+            return Err(record_count_mismatch(path, count, records));
+        }
+    }
+    // Read both whole (the size is capped) so their counts can be compared.
+    let shape_list = shapes.read().map_err(shp_err)?;
+    let record_list = dbf.read().map_err(|e| shp_err(shapefile::Error::DbaseError(e)))?;
+    if shape_list.len() != record_list.len() {
+        return Err(record_count_mismatch(path, shape_list.len(), record_list.len()));
+    }
     let mut out = Vec::new();
-    for (i, item) in reader.iter_shapes_and_records().enumerate() {
-        let (shape, record) = item.map_err(shp_err)?;
+    for (i, (shape, record)) in shape_list.into_iter().zip(record_list).enumerate() {
         let Some(code) = field_text(&record, id_field) else {
             diags.skip(&file, format!("record {i}"), format!("no `{id_field}` value; record skipped"));
             continue;
@@ -312,6 +421,13 @@ fn read_shapefile(
         let name = name_field
             .and_then(|f| field_text(&record, f))
             .unwrap_or_else(|| code.clone());
+        let vertices = match &shape {
+            shapefile::Shape::Polygon(p) => p.total_point_count(),
+            shapefile::Shape::PolygonM(p) => p.total_point_count(),
+            shapefile::Shape::PolygonZ(p) => p.total_point_count(),
+            _ => 0,
+        };
+        check_vertex_cap(path, &location, vertices, max_vertices)?;
         let geometry: MultiPolygon<f64> = match shape {
             shapefile::Shape::Polygon(p) => p.try_into(),
             shapefile::Shape::PolygonM(p) => p.try_into(),
@@ -328,8 +444,15 @@ fn read_shapefile(
         .map_err(|e| LoadError::Feature {
             path: path.to_path_buf(),
             feature: location.clone(),
-            message: format!("cannot convert polygon: {e:?}"),
+            message: format!("cannot convert polygon: {}", super::shapefile_words::describe(&e)),
         })?;
+        if geometry.coords_iter().any(|c| !(c.x.is_finite() && c.y.is_finite())) {
+            return Err(LoadError::Feature {
+                path: path.to_path_buf(),
+                feature: location,
+                message: "a coordinate is not a finite number".into(),
+            });
+        }
         out.push(RawArea {
             code,
             name,
@@ -339,4 +462,13 @@ fn read_shapefile(
     }
     repair_all(&mut out, &file, "record", diags);
     Ok((out, prj))
+}
+
+fn record_count_mismatch(path: &Path, shapes: usize, records: usize) -> LoadError {
+    LoadError::Shapefile {
+        path: path.to_path_buf(),
+        message: format!(
+            "the .shp has {shapes} shape(s) but the .dbf has {records} record(s), so shapes and attributes cannot be matched. Export the .shp, .shx and .dbf together again"
+        ),
+    }
 }

@@ -13,7 +13,7 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
+    let meta = regular_file(path)?;
     check_size(path, meta.len())?;
     let bytes = std::fs::read(path).map_err(io)?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
@@ -22,6 +22,38 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
         });
     }
     Ok(bytes)
+}
+
+/// Metadata of a regular file; a FIFO, device or folder is refused before
+/// it is opened (reading a FIFO would wait forever, /dev/zero never ends).
+pub(crate) fn regular_file(path: &Path) -> Result<std::fs::Metadata, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(LoadError::NotRegularFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&meta),
+        });
+    }
+    Ok(meta)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Size checks shared with loaders that stream (Shapefile).

@@ -8,15 +8,22 @@ mod boundaries;
 mod diagnostics;
 mod file;
 mod points;
+mod shapefile_words;
 mod table;
+mod text;
+mod travel_times;
+mod validity;
 
 use std::path::PathBuf;
 
-pub use boundaries::{read_boundaries, RawArea};
+pub use boundaries::{read_boundaries, read_boundaries_capped, RawArea, MAX_VERTICES_PER_FEATURE};
 pub use diagnostics::{Diagnostics, Problem, Severity};
 pub use file::{read_limited, MAX_FILE_BYTES};
 pub use points::{read_points, PointColumns, RawPoint};
-pub use table::{parse_number, read_table, Table};
+pub use table::{number_text, parse_number, read_table, Table};
+pub use text::strip_bom;
+pub use travel_times::{plausible_minutes, read_travel_times, TravelTimeRow, MAX_TRAVEL_MINUTES};
+pub use validity::{ring_self_intersects, validity_problems};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -29,6 +36,30 @@ pub enum LoadError {
     TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("{path}: file is empty. Replace it with the real data file")]
     Empty { path: PathBuf },
+    #[error("{path}: not a regular file ({kind}). Point dataset.toml at the data file itself")]
+    NotRegularFile { path: PathBuf, kind: &'static str },
+    #[error("{path}: text is {encoding}, not UTF-8. Save it as UTF-8 (in Excel: Save As > CSV UTF-8) and load again")]
+    NotUtf8 { path: PathBuf, encoding: &'static str },
+    #[error("{path}: no feature has the property `{field}` named by `id_field` (the first feature's properties are: {available}). Fix `id_field` in dataset.toml")]
+    MissingIdField {
+        path: PathBuf,
+        field: String,
+        available: String,
+    },
+    #[error("{path}: {feature} has {vertices} vertices, over the limit of {limit} per feature. Simplify the boundaries first (e.g. mapshaper -simplify or QGIS Simplify), or raise `max_vertices` for this level in dataset.toml")]
+    TooManyVertices {
+        path: PathBuf,
+        feature: String,
+        vertices: usize,
+        limit: usize,
+    },
+    #[error("{path}: feature {feature}: coordinates ({x}, {y}) are not longitude/latitude degrees (longitude must be within ±180, latitude within ±90). Check the file's CRS and set `crs` for it in dataset.toml")]
+    NotDegrees {
+        path: PathBuf,
+        feature: String,
+        x: f64,
+        y: f64,
+    },
     #[error("{path}: not valid GeoJSON at line {line}, column {column}: {message}. Fix the JSON or re-export the file")]
     Json {
         path: PathBuf,
@@ -79,6 +110,22 @@ pub enum LoadError {
         path: PathBuf,
         source: crate::crs::CrsError,
     },
+}
+
+/// Coordinates outside the degree range: with the BNG hint only when they
+/// look like British National Grid metres.
+pub(crate) fn not_degrees(path: &std::path::Path, feature: String, x: f64, y: f64) -> LoadError {
+    let path = path.to_path_buf();
+    if looks_like_bng(x, y) {
+        LoadError::LooksLikeBng { path, feature, x, y }
+    } else {
+        LoadError::NotDegrees { path, feature, x, y }
+    }
+}
+
+/// Whether a coordinate lies in the British National Grid's extent (metres).
+pub(crate) fn looks_like_bng(x: f64, y: f64) -> bool {
+    (-100_000.0..=800_000.0).contains(&x) && (-100_000.0..=1_400_000.0).contains(&y) && (x.abs() > 180.0 || y.abs() > 90.0)
 }
 
 /// Name of a file for messages: as given in the manifest.

@@ -62,12 +62,7 @@ fn check_crs(
     if let Some(first) = points.first() {
         if !points.iter().any(|p| plausible(&p.coord)) {
             return match crs {
-                CrsSpec::Crs84 => Err(LoadError::LooksLikeBng {
-                    path: path.to_path_buf(),
-                    feature: first.location.clone(),
-                    x: first.coord.x,
-                    y: first.coord.y,
-                }),
+                CrsSpec::Crs84 => Err(super::not_degrees(path, first.location.clone(), first.coord.x, first.coord.y)),
                 CrsSpec::Bng => Err(LoadError::Feature {
                     path: path.to_path_buf(),
                     feature: first.location.clone(),
@@ -137,7 +132,8 @@ fn read_csv_points(
 
 fn read_geojson_points(path: &Path, diags: &mut Diagnostics) -> Result<Vec<RawPoint>, LoadError> {
     let bytes = read_limited(path)?;
-    let fc: geojson::FeatureCollection = serde_json::from_slice(&bytes).map_err(|e| LoadError::Json {
+    let text = super::text::utf8_text(path, &bytes, diags)?;
+    let fc: geojson::FeatureCollection = serde_json::from_slice(&text).map_err(|e| LoadError::Json {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
@@ -148,10 +144,17 @@ fn read_geojson_points(path: &Path, diags: &mut Diagnostics) -> Result<Vec<RawPo
     for (i, f) in fc.features.iter().enumerate() {
         let location = format!("feature {i}");
         let coord = match f.geometry.as_ref().map(|g| &g.value) {
-            Some(geojson::GeometryValue::Point { coordinates }) => {
-                let s = coordinates.as_slice();
-                Coord { x: s[0], y: s[1] }
-            }
+            Some(geojson::GeometryValue::Point { coordinates }) => match coordinates.as_slice() {
+                [x, y, ..] => Coord { x: *x, y: *y },
+                other => {
+                    diags.skip(
+                        &file,
+                        location,
+                        format!("the Point has {} number(s); a position needs two (x, y); feature skipped", other.len()),
+                    );
+                    continue;
+                }
+            },
             _ => {
                 diags.skip(&file, location, "geometry is not a Point; feature skipped");
                 continue;

@@ -35,9 +35,10 @@ impl Table {
 /// UTF-8) are skipped, reported and counted; a bad header is fatal.
 pub fn read_table(path: &Path, diags: &mut Diagnostics) -> Result<Table, LoadError> {
     let bytes = read_limited(path)?;
+    let text = super::text::utf8_text(path, &bytes, diags)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(bytes.as_slice());
+        .from_reader(&text[..]);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| LoadError::Csv {
@@ -107,5 +108,21 @@ pub fn parse_number(cell: &str) -> Result<Option<f64>, String> {
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(format!("`{t}` is not a number")),
+    }
+}
+
+/// A number for messages: plain when it is of everyday size, else in
+/// scientific notation (so `1e308` is not printed as 309 digits).
+///
+/// ```
+/// use needmap::load::number_text;
+/// assert_eq!(number_text(-1500.0), "-1500");
+/// assert_eq!(number_text(1e308), "1e308");
+/// ```
+pub fn number_text(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }

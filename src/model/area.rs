@@ -52,4 +52,43 @@ impl Level {
     pub fn is_empty(&self) -> bool {
         self.areas.is_empty()
     }
+
+    /// The level's name in the plural for sentences such as "published for
+    /// constituencies": the label without its bracketed note, plural, lower
+    /// case unless it is an acronym (`LSOA (2011)` -> `LSOAs`).
+    ///
+    /// ```
+    /// let mut l = needmap::model::Level::named("constituency", "Constituency (Area Committee)");
+    /// assert_eq!(l.plural_name(), "constituencies");
+    /// l.label = "LSOA (2011)".into();
+    /// assert_eq!(l.plural_name(), "LSOAs");
+    /// ```
+    pub fn plural_name(&self) -> String {
+        let base = self.label.split('(').next().unwrap_or("").trim();
+        let base = if base.is_empty() { self.id.as_str() } else { base };
+        let acronym = base.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase());
+        let word = if acronym { base.to_string() } else { base.to_lowercase() };
+        let vowel_before = |w: &str| w.chars().rev().nth(1).is_some_and(|c| "aeiou".contains(c));
+        if !acronym && word.ends_with('y') && !vowel_before(&word) {
+            format!("{}ies", &word[..word.len() - 1])
+        } else {
+            format!("{word}s")
+        }
+    }
+
+    /// An empty level with an id and a label (tests and examples).
+    pub fn named(id: &str, label: &str) -> Level {
+        Level {
+            id: id.into(),
+            label: label.into(),
+            note: None,
+            source_crs: String::new(),
+            areas: Vec::new(),
+            by_code: HashMap::new(),
+            parent_level: None,
+            parent: Vec::new(),
+            group_of: None,
+            members: Vec::new(),
+        }
+    }
 }

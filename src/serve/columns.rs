@@ -152,13 +152,17 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
         return Err(ServeError::bad("category", "access and gap fields need services: give a `category` and/or a `tier` with `method`"));
     }
     let defaults = GapQuery::default();
-    // Need: the first selected indicator that can be averaged, else the default.
-    let indicator = q
-        .indicators
-        .as_ref()
-        .and_then(|ks| ks.iter().map(|&k| &engine.indicators[k]).find(|i| !i.is_ordinal()))
-        .map(|i| i.id.clone())
-        .unwrap_or(defaults.indicator.clone());
+    // Need: the first selected indicator offered here that counts people in
+    // need; else the first selected one, so that the gap analysis refuses it
+    // with its reason; with none selected, the category's default (the
+    // manifest's need_indicator / child_need_indicator).
+    let indicator = q.indicators.as_ref().and_then(|ks| {
+        ks.iter()
+            .copied()
+            .find(|&k| engine.offers(k, level) && crate::gaps::InNeed::of(&engine.indicators[k]).is_ok())
+            .or(ks.first().copied())
+            .map(|k| engine.indicators[k].id.clone())
+    });
     Ok(GapQuery {
         level: engine.levels[level].id.clone(),
         category,
@@ -181,7 +185,7 @@ fn gap_error(e: GapError) -> ServeError {
             ServeError::bad("category", msg)
         }
         GapError::UnknownTier { .. } => ServeError::bad("tier", msg),
-        GapError::UnknownIndicator { .. } | GapError::IndicatorUnavailable { .. } => ServeError::bad("indicator", msg),
+        GapError::UnknownIndicator { .. } | GapError::NotPublishedAt { .. } | GapError::NotANeed { .. } => ServeError::bad("indicator", msg),
         GapError::BadParameter { name, .. } => ServeError::bad(&name, msg),
         GapError::UnknownLevel { level, known } => ServeError::UnknownLevel { level, known },
         other => ServeError::Internal(other.to_string()),
@@ -195,8 +199,8 @@ fn gap_error(e: GapError) -> ServeError {
 /// context is built once per server) and appends every column of its table
 /// except `code` and `name`, joined on the area code: `nearest_m`,
 /// `nearest_min`, `nearest3_m`, `nearest3_min`, `mode`, `travel`,
-/// `coverage_*`, `access_2sfca`/`access_e2sfca`, `gap_score`, `gap_class`,
-/// `gap_rank`, and so on. Names already in the table (`population`, ...) get
+/// `coverage_*`, `access_2sfca`/`access_e2sfca`, `in_need`, `unmet_need`,
+/// `unmet_need_per_1k`, `gap_class`, `gap_rank`, and so on. Names already in the table (`population`, ...) get
 /// a `gap_` prefix. GeoJSON, tiles, TileJSON fields and OGC items all take
 /// their columns from this table, so none of them changes shape.
 pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &AreaQuery, table: &mut Report) -> Result<(), ServeError> {

@@ -17,11 +17,25 @@ use super::tiles::{self, MAX_ZOOM, MIN_ZOOM, SERVICES};
 pub fn meta_json(state: &AppState, base: &str) -> Value {
     let e = &state.engine;
     let m = &e.manifest;
+    // Section 2 of issue 9: an indicator is offered at its published level and
+    // coarser ones; finer levels list it as "published for <level>" (greyed).
+    let published_for = |k: usize| {
+        let p = &e.indicators[k].published_level;
+        format!("published for {}", e.level(p).map(|l| l.plural_name()).unwrap_or_else(|| p.clone()))
+    };
     let levels: Vec<Value> = e
         .levels
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(li, l)| {
+            let offered: Vec<&str> = (0..e.indicators.len()).filter(|&k| e.offers(k, li)).map(|k| e.indicators[k].id.as_str()).collect();
+            let not_offered: Vec<Value> = (0..e.indicators.len())
+                .filter(|&k| !e.offers(k, li))
+                .map(|k| json!({ "id": e.indicators[k].id, "note": published_for(k) }))
+                .collect();
             json!({
+                "indicators": offered,
+                "indicators_not_offered": not_offered,
                 "id": l.id,
                 "label": l.label,
                 "note": l.note,
@@ -37,8 +51,14 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
     let indicators: Vec<Value> = e
         .indicators
         .iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(k, i)| {
             let mut v = serde_json::to_value(i).unwrap_or(Value::Null);
+            v["levels"] = json!((0..e.levels.len()).filter(|&l| e.offers(k, l)).map(|l| e.levels[l].id.as_str()).collect::<Vec<_>>());
+            v["published_for"] = json!(published_for(k));
+            let need = crate::gaps::InNeed::of(i);
+            v["gap_need"] = json!(need.is_ok());
+            v["gap_need_note"] = json!(need.err());
             v["ordinal"] = Value::Bool(i.is_ordinal());
             v["decile1_column"] = json!(i.decile1_column());
             v
@@ -91,7 +111,10 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
             "methods": GapMethod::ALL.map(GapMethod::id),
             "default_method": "2sfca",
             "travel_note": state.gap_context.travel_note,
-            "note": "area outputs gain access and gap fields (nearest_m, nearest_min, coverage_*, access_<method>, gap_score, gap_class, gap_rank) when `method` or a single `category` is given; estimated travel",
+            "note": "area outputs gain access and gap fields (nearest_m, nearest_min, coverage_*, access_<method>, in_need, unmet_need, unmet_need_per_1k, gap_class, gap_rank = rank by unmet need) when `method` or a single `category` is given; estimated travel",
+            "need_indicator": m.dataset.need_indicator,
+            "child_need_indicator": m.dataset.child_need_indicator,
+            "need_caveat": m.dataset.need_caveat,
         },
         "basemap_style": m.dataset.basemap_style,
         "tiles": { "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM, "layers": state.tiles.layers.iter().map(|l| format!("{base}/tiles/{}.json", l.id)).collect::<Vec<_>>() },

@@ -1,6 +1,6 @@
 // The gap map: need x access bivariate classes and the ranked list of gap areas.
-// Uses the gap fields of the areas API (`gap_class`, `gap_rank`, `gap_score`, `need`,
-// `access_*`) when the server provides them. Pure functions: unit-tested with node --test.
+// Uses the gap fields of the areas API (`gap_class`, `gap_rank` = rank by unmet need,
+// `unmet_need`, `in_need`, `need`, `access_*`) when the server provides them. Pure functions: unit-tested with node --test.
 
 const LEVEL = { low: 0, mid: 1, medium: 1, middle: 1, high: 2 };
 
@@ -43,7 +43,7 @@ export function hasGapFields(features) {
   return features.some((f) => {
     const p = f.properties || {};
     return p.gap_class !== undefined && p.gap_class !== null
-      || typeof p.gap_score === 'number' || typeof p.gap_rank === 'number';
+      || typeof p.unmet_need === 'number' || typeof p.gap_rank === 'number';
   });
 }
 
@@ -64,12 +64,13 @@ export function bivariateClasses(features) {
 }
 
 /**
- * Areas ranked by gap: by `gap_rank` ascending when present, else by `gap_score` descending.
- * Returns [{ feature, rank, score }], areas without a score left out.
+ * Areas ranked by unmet need (people in need who lack access): by the server's `gap_rank`
+ * ascending when present, else by `unmet_need` descending.
+ * Returns [{ feature, rank, score }] (score = unmet need), areas without either left out.
  */
 export function rankGaps(features) {
   const rows = features
-    .map((f) => ({ feature: f, rank: f.properties?.gap_rank, score: f.properties?.gap_score }))
+    .map((f) => ({ feature: f, rank: f.properties?.gap_rank, score: f.properties?.unmet_need }))
     .filter((r) => Number.isFinite(r.rank) || Number.isFinite(r.score));
   rows.sort((a, b) => {
     if (Number.isFinite(a.rank) && Number.isFinite(b.rank) && a.rank !== b.rank) return a.rank - b.rank;

@@ -14,17 +14,26 @@ function hasNumbers(features, id) {
 }
 
 /**
- * Mappable fields as groups [{ group, items: [{ id, label, unit, kind, direction, available }] }].
- * `available` is false when no area of the level has a value (the option is shown disabled).
+ * Mappable fields as groups [{ group, items: [{ id, label, unit, kind, direction, available, note }] }].
+ * `available` is false when no area of the level has a value (the option is shown disabled), or
+ * when the indicator is not offered at `level` (published for a coarser level; `note` then says
+ * e.g. "published for constituencies").
  */
-export function catalogue(meta, features) {
+export function catalogue(meta, features, level = null) {
   const props = new Set();
   for (const f of features.slice(0, 50)) for (const k of Object.keys(f.properties || {})) props.add(k);
   const catLabel = Object.fromEntries(meta.categories.map((c) => [c.id, c.label]));
   const tierLabel = Object.fromEntries(meta.tiers.map((t) => [t.id, t.label]));
   const item = (id, label, unit, kind, direction) => ({ id, label, unit, kind, direction, available: hasNumbers(features, id) });
 
-  const need = meta.indicators.map((i) => item(i.id, i.label, i.unit ?? '', i.kind ?? 'rate', i.direction ?? 'higher_is_worse'));
+  const need = meta.indicators.map((i) => {
+    const it = item(i.id, i.label, i.unit ?? '', i.kind ?? 'rate', i.direction ?? 'higher_is_worse');
+    if (level && Array.isArray(i.levels) && !i.levels.includes(level)) {
+      it.available = false;
+      it.note = i.published_for ?? 'not published at this level';
+    }
+    return it;
+  });
   const deciles = meta.indicators
     .filter((i) => i.kind === 'decile' && props.has(`${i.id}1_pop_share`))
     .map((i) => item(`${i.id}1_pop_share`, `${i.label.replace(/\s*\(.*\)$/, '')}: share of people in national decile 1`, 'share', 'share', 'higher_is_worse'));
@@ -46,8 +55,10 @@ export function catalogue(meta, features) {
   }
   const access = [];
   const known = {
-    gap_score: ['Gap score (need minus access)', 'z', 'higher_is_worse'],
-    gap_rank: ['Gap rank (1 = largest gap)', 'rank', 'higher_is_better'],
+    unmet_need: ['Unmet need (people in need who lack access)', 'people', 'higher_is_worse'],
+    unmet_need_per_1k: ['Unmet need per 1,000 residents served', 'per 1,000', 'higher_is_worse'],
+    in_need: ['People in need', 'people', 'higher_is_worse'],
+    gap_rank: ['Rank by unmet need (1 = most)', 'rank', 'higher_is_better'],
     need: ['Need (standardised)', 'z', 'higher_is_worse'],
     access: ['Access', 'score', 'higher_is_better'],
     access_2sfca: ['Access (2SFCA)', 'services per person', 'higher_is_better'],
@@ -70,6 +81,20 @@ export function catalogue(meta, features) {
     { group: 'Provision', items: provision },
     { group: 'Access and gaps', items: access },
   ].filter((g) => g.items.length > 0);
+}
+
+/**
+ * Indicators not offered at this level, grouped by note:
+ * [{ note: 'published for constituencies', labels: [...] }] (for the legend).
+ */
+export function notOffered(groups) {
+  const byNote = new Map();
+  for (const g of groups) for (const i of g.items) {
+    if (!i.note) continue;
+    if (!byNote.has(i.note)) byNote.set(i.note, []);
+    byNote.get(i.note).push(i.label);
+  }
+  return [...byNote].map(([note, labels]) => ({ note, labels }));
 }
 
 /** Find an item of a catalogue by id. */

@@ -46,7 +46,7 @@ export function decileLegend({ title, colours, counts, noData }) {
 
 /** Legend of the 3x3 bivariate need x access map, with counts per cell. */
 export function bivariateLegend({ counts, accessLabel, noData }) {
-  const grid = el('div', { class: 'bivariate', role: 'img', 'aria-label': 'Bivariate legend: need increases upwards, access increases to the right; high need with low access (top left) is the gap.' });
+  const grid = el('div', { class: 'bivariate', role: 'img', 'aria-label': 'Bivariate legend: unmet need (people in need who lack access) increases upwards, access increases to the right; high unmet need with low access (top left) is the gap.' });
   const names = ['low', 'mid', 'high'];
   for (let need = 2; need >= 0; need--) {
     grid.append(el('span', { class: 'ylab' }, need === 2 ? 'high need' : need === 0 ? 'low need' : ''));
@@ -61,7 +61,7 @@ export function bivariateLegend({ counts, accessLabel, noData }) {
   }
   grid.append(el('span', {}), el('span', { class: 'xlab' }, 'low'), el('span', { class: 'xlab' }, ''), el('span', { class: 'xlab' }, 'high'),
     el('span', {}), el('span', { class: 'xlab axis' }, 'access →'));
-  return el('div', {}, el('div', { class: 'legend-title' }, 'Need × access (terciles)'),
+  return el('div', {}, el('div', { class: 'legend-title' }, 'Unmet need × access (terciles)'),
     el('p', { class: 'legend-sub' }, `Outlined cell: high need, low access: the gap. Access: ${accessLabel}.`), grid,
     noData > 0 ? el('p', { class: 'axis-note' }, `${noData} area(s) without a score (grey).`) : null);
 }

@@ -5,7 +5,7 @@ import { classify } from './classify.js';
 import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
 import { parseHash, formatHash } from './state.js';
 import { bbox, labelPoint } from './geometry.js';
-import { catalogue, findItem, orientation } from './indicators.js';
+import { catalogue, findItem, orientation, notOffered, formatValue } from './indicators.js';
 import { hasGapFields, bivariateClasses, rankGaps, accessField } from './gaps.js';
 import { symbolTable, addSymbolImages, symbolLegend } from './services.js';
 import { LabelLayer } from './labels.js';
@@ -94,7 +94,9 @@ function areaParams() {
   if (!s.category && !s.tier) return {};
   const params = { category: s.category, tier: s.tier, method: s.method };
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
-  if (s.view === 'gaps' && ind && ind.kind !== 'decile') params.indicator = s.indicator;
+  // Only a need the server can count people in (meta `gap_need`) at this level (`levels`).
+  const usable = ind && ind.gap_need === true && (!Array.isArray(ind.levels) || ind.levels.includes(s.level));
+  if (s.view === 'gaps' && usable) params.indicator = s.indicator;
   return params;
 }
 
@@ -263,7 +265,7 @@ function buildIndicatorSelect() {
     const og = document.createElement('optgroup');
     og.label = g.group;
     for (const i of g.items) {
-      const opt = new Option(i.available ? i.label : `${i.label} (not at this level)`, i.id);
+      const opt = new Option(i.available ? i.label : `${i.label} (${i.note ?? 'not at this level'})`, i.id);
       opt.disabled = !i.available;
       og.append(opt);
     }
@@ -339,7 +341,7 @@ async function loadLevel() {
   rememberNames(level, fc);
   app.areas = fc;
   app.byCode = new Map(fc.features.map((f) => [f.properties?.code, f]));
-  app.groups = catalogue(app.meta, fc.features);
+  app.groups = catalogue(app.meta, fc.features, level);
   buildIndicatorSelect();
   if (fc.features.every((f) => !f.geometry)) {
     showMessage(`The server sent no boundaries for ${levelLabel(level)}: choose another level.`);
@@ -485,7 +487,13 @@ function restyle() {
     title: item.label,
     subtitle: `${features.length} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${item.unit}.` : ''}`,
     classes, colours: cols, unit: item.unit, noData,
-  }));
+  }), ...notOfferedNotes());
+}
+
+/** Legend lines for the greyed indicators: "Published for constituencies: ..." (issue 9, section 2). */
+function notOfferedNotes() {
+  return notOffered(app.groups).map(({ note, labels }) =>
+    el('p', { class: 'axis-note not-offered' }, `Greyed, ${note}: ${labels.join('; ')}.`));
 }
 
 function renderGaps(features) {
@@ -524,19 +532,23 @@ function renderGaps(features) {
   paintAreas(bivariateExpression());
   const field = features.map((f) => accessField(f.properties || {})).find(Boolean);
   const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
-  $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }));
+  const caveat = app.meta.gaps.need_caveat && [app.meta.gaps.need_indicator, app.meta.gaps.child_need_indicator].includes(s.indicator)
+    ? el('p', { class: 'axis-note' }, `Need: ${findItem(app.groups, s.indicator)?.label ?? s.indicator}. ${s.indicator === app.meta.gaps.need_indicator ? app.meta.gaps.need_caveat : ''}`)
+    : null;
+  $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }),
+    ...(caveat ? [caveat] : []), ...notOfferedNotes());
 
   const ranked = rankGaps(features).slice(0, 25);
-  const list = el('ol', { class: 'gap-list', 'aria-label': 'Areas ranked by gap, largest first' });
+  const list = el('ol', { class: 'gap-list', 'aria-label': 'Areas ranked by unmet need, largest first' });
   for (const r of ranked) {
     const p = r.feature.properties;
-    const button = el('button', { type: 'button' }, el('span', {}, p.name ?? p.code),
-      Number.isFinite(p.gap_score) ? el('span', { class: 'score' }, p.gap_score.toFixed(2)) : null);
+    const button = el('button', { type: 'button', title: 'people in need who lack access' }, el('span', {}, p.name ?? p.code),
+      Number.isFinite(p.unmet_need) ? el('span', { class: 'score' }, formatValue(p.unmet_need, 'people', 0)) : null);
     button.addEventListener('click', () => zoomToArea(r.feature, true));
     list.append(el('li', { value: String(r.rank) }, button));
   }
   box.replaceChildren(el('p', { class: 'legend-sub' },
-    `${plural(s.level)[0].toUpperCase()}${plural(s.level).slice(1)} ranked by gap score (need minus access, standardised) for ${categoryLabel(s.category) || tierLabel(s.tier)}. Click to zoom.`), list);
+    `${plural(s.level)[0].toUpperCase()}${plural(s.level).slice(1)} ranked by unmet need (people in need who lack access to ${categoryLabel(s.category) || tierLabel(s.tier)}). Click to zoom.`), list);
 }
 
 // ------------------------------------------------------------------ interaction

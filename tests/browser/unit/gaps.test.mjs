@@ -24,11 +24,11 @@ test('bivariate classes fall back to need and access terciles', () => {
   assert.deepEqual(bivariateClasses(given), [[2, 0], null, null], 'server classes win, no-data stays grey');
 });
 
-test('ranking uses gap_rank, else gap_score', () => {
-  const fs = [{ properties: { code: 'a', gap_score: 0.1 } }, { properties: { code: 'b', gap_score: 2 } },
+test('ranking uses gap_rank, else unmet need (largest first)', () => {
+  const fs = [{ properties: { code: 'a', unmet_need: 120 } }, { properties: { code: 'b', unmet_need: 3200 } },
     { properties: { code: 'c' } }];
   assert.deepEqual(rankGaps(fs).map((r) => [r.feature.properties.code, r.rank]), [['b', 1], ['a', 2]]);
-  const ranked = [{ properties: { code: 'x', gap_rank: 2, gap_score: 5 } }, { properties: { code: 'y', gap_rank: 1, gap_score: 1 } }];
+  const ranked = [{ properties: { code: 'x', gap_rank: 2, unmet_need: 5 } }, { properties: { code: 'y', gap_rank: 1, unmet_need: 1 } }];
   assert.deepEqual(rankGaps(ranked).map((r) => r.feature.properties.code), ['y', 'x']);
   assert.equal(hasGapFields(fs), true);
   assert.equal(hasGapFields([{ properties: { code: 'z' } }]), false);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogue, findItem, formatValue, needRank, legendDecimals } from '../../../web/js/indicators.js';
+import { catalogue, findItem, formatValue, needRank, legendDecimals, notOffered } from '../../../web/js/indicators.js';
 
 const meta = {
   indicators: [{ id: 'imd_score', label: 'IMD score', kind: 'score', direction: 'higher_is_worse' },
@@ -10,14 +10,25 @@ const meta = {
 };
 
 test('catalogue lists manifest indicators and the fields the API adds', () => {
-  const fs = [{ properties: { imd_score: 10, imd_decile: null, imd_decile1_pop_share: 0.2, services_gp: 2, services_tier_1: 3, services_per_10k: 4, gap_score: 0.5 } }];
+  const fs = [{ properties: { imd_score: 10, imd_decile: null, imd_decile1_pop_share: 0.2, services_gp: 2, services_tier_1: 3, services_per_10k: 4, unmet_need: 120.5 } }];
   const groups = catalogue(meta, fs);
   assert.equal(findItem(groups, 'imd_score').available, true);
   assert.equal(findItem(groups, 'imd_decile').available, false, 'no values at this level');
   assert.match(findItem(groups, 'imd_decile1_pop_share').label, /decile 1/);
   assert.equal(findItem(groups, 'services_gp').label, 'GP surgery (count)');
   assert.equal(findItem(groups, 'services_tier_1').label, 'Tier 1 (count)');
-  assert.ok(findItem(groups, 'gap_score'));
+  assert.ok(findItem(groups, 'unmet_need'));
+});
+
+test('indicators published for a coarser level are greyed with a note', () => {
+  const m = { ...meta, indicators: [...meta.indicators, { id: 'crime_rate', label: 'Crime per 1,000', kind: 'rate', direction: 'higher_is_worse', levels: ['constituency'], published_for: 'published for constituencies' }] };
+  const fs = [{ properties: { imd_score: 10, crime_rate: 80 } }];
+  const ward = catalogue(m, fs, 'ward');
+  assert.equal(findItem(ward, 'crime_rate').available, false);
+  assert.equal(findItem(ward, 'crime_rate').note, 'published for constituencies');
+  assert.equal(findItem(ward, 'imd_score').available, true, 'no level list: offered');
+  assert.deepEqual(notOffered(ward), [{ note: 'published for constituencies', labels: ['Crime per 1,000'] }]);
+  assert.equal(findItem(catalogue(m, fs, 'constituency'), 'crime_rate').available, true);
 });
 
 test('ranks put the most need first', () => {
