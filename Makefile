@@ -2,7 +2,7 @@
 # Both install what they need on a clean Debian machine.
 
 CARGO ?= cargo
-APT_PACKAGES := cmake fonts-dejavu-core poppler-utils
+APT_PACKAGES := cmake fonts-dejavu-core poppler-utils gdal-bin
 SHARED_DATA := ../shared/geodata/bradford
 
 .PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz qgis-deps qgis-test
@@ -46,7 +46,7 @@ fuzz: deps
 check: deps
 	$(CARGO) run --release -- check
 
-## System packages: cmake (bundled PROJ), fonts-dejavu-core (map text), poppler-utils (print tests).
+## System packages: cmake (bundled PROJ), fonts-dejavu-core (map text), poppler-utils (print tests), gdal-bin (ogrinfo in the OGC API test).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

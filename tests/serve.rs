@@ -31,7 +31,9 @@ fn load(sensitive: &[&str]) -> Engine {
 
 static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| Arc::new(load(&[])));
 static APP: LazyLock<Router> = LazyLock::new(|| {
-    needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), "127.0.0.1:8080").unwrap()
+    // Absolute URLs come from the configured public URL (the Host header of
+    // the requests below is the same, but is never used).
+    needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), "needmap.test:8080").unwrap()
 });
 
 struct Resp {
@@ -871,8 +873,9 @@ fn serves_over_tcp_and_shuts_down_gracefully() {
     RT.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let app = needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), &addr.to_string()).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(needmap::serve::run(listener, APP.clone(), async {
+        let server = tokio::spawn(needmap::serve::run(listener, app, async {
             let _ = rx.await;
         }));
         let client = reqwest::Client::new();
@@ -928,8 +931,8 @@ fn query() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
-    /// No path or query makes the server fail: no 500, and errors under the
-    /// API prefixes are JSON.
+    /// No path or query makes the server fail: no 500, and every error is
+    /// the JSON error body.
     #[test]
     fn router_never_fails_on_any_path_or_query(segs in prop::collection::vec(segment(), 1..6), q in query()) {
         let path = format!("/{}", segs.join("/"));
@@ -937,9 +940,11 @@ proptest! {
         prop_assume!(uri.parse::<axum::http::Uri>().is_ok());
         let r = get(&uri);
         prop_assert!(r.status.as_u16() < 500, "{uri}: {} {}", r.status, String::from_utf8_lossy(&r.body));
-        let api = ["/api/", "/tiles/", "/ogc/"].iter().any(|p| path.starts_with(p));
-        if api && r.status.as_u16() >= 400 && r.status != StatusCode::METHOD_NOT_ALLOWED {
+        if r.status.as_u16() >= 400 {
             prop_assert!(r.ctype().starts_with("application/json"), "{uri}: {}", r.ctype());
+            let v = r.json();
+            prop_assert_eq!(v["status"].as_u64(), Some(u64::from(r.status.as_u16())));
+            prop_assert!(v["error"].is_string() && v["message"].is_string() && v.get("parameter").is_some(), "{uri}: {v}");
         }
     }
 
@@ -995,4 +1000,562 @@ fn downloads_export_and_print_what_the_map_shows() {
     assert_error("/api/export/ward.xls", 400, Some("format"));
     assert_error("/api/print/ward.pdf?paper=a9", 400, Some("paper"));
     assert_error("/api/export/nowhere.csv", 404, None);
+}
+
+// ------------------------------------------------------------------ hardening (issue 8, server)
+
+/// An app with its own configuration (and state, to look at its caches).
+fn app_with(config: needmap::serve::ServeConfig, web: PathBuf) -> (Router, Arc<needmap::serve::AppState>) {
+    let state = Arc::new(needmap::serve::AppState::with_config(ENGINE.clone(), web, config).unwrap());
+    (needmap::serve::router(state.clone()), state)
+}
+
+fn config(public_url: &str) -> needmap::serve::ServeConfig {
+    needmap::serve::ServeConfig::new(public_url).unwrap()
+}
+
+/// A request from `peer` (as the accept loop marks it).
+fn get_from(app: &Router, uri: &str, peer: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut b = Request::get(uri).header(header::HOST, "needmap.test:8080");
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let mut req = b.body(Body::empty()).unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    send(app, req)
+}
+
+fn assert_json_error(r: &Resp, status: u16, what: &str) {
+    assert_eq!(r.status.as_u16(), status, "{what}: {}", String::from_utf8_lossy(&r.body));
+    assert!(r.ctype().starts_with("application/json"), "{what}: content type {}", r.ctype());
+    let v = r.json();
+    assert_eq!(v["status"], status, "{what}: {v}");
+    for k in ["error", "message"] {
+        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "{what}: no {k} in {v}");
+    }
+    assert!(v.get("parameter").is_some(), "{what}: no parameter member in {v}");
+}
+
+#[test]
+fn absolute_urls_come_from_the_public_url_never_the_host_header() {
+    let evil = [("host", "evil.example.com")];
+    let t = get_with(&APP, "/tiles/ward.json", &evil).json();
+    assert_eq!(t["tiles"][0], "http://needmap.test:8080/tiles/ward/{z}/{x}/{y}.mvt");
+    for uri in ["/ogc/", "/ogc/collections", "/ogc/collections/ward/items?limit=1", "/api/meta"] {
+        let body = get_with(&APP, uri, &evil).text();
+        assert!(!body.contains("evil.example.com"), "{uri} reflects the Host header");
+        assert!(body.contains("http://needmap.test:8080/"), "{uri} lacks the public URL");
+    }
+    // Cached documents and ETags do not vary with the Host header either.
+    let a = get_with(&APP, "/api/meta", &evil);
+    let b = get("/api/meta");
+    assert_eq!(a.headers[header::ETAG], b.headers[header::ETAG]);
+    assert_eq!(a.body, b.body);
+
+    // X-Forwarded-* only from a trusted proxy.
+    let mut c = config("https://maps.example.org/needmap");
+    c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let (app, _) = app_with(c, PathBuf::from("/nonexistent-web"));
+    let fwd = [("x-forwarded-host", "proxy.example.net"), ("x-forwarded-proto", "https")];
+    let own = get_from(&app, "/tiles/ward.json", "10.9.8.7:5000", &fwd).json();
+    assert_eq!(own["tiles"][0], "https://maps.example.org/needmap/tiles/ward/{z}/{x}/{y}.mvt", "untrusted peer");
+    let proxied = get_from(&app, "/tiles/ward.json", "127.0.0.1:5000", &fwd).json();
+    assert_eq!(proxied["tiles"][0], "https://proxy.example.net/tiles/ward/{z}/{x}/{y}.mvt", "trusted proxy");
+    let no_peer = get_with(&app, "/tiles/ward.json", &fwd).json();
+    assert_eq!(no_peer["tiles"][0], "https://maps.example.org/needmap/tiles/ward/{z}/{x}/{y}.mvt", "unknown peer");
+    assert!(needmap::serve::ServeConfig::new("ftp://x").is_err());
+}
+
+#[test]
+fn every_error_has_the_json_body() {
+    let root = std::env::temp_dir().join(format!("needmap-errors-test-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("index.html"), "<html>map</html>").unwrap();
+    std::fs::write(root.join("data.txt"), "0123456789").unwrap();
+    let (app, _) = app_with(config("needmap.test:8080"), root.clone());
+    let cases: Vec<(Request<Body>, u16, &str)> = vec![
+        (Request::post("/api/meta").body(Body::empty()).unwrap(), 405, "POST"),
+        (Request::delete("/ogc/collections").body(Body::empty()).unwrap(), 405, "DELETE"),
+        (Request::get(format!("/api/areas/ward.geojson?indicator={}", "x".repeat(9000))).body(Body::empty()).unwrap(), 414, "long URL"),
+        (
+            {
+                let mut b = Request::get("/api/meta");
+                for i in 0..150 {
+                    b = b.header(format!("x-h{i}"), "v");
+                }
+                b.body(Body::empty()).unwrap()
+            },
+            431,
+            "many headers",
+        ),
+        (Request::get("/api/meta").header("x-big", "y".repeat(40_000)).body(Body::empty()).unwrap(), 431, "large header"),
+        (Request::get("/data.txt").header(header::RANGE, "bytes=500-600").body(Body::empty()).unwrap(), 416, "range"),
+        (Request::post("/api/meta").header(header::CONTENT_LENGTH, "1000000").body(Body::from(vec![b'x'; 1_000_000])).unwrap(), 413, "body"),
+        (Request::get("/api/areas/ward.geojson?indicator=%ZZ").body(Body::empty()).unwrap(), 400, "bad escape"),
+        (Request::get("/nothing/here").body(Body::empty()).unwrap(), 404, "static 404"),
+        (Request::get("/api/areas/nowhere.geojson").body(Body::empty()).unwrap(), 404, "unknown level"),
+    ];
+    for (req, status, what) in cases {
+        let r = send(&app, req);
+        assert_json_error(&r, status, what);
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+    }
+    let r = send(&app, Request::post("/api/meta").body(Body::empty()).unwrap());
+    assert!(r.headers.get(header::ALLOW).is_some(), "405 keeps Allow");
+    // A served range still works.
+    let part = send(&app, Request::get("/data.txt").header(header::RANGE, "bytes=2-4").body(Body::empty()).unwrap());
+    assert_eq!((part.status.as_u16(), part.text().as_str()), (206, "234"));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn unknown_and_invalid_parameters_are_400_everywhere() {
+    let cases = [
+        ("/api/print/ward.pdf?method=bogus", "method"),
+        ("/api/print/ward.pdf?dpi=0", "dpi"),
+        ("/api/print/ward.pdf?dpi=100000", "dpi"),
+        ("/api/print/ward.pdf?dpi=abc", "dpi"),
+        ("/api/print/ward.pdf?committee_level=nosuch", "committee_level"),
+        ("/api/print/ward.pdf?landscape=yes", "landscape"),
+        ("/api/export/ward.geojson?provenance=maybe", "provenance"),
+        ("/api/export/ward.csv?format=shapefile", "format"),
+        ("/api/export/ward.csv?bom=perhaps", "bom"),
+        ("/ogc/collections?f=xml", "f"),
+        ("/ogc/collections/ward/items?f=xml", "f"),
+        ("/ogc/collections/ward/items?colour=red", "colour"),
+        ("/ogc/collections/ward/items?crs=http://www.opengis.net/def/crs/EPSG/0/27700", "crs"),
+        ("/ogc/collections/ward/items/E05001341?crs=EPSG:4326", "crs"),
+        ("/ogc/collections/ward/items?datetime=2020-01-01T00:00:00Z", "datetime"),
+        ("/ogc/collections/ward/items?bbox-crs=EPSG:4326", "bbox-crs"),
+        ("/ogc/?x=1", "x"),
+        ("/api/meta?verbose=1", "verbose"),
+        ("/api/report/ward.csv?indicator=imd_score", "indicator"),
+        ("/api/areas/ward.geojson?indicators=imd_score", "indicators"),
+        ("/api/services.geojson?categories=gp", "categories"),
+        ("/tiles/ward.json?x=1", "x"),
+        ("/tiles/ward/10/507/329.mvt?z=1", "z"),
+    ];
+    for (uri, parameter) in cases {
+        assert_error(uri, 400, Some(parameter));
+    }
+    // The message lists what the endpoint accepts.
+    let m = get("/api/print/ward.pdf?dpi=300").json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("paper") && m.contains("committee_level"), "{m}");
+    // Accepted values still work.
+    for uri in [
+        "/ogc/collections?f=json",
+        "/ogc/collections/ward/items?f=geojson&limit=1&crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "/api/export/ward.csv?provenance=false",
+        "/api/areas/ward.geojson?indicator=imd_score&category=gp&method=nearest",
+    ] {
+        assert_eq!(get(uri).status, 200, "{uri}");
+    }
+}
+
+#[test]
+fn security_headers_on_every_response_and_cors_only_on_the_api() {
+    let root = std::env::temp_dir().join(format!("needmap-headers-test-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("index.html"), "<html>map</html>").unwrap();
+    let (app, _) = app_with(config("needmap.test:8080"), root.clone());
+    let origin = [("origin", "http://elsewhere.example")];
+    for uri in ["/", "/index.html", "/api/meta", "/tiles/ward.json", "/ogc/collections", "/api/nothing", "/tiles/ward/10/507/329.mvt"] {
+        let r = get_with(&app, uri, &origin);
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+        assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
+        assert!(r.headers.get(header::REFERRER_POLICY).is_some(), "{uri}");
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), "{uri}: {csp}");
+    }
+    for uri in ["/api/meta", "/tiles/ward.json", "/ogc/collections"] {
+        assert_eq!(get_with(&app, uri, &origin).headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "{uri}");
+    }
+    for uri in ["/", "/index.html"] {
+        let r = get_with(&app, uri, &origin);
+        assert_eq!(r.status, 200);
+        assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "CORS on the HTML at {uri}");
+    }
+    // Preflight for the API.
+    let pre = send(
+        &app,
+        Request::options("/api/meta")
+            .header("origin", "http://elsewhere.example")
+            .header("access-control-request-method", "GET")
+            .body(Body::empty())
+            .unwrap(),
+    );
+    assert!(pre.status.is_success(), "{}", pre.status);
+    assert_eq!(pre.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn web_folder_documentation_and_hidden_files_are_not_served() {
+    let root = std::env::temp_dir().join(format!("needmap-hidden-test-{}", std::process::id()));
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("js")).unwrap();
+    std::fs::write(root.join("index.html"), "<html>map</html>").unwrap();
+    std::fs::write(root.join("README.md"), "SECRET readme").unwrap();
+    std::fs::write(root.join(".env"), "SECRET=1").unwrap();
+    std::fs::write(root.join(".git/config"), "SECRET git").unwrap();
+    std::fs::write(root.join("js/app.js"), "export const x = 1;").unwrap();
+    let (app, _) = app_with(config("needmap.test:8080"), root.clone());
+    assert_eq!(get_with(&app, "/js/app.js", &[]).status, 200);
+    for uri in ["/README.md", "/readme.md", "/.env", "/%2eenv", "/%2Eenv", "/.git/config", "/js/../.env", "/js/%2e%2e/.env", "/js/../README.md"] {
+        let r = get_with(&app, uri, &[]);
+        assert_json_error(&r, 404, uri);
+        assert!(!r.text().contains("SECRET"), "{uri}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn no_file_system_paths_in_any_response() {
+    let data = ENGINE.data_dir.display().to_string();
+    let manifest = ENGINE.manifest_path.display().to_string();
+    let here = env!("CARGO_MANIFEST_DIR");
+    let web = "/nonexistent-web";
+    let mut uris: Vec<String> = vec![
+        "/".into(),
+        "/api/meta".into(),
+        "/api/services.geojson".into(),
+        "/ogc/".into(),
+        "/ogc/api".into(),
+        "/ogc/collections".into(),
+        "/ogc/collections/services/items?limit=20".into(),
+        "/ogc/collections/ward/schema".into(),
+        "/api/nothing".into(),
+        "/api/areas/x.geojson".into(),
+        "/api/print/ward.pdf?dpi=1".into(),
+    ];
+    for l in &ENGINE.levels {
+        uris.push(format!("/api/areas/{}.geojson", l.id));
+        uris.push(format!("/api/report/{}.csv", l.id));
+        uris.push(format!("/tiles/{}.json", l.id));
+        uris.push(format!("/ogc/collections/{}", l.id));
+    }
+    for uri in &uris {
+        let body = String::from_utf8_lossy(&get(uri).body).into_owned();
+        for path in [data.as_str(), manifest.as_str(), here, web, "/work/", "/root/", "/home/", "/tmp/"] {
+            assert!(!body.contains(path), "{uri} names the path {path}");
+        }
+    }
+}
+
+#[test]
+fn ogc_schema_link_headers_and_typed_properties() {
+    let c = get("/ogc/collections/ward").json();
+    let links = c["links"].as_array().unwrap();
+    let describedby = links.iter().find(|l| l["rel"] == "describedby").expect("describedby link");
+    assert_eq!(describedby["type"], "application/schema+json");
+    let schema = get("/ogc/collections/ward/schema");
+    assert_eq!(schema.ctype(), "application/schema+json");
+    let s = schema.json();
+    assert_eq!(s["type"], "object");
+    assert_eq!(s["properties"]["type"]["enum"][0], "Feature");
+    let props = s["properties"]["properties"]["properties"].as_object().unwrap();
+    assert_eq!(props["code"]["type"], "string");
+    assert_eq!(props["imd_score"]["type"], "number");
+    // The schema has exactly the properties of the items.
+    let item = get("/ogc/collections/ward/items?limit=1").json();
+    let keys: Vec<&String> = item["features"][0]["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, props.keys().collect::<Vec<_>>());
+    for (k, v) in item["features"][0]["properties"].as_object().unwrap() {
+        let t = props[k]["type"].as_str().unwrap();
+        match v {
+            Value::Null => {}
+            Value::String(_) => assert_eq!(t, "string", "{k}"),
+            Value::Number(n) => assert!(t == "number" || (t == "integer" && n.is_u64()), "{k}: {t} {n}"),
+            other => panic!("{k}: {other}"),
+        }
+    }
+    let gap = get("/ogc/collections/ward/schema?category=gp&method=2sfca").json();
+    assert_eq!(gap["properties"]["properties"]["properties"]["access_2sfca"]["type"], "number");
+    let svc = get("/ogc/collections/services/schema").json();
+    assert_eq!(svc["properties"]["properties"]["properties"]["capacity"]["type"], "number");
+    let q = get("/ogc/collections/ward/queryables");
+    assert_eq!(q.status, 200);
+    assert!(q.json()["properties"].as_object().unwrap().is_empty());
+    // Link headers repeat the document's links.
+    let page = get("/ogc/collections/lsoa/items?limit=10&offset=10");
+    let link: Vec<&str> = page.headers.get_all(header::LINK).iter().map(|v| v.to_str().unwrap()).collect();
+    for rel in ["self", "next", "prev", "collection"] {
+        assert!(link.iter().any(|l| l.contains(&format!("rel=\"{rel}\""))), "no Link rel={rel}: {link:?}");
+    }
+    assert!(link.iter().any(|l| l.starts_with("<http://needmap.test:8080/ogc/collections/lsoa/items?")));
+    assert!(get("/ogc/").headers.get(header::LINK).is_some());
+    let api = get("/ogc/api").json();
+    let params = api["paths"]["/collections/{collectionId}/items"]["get"]["parameters"].as_array().unwrap();
+    for name in ["bbox", "limit", "offset", "crs", "f", "datetime"] {
+        assert!(params.iter().any(|p| p["name"] == name), "OpenAPI lacks {name}");
+    }
+}
+
+#[test]
+fn exports_and_prints_beyond_the_limit_get_503_with_retry_after() {
+    let mut c = config("needmap.test:8080");
+    c.limits.max_downloads = 1;
+    let (app, _) = app_with(c, PathBuf::from("/nonexistent-web"));
+    let statuses: Vec<(u16, Option<String>, Vec<u8>)> = RT.block_on(async {
+        let jobs: Vec<_> = (0..4)
+            .map(|i| {
+                let app = app.clone();
+                let uri = if i % 2 == 0 { "/api/print/ward.pdf?paper=a3" } else { "/api/export/oa.geojson" };
+                tokio::spawn(async move {
+                    let res = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+                    let retry = res.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_string());
+                    let status = res.status().as_u16();
+                    (status, retry, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for j in jobs {
+            out.push(j.await.unwrap());
+        }
+        out
+    });
+    let ok = statuses.iter().filter(|s| s.0 == 200).count();
+    let busy: Vec<_> = statuses.iter().filter(|s| s.0 == 503).collect();
+    assert!(ok >= 1 && !busy.is_empty() && ok + busy.len() == 4, "{:?}", statuses.iter().map(|s| s.0).collect::<Vec<_>>());
+    for b in busy {
+        assert_eq!(b.1.as_deref(), Some("5"));
+        let v: Value = serde_json::from_slice(&b.2).unwrap();
+        assert_eq!(v["error"], "busy");
+    }
+    // Once the work is done the limit frees up.
+    assert_eq!(send(&app, Request::get("/api/export/ward.csv").body(Body::empty()).unwrap()).status, 200);
+}
+
+#[test]
+fn caches_are_bounded_by_bytes() {
+    const BUDGET: usize = 24 << 20;
+    let mut c = config("needmap.test:8080");
+    c.limits.table_cache_bytes = BUDGET;
+    c.limits.document_cache_bytes = BUDGET;
+    let (app, state) = app_with(c, PathBuf::from("/nonexistent-web"));
+    let oa = ENGINE.levels[ENGINE.level_index("oa").unwrap()].len();
+    let mut n = 0;
+    let mut first_table = 0;
+    for cat in ENGINE.categories.keys().take(5) {
+        for method in ["nearest", "2sfca", "e2sfca"] {
+            let r = get_with(&app, &format!("/api/areas/oa.geojson?category={cat}&method={method}"), &[]);
+            if r.status != 200 {
+                continue;
+            }
+            n += 1;
+            if n == 1 {
+                first_table = state.tables.bytes();
+            }
+            // Answers beyond the budget are still complete.
+            assert_eq!(r.json()["features"].as_array().unwrap().len(), oa);
+        }
+    }
+    assert!(n >= 9, "{n} gap queries answered");
+    assert!(first_table > 0 && n * first_table > BUDGET, "one OA table counts {first_table} bytes: the test needs more queries");
+    assert!(state.tables.bytes() <= BUDGET, "tables hold {} bytes", state.tables.bytes());
+    assert!(state.documents.bytes() <= BUDGET, "documents hold {} bytes", state.documents.bytes());
+    assert!(state.tables.len() < n && state.documents.len() < n, "{} tables, {} documents of {n}", state.tables.len(), state.documents.len());
+    assert!(state.tables.len() >= 1 && state.documents.len() >= 1);
+}
+
+// ------------------------------------------------------------------ connections (over TCP)
+
+/// Start `app` on 127.0.0.1 with `limits`; returns its address, a shutdown
+/// trigger and the server task.
+async fn start(
+    app: Router,
+    limits: needmap::serve::Limits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(needmap::serve::connections::serve(
+        listener,
+        app,
+        async {
+            let _ = rx.await;
+        },
+        limits,
+    ));
+    (addr, tx, server)
+}
+
+/// Whether the server closed `s` within `within` (EOF or reset on read).
+async fn closed_within(s: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue, // a response (e.g. 408) before the close
+        }
+    }
+}
+
+#[test]
+fn header_read_and_idle_timeouts_close_connections() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    RT.block_on(async {
+        let limits = needmap::serve::Limits {
+            header_read_timeout: Duration::from_millis(500),
+            idle_timeout: Duration::from_millis(1500),
+            ..Default::default()
+        };
+        let (addr, tx, server) = start(APP.clone(), limits).await;
+        // Half a request head: closed after the header-read timeout.
+        let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+        half.write_all(b"GET /api/meta HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        let t = std::time::Instant::now();
+        assert!(closed_within(&mut half, Duration::from_secs(5)).await, "half-sent request kept open");
+        assert!(t.elapsed() >= Duration::from_millis(400), "closed too early: {:?}", t.elapsed());
+        // A connection that never sends anything is closed too.
+        let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(closed_within(&mut silent, Duration::from_secs(5)).await, "silent connection kept open");
+        // A keep-alive connection after a full request: closed once idle.
+        let mut ka = tokio::net::TcpStream::connect(addr).await.unwrap();
+        ka.write_all(b"GET /ogc/conformance HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let t = std::time::Instant::now();
+        assert!(closed_within(&mut ka, Duration::from_secs(6)).await, "idle keep-alive connection kept open");
+        assert!(t.elapsed() >= Duration::from_millis(400), "{:?}", t.elapsed());
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server).await.expect("shuts down").unwrap().unwrap();
+    });
+}
+
+#[test]
+fn thousands_of_idle_sockets_do_not_lock_out_a_client() {
+    use std::time::Duration;
+    RT.block_on(async {
+        let limits = needmap::serve::Limits {
+            max_connections: 32,
+            header_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(120),
+            ..Default::default()
+        };
+        let (addr, tx, server) = start(APP.clone(), limits).await;
+        let mut idle = Vec::new();
+        for _ in 0..3000 {
+            match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => idle.push(s),
+                _ => break,
+            }
+        }
+        assert!(idle.len() >= 2000, "only {} sockets opened", idle.len());
+        // A real client still gets in at once (the oldest idle sockets make room).
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let r = client.get(format!("http://{addr}/api/meta")).send().await.expect("server reachable");
+            assert_eq!(r.status(), 200);
+            assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        }
+        // The first idle sockets were closed by the server.
+        assert!(closed_within(&mut idle[0], Duration::from_secs(2)).await);
+        drop(idle);
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(15), server).await.expect("shuts down").unwrap().unwrap();
+    });
+}
+
+/// `needmap serve` on a free port; returns the child and its address.
+fn spawn_server(extra: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--prerender", "0", "--web", "/nonexistent-web"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start needmap serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line
+        .split_whitespace()
+        .skip_while(|w| *w != "on")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+#[test]
+fn sigterm_with_a_half_sent_request_exits_within_the_deadline() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let (mut child, addr) = spawn_server(&["--shutdown-grace", "2", "--header-timeout", "60", "--idle-timeout", "120"]);
+    // One half-sent request, one request whose body never comes.
+    let mut half = std::net::TcpStream::connect(&addr).unwrap();
+    half.write_all(b"GET /api/meta HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut body = std::net::TcpStream::connect(&addr).unwrap();
+    body.write_all(b"GET /api/meta HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > Duration::from_secs(8) {
+            let _ = child.kill();
+            panic!("still running {:?} after SIGTERM", t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(t.elapsed() < Duration::from_secs(5), "took {:?}", t.elapsed());
+    drop((half, body));
+}
+
+#[test]
+fn gdal_reads_the_ogc_api_with_typed_fields() {
+    let found = std::process::Command::new("ogrinfo").arg("--version").output();
+    let version = found.expect("ogrinfo (Debian gdal-bin) is needed: `make deps` installs it");
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("GDAL"));
+    let (mut child, addr) = spawn_server(&[]);
+    let ogr = |args: &[&str]| -> String {
+        let out = std::process::Command::new("ogrinfo").args(["-ro", "-so", "--config", "GDAL_HTTP_TIMEOUT", "60"]).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "ogrinfo {args:?}: {}{}", text, String::from_utf8_lossy(&out.stderr));
+        text
+    };
+    let root = format!("OAPIF:http://{addr}/ogc/");
+    let layers = ogr(&[&root]);
+    for l in &ENGINE.levels {
+        let listed = layers.lines().any(|x| x.ends_with(&format!(": {}", l.id)) || x.contains(&format!(": {} (", l.id)));
+        assert!(listed, "no layer {}: {layers}", l.id);
+    }
+    for l in ["ward", "lsoa", "services"] {
+        let info = ogr(&[&root, l]);
+        let n = if l == "services" {
+            needmap::serve::tiles::visible_services(&ENGINE).count()
+        } else {
+            ENGINE.levels[ENGINE.level_index(l).unwrap()].len()
+        };
+        assert!(info.contains(&format!("Feature Count: {n}")), "{l}: {info}");
+        let field = |name: &str| info.lines().find(|x| x.trim_start().starts_with(&format!("{name}: "))).map(|x| x.trim().to_string());
+        if l == "services" {
+            assert!(field("capacity").is_some_and(|f| f.starts_with("capacity: Real")), "{l}: {info}");
+        } else {
+            assert!(field("imd_score").is_some_and(|f| f.starts_with("imd_score: Real")), "{l}: {info}");
+            assert!(field("code").is_some_and(|f| f.starts_with("code: String")), "{l}: {info}");
+        }
+        // Every numeric column of the area table is numeric for GDAL, nulls or not.
+        if l != "services" {
+            let s = get(&format!("/ogc/collections/{l}/schema")).json();
+            for (name, p) in s["properties"]["properties"]["properties"].as_object().unwrap() {
+                let f = field(name).unwrap_or_else(|| panic!("{l}: no field {name}: {info}"));
+                match p["type"].as_str().unwrap() {
+                    "number" => assert!(f.contains(": Real"), "{l}: {f}"),
+                    "integer" => assert!(f.contains(": Integer"), "{l}: {f}"),
+                    _ => assert!(f.contains(": String"), "{l}: {f}"),
+                }
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

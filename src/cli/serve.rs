@@ -1,20 +1,31 @@
 //! `needmap serve`: the map server.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 
 use super::DataArgs;
+use needmap::serve::config::{parse_public_url, public_url_for, Limits, ServeConfig};
 
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on (use 127.0.0.1 to keep it on this machine).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Root of the absolute URLs the server writes (TileJSON, OGC links), as
+    /// users reach it, e.g. https://maps.example.org/needmap (default: the
+    /// listening address). The Host header is never used.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// A reverse proxy whose X-Forwarded-Proto/-Host are believed (repeat for
+    /// several); from any other peer those headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<IpAddr>,
     /// Worker threads answering requests (default: one per CPU core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -24,8 +35,64 @@ pub struct ServeArgs {
     /// Render tiles up to this zoom into the cache at start-up, in the background.
     #[arg(long, default_value_t = 11, value_name = "ZOOM")]
     pub prerender: u8,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub header_timeout: f64,
+    /// Seconds after which a connection that moves no byte is closed.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub idle_timeout: f64,
+    /// Open connections at most (the longest-idle one is closed to make room).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+    /// Seconds shutdown waits for requests in flight.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub shutdown_grace: f64,
+    /// Exports and printed maps rendered at once; more get 503 with Retry-After
+    /// (default: one per CPU core).
+    #[arg(long, value_name = "N")]
+    pub max_downloads: Option<usize>,
+    /// Memory for each of the three caches (area tables, documents, tiles), in MiB.
+    #[arg(long, value_name = "MIB")]
+    pub cache_mib: Option<usize>,
+    /// Log one request in N at info level (0: only server errors).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub access_log_sample: u64,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
+    if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
+        anyhow::bail!("--{name} {v}: give a number of seconds above 0 and at most 86400");
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+impl ServeArgs {
+    /// The server configuration for a server listening on `local`.
+    fn config(&self, local: SocketAddr) -> anyhow::Result<ServeConfig> {
+        let defaults = Limits::default();
+        let cache = self.cache_mib.map(|m| m.saturating_mul(1 << 20));
+        if self.max_connections == 0 {
+            anyhow::bail!("--max-connections must be at least 1");
+        }
+        let limits = Limits {
+            header_read_timeout: seconds("header-timeout", self.header_timeout)?,
+            idle_timeout: seconds("idle-timeout", self.idle_timeout)?,
+            max_connections: self.max_connections,
+            shutdown_grace: seconds("shutdown-grace", self.shutdown_grace)?,
+            max_downloads: self.max_downloads.unwrap_or(defaults.max_downloads).max(1),
+            table_cache_bytes: cache.unwrap_or(defaults.table_cache_bytes),
+            document_cache_bytes: cache.unwrap_or(defaults.document_cache_bytes),
+            tile_cache_bytes: cache.unwrap_or(defaults.tile_cache_bytes),
+            ..defaults
+        };
+        let public_url = match &self.public_url {
+            Some(u) => parse_public_url(u).map_err(|e| anyhow::anyhow!("--{e}"))?,
+            None => public_url_for(local),
+        };
+        Ok(ServeConfig { public_url, trusted_proxies: self.trusted_proxies.clone(), limits, access_log_sample: self.access_log_sample })
+    }
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -46,12 +113,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}; is another server using it? Try --addr 127.0.0.1:8081", args.addr))?;
         let local = listener.local_addr()?;
-        let state = Arc::new(needmap::serve::AppState::new(engine, web.clone(), local.to_string())?);
+        let config = args.config(local)?;
+        let limits = config.limits.clone();
+        let public = config.public_url.clone();
+        let state = Arc::new(needmap::serve::AppState::with_config(engine, web.clone(), config)?);
         let app = needmap::serve::router(state.clone());
         let max_zoom = args.prerender;
         tokio::task::spawn_blocking(move || {
@@ -60,11 +130,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             tracing::info!("pre-rendered {n} tiles up to zoom {max_zoom} in {:.1} s", t.elapsed().as_secs_f64());
         });
         if !web.join("index.html").is_file() {
-            tracing::warn!("{} has no index.html: `/` shows a plain start page", web.display());
+            tracing::warn!("the web folder has no index.html: `/` shows a plain start page");
         }
-        println!("needmap serving {} at http://{local}/  (OGC API: http://{local}/ogc/, Ctrl-C to stop)", web.display());
-        needmap::serve::run(listener, app, needmap::serve::shutdown_signal()).await?;
+        println!("needmap serving on {local} at {public}/  (OGC API: {public}/ogc/, Ctrl-C to stop)");
+        needmap::serve::connections::serve(listener, app, needmap::serve::shutdown_signal(), limits).await?;
         anyhow::Ok(())
-    })?;
+    });
+    // Do not wait for background work (tile pre-rendering) once the server has stopped.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    served?;
     Ok(ExitCode::SUCCESS)
 }

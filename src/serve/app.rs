@@ -3,7 +3,6 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,14 +15,15 @@ use geo::{Coord, Rect};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
 
-use super::cache::BoundedCache;
+use super::busy::WorkLimit;
+use super::cache::{report_bytes, BoundedCache};
+use super::config::ServeConfig;
 use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
-use super::{areas, columns, downloads, geojson, meta, ogc, report, services, static_files, tiles};
+use super::{access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, security, services, static_files, tiles};
 use crate::report::Report;
 use crate::Engine;
 
@@ -33,9 +33,9 @@ pub type TileBody = Option<Arc<CachedBody>>;
 /// Tile cache key: layer, z, x, y and the area query (empty by default).
 pub type TileKey = (usize, u8, u32, u32, String);
 
-/// Memory the tile cache may use (tiles of a whole district to zoom 15 take
-/// far less; a full cache only means further tiles are rendered per request).
-pub const TILE_CACHE_BYTES: usize = 512 << 20;
+/// Entries any one cache holds at most (the byte budgets of
+/// [`super::config::Limits`] are what bound memory).
+const CACHE_ENTRIES: usize = 200_000;
 
 /// Everything the handlers share; built once, read-only afterwards.
 pub struct AppState {
@@ -58,15 +58,28 @@ pub struct AppState {
     pub bounds: Rect<f64>,
     /// Attribution text from the manifest's sources.
     pub attribution: String,
-    /// Host used in absolute URLs when a request's Host header is unusable.
-    pub default_host: String,
+    /// Public URL, trusted proxies and limits.
+    pub config: ServeConfig,
+    /// The Content-Security-Policy sent with every response.
+    pub csp: String,
+    /// Exports and printed maps rendered at once.
+    pub downloads: WorkLimit,
+    /// Requests seen, for sampling the access log.
+    pub requests: std::sync::atomic::AtomicU64,
     /// Travel model for the gap fields, calibrated once.
     pub gap_context: crate::gaps::GapContext,
 }
 
 impl AppState {
+    /// Precompute reports, GeoJSON geometry and tile geometry, with the
+    /// default limits; `public_url` is the root of absolute URLs (a URL, or
+    /// `host:port` for `http://host:port`).
+    pub fn new(engine: Arc<Engine>, web_dir: PathBuf, public_url: String) -> Result<AppState, ServeError> {
+        AppState::with_config(engine, web_dir, ServeConfig::new(&public_url)?)
+    }
+
     /// Precompute reports, GeoJSON geometry and tile geometry.
-    pub fn new(engine: Arc<Engine>, web_dir: PathBuf, default_host: String) -> Result<AppState, ServeError> {
+    pub fn with_config(engine: Arc<Engine>, web_dir: PathBuf, config: ServeConfig) -> Result<AppState, ServeError> {
         let reports = engine
             .levels
             .iter()
@@ -97,20 +110,24 @@ impl AppState {
             tracing::warn!("gap fields: {e}; the built-in travel model is used");
             crate::gaps::GapContext::default()
         });
+        let limits = &config.limits;
         Ok(AppState {
             gap_context,
+            csp: security::content_security_policy(),
             engine,
             tiles,
             reports,
             geometry,
-            tables: BoundedCache::new(512),
-            documents: BoundedCache::new(256),
-            tile_cache: BoundedCache::with_budget(200_000, TILE_CACHE_BYTES),
+            tables: BoundedCache::with_budget(CACHE_ENTRIES, limits.table_cache_bytes),
+            documents: BoundedCache::with_budget(CACHE_ENTRIES, limits.document_cache_bytes),
+            tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes),
             dataset_hash,
             web_dir,
             bounds,
             attribution: attribution.join("; "),
-            default_host,
+            downloads: WorkLimit::new("exports and printed maps", limits.max_downloads),
+            requests: std::sync::atomic::AtomicU64::new(0),
+            config,
         })
     }
 
@@ -128,9 +145,11 @@ impl AppState {
         if q.is_default() {
             return Ok(base.clone());
         }
-        self.tables.get_or_try((level, q.clone()), || {
-            columns::area_table(&self.engine, &self.gap_context, level, base, q).map(Arc::new)
-        })
+        self.tables.get_or_try_weighted(
+            (level, q.clone()),
+            || columns::area_table(&self.engine, &self.gap_context, level, base, q).map(Arc::new),
+            |t| report_bytes(t),
+        )
     }
 
     /// Tile `z/x/y` of layer `layer` from the cache, rendered on a miss.
@@ -175,18 +194,25 @@ impl AppState {
         n
     }
 
-    /// `http://host` for absolute links, from the request's Host header when it
-    /// looks like a host name (else the address the server was started on).
+    /// The root of absolute links: the configured public URL, never the
+    /// request's Host header. `X-Forwarded-Host`/`-Proto` are used when
+    /// present, which [`super::edge::guard`] allows only from a trusted proxy.
     pub fn base_url(&self, headers: &HeaderMap) -> String {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| {
-                !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
-            })
-            .unwrap_or(&self.default_host);
-        format!("http://{host}")
+        forwarded_base(headers).unwrap_or_else(|| self.config.public_url.clone())
     }
+}
+
+/// `proto://host` from `X-Forwarded-Proto` and `X-Forwarded-Host` (first
+/// values), when the host looks like a host name.
+fn forwarded_base(headers: &HeaderMap) -> Option<String> {
+    let first = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim);
+    let host = first("x-forwarded-host")
+        .filter(|h| !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c)))?;
+    let proto = match first("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    Some(format!("{proto}://{host}"))
 }
 
 /// Hash of the manifest and every file in the data folder (ETags change
@@ -211,14 +237,20 @@ fn dataset_hash(engine: &Engine) -> u64 {
 }
 
 /// The whole application: API, tiles, OGC API Features and the web app.
+///
+/// Layers, from the outside in: panic catcher, security headers, JSON error
+/// bodies, request-size and forwarded-header guard, access log, compression;
+/// then per route: CORS (API, tiles and OGC only, never the web app), the
+/// accepted-parameter check, ETags, and for exports and prints the work limit.
 pub fn router(state: Arc<AppState>) -> Router {
+    let downloads_limit = middleware::from_fn_with_state(state.downloads.clone(), busy::limit);
     let api = Router::new()
         .route("/api/meta", get(meta::meta))
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
         .route("/api/report/{file}", get(report::report_csv))
-        .route("/api/export/{file}", get(downloads::export))
-        .route("/api/print/{file}", get(downloads::print_pdf))
+        .route("/api/export/{file}", get(downloads::export).route_layer(downloads_limit.clone()))
+        .route("/api/print/{file}", get(downloads::print_pdf).route_layer(downloads_limit))
         .route("/tiles/{file}", get(tiles::routes::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::routes::tile))
         .route("/ogc", get(ogc::landing))
@@ -227,29 +259,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ogc/conformance", get(ogc::conformance))
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/queryables", get(ogc::queryables))
+        .route("/ogc/collections/{id}/schema", get(ogc::schema))
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{feature}", get(ogc::item))
         .route_layer(middleware::from_fn_with_state(state.clone(), etag))
-        .fallback(static_files::fallback)
-        .with_state(state);
-    api.layer(CompressionLayer::new())
-        .layer(
+        .route_layer(middleware::from_fn_with_state(state.clone(), parameters::enforce))
+        .route_layer(
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-                .expose_headers([header::ETAG]),
+                .expose_headers([header::ETAG, header::LINK]),
         )
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    tracing::info_span!(target: "needmap::access", "request", method = %req.method(), uri = %req.uri())
-                })
-                .on_request(())
-                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
-                    tracing::info!(target: "needmap::access", status = res.status().as_u16(), ms = latency.as_secs_f64() * 1e3);
-                })
-                .on_failure(()),
-        )
+        .fallback(static_files::fallback)
+        .with_state(state.clone());
+    api.layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state.clone(), access_log::log))
+        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        .layer(middleware::from_fn(error_bodies::json_errors))
+        .layer(middleware::from_fn_with_state(state, security::headers))
         .layer(CatchPanicLayer::custom(|_| {
             ServeError::Internal("the request handler panicked; please report this URL".into()).into_response()
         }))
@@ -264,7 +292,7 @@ async fn etag(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
     let mut h = DefaultHasher::new();
     req.uri().path().hash(&mut h);
     req.uri().query().hash(&mut h);
-    req.headers().get(header::HOST).map(|v| v.as_bytes()).hash(&mut h);
+    state.base_url(req.headers()).hash(&mut h);
     let tag = format!("W/\"{:016x}-{:016x}\"", state.dataset_hash, h.finish());
     let cache_control = HeaderValue::from_static("public, max-age=3600");
     let matches = req

@@ -61,6 +61,10 @@ pub async fn areas(
     let params = Params::parse(raw.as_deref())?;
     let q = AreaQuery::from_params(&state.engine, &params)?;
     let key = format!("areas/{level}/{q:?}");
-    let body = state.documents.get_or_try(key, || areas_document(&state, level, &q).map(|d| Arc::new(CachedBody::new(d))))?;
+    let body = state.documents.get_or_try_weighted(
+        key,
+        || areas_document(&state, level, &q).map(|d| Arc::new(CachedBody::new(d))),
+        |b| 2 * b.raw().len(), // room for its gzip copy
+    )?;
     Ok(respond(GEOJSON, &body, &headers))
 }

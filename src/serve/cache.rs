@@ -60,6 +60,17 @@ impl<K: Eq + Hash, V: Clone> BoundedCache<K, V> {
         Ok(self.insert(key, make()?))
     }
 
+    /// Like [`BoundedCache::get_or_try`], counting `weigh(&value)` bytes
+    /// against the budget.
+    pub fn get_or_try_weighted<E>(&self, key: K, make: impl FnOnce() -> Result<V, E>, weigh: impl FnOnce(&V) -> usize) -> Result<V, E> {
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let v = make()?;
+        let bytes = weigh(&v);
+        Ok(self.insert_weighted(key, v, bytes))
+    }
+
     pub fn len(&self) -> usize {
         self.map.read().map(|m| m.0.len()).unwrap_or(0)
     }
@@ -67,6 +78,24 @@ impl<K: Eq + Hash, V: Clone> BoundedCache<K, V> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Bytes a report holds in memory (cells, text and column names), for the
+/// cache budget.
+pub fn report_bytes(r: &crate::report::Report) -> usize {
+    let cell = std::mem::size_of::<crate::report::Cell>();
+    let text: usize = r
+        .rows
+        .iter()
+        .flatten()
+        .map(|c| match c {
+            crate::report::Cell::Text(Some(t)) => t.capacity(),
+            _ => 0,
+        })
+        .sum();
+    let rows = r.rows.len() * std::mem::size_of::<Vec<crate::report::Cell>>();
+    let names: usize = r.columns.iter().map(|c| c.capacity() + std::mem::size_of::<String>()).sum();
+    r.rows.iter().map(Vec::capacity).sum::<usize>() * cell + text + rows + names
 }
 
 #[cfg(test)]
@@ -93,5 +122,7 @@ mod tests {
         c.insert_weighted(3, 'c', 4);
         assert_eq!((c.get(&1), c.get(&2), c.get(&3)), (Some('a'), None, Some('c')));
         assert_eq!(c.bytes(), 10);
+        assert_eq!(c.get_or_try_weighted::<()>(4, || Ok('d'), |_| 1), Ok('d'));
+        assert_eq!(c.get(&4), None, "over the budget: answered, not kept");
     }
 }

@@ -26,6 +26,13 @@ pub enum ServeError {
     /// Any other path (404).
     #[error("nothing at `{path}`; see /api/meta for the endpoints")]
     NotFound { path: String },
+    /// Too much work in progress of one kind (503, with `Retry-After`).
+    #[error("the server is busy with {what}; try again in {retry_after_s} s")]
+    Busy { what: String, retry_after_s: u64 },
+    /// A request refused by the HTTP layer before any endpoint saw it
+    /// (405, 413, 414, 416, 431, ...), or any status without a body of its own.
+    #[error("{message}")]
+    Refused { status: u16, message: String },
     /// A failure on the server side (500); should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +53,8 @@ impl ServeError {
             | ServeError::UnknownFeature { .. }
             | ServeError::NoSuchTile { .. }
             | ServeError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ServeError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ServeError::Refused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,21 +68,53 @@ impl ServeError {
             ServeError::UnknownFeature { .. } => "unknown_feature",
             ServeError::NoSuchTile { .. } => "no_such_tile",
             ServeError::NotFound { .. } => "not_found",
+            ServeError::Busy { .. } => "busy",
+            ServeError::Refused { status, .. } => match *status {
+                405 => "method_not_allowed",
+                408 => "request_timeout",
+                413 => "body_too_large",
+                414 => "uri_too_long",
+                416 => "range_not_satisfiable",
+                431 => "headers_too_large",
+                s if s >= 500 => "internal",
+                _ => "bad_request",
+            },
             ServeError::Internal(_) => "internal",
         }
     }
 
-    /// The JSON body.
+    /// The JSON body: `status`, `error`, `message` and `parameter` (the
+    /// offending parameter's name, or null).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut body = serde_json::json!({
+        let parameter = match self {
+            ServeError::BadParameter { parameter, .. } => serde_json::Value::String(parameter.clone()),
+            _ => serde_json::Value::Null,
+        };
+        // Internal details (which may name files on the server) go to the log only.
+        let message = match self {
+            ServeError::Internal(_) => "internal error; the server log has the details".to_string(),
+            _ => self.to_string(),
+        };
+        serde_json::json!({
             "status": self.status().as_u16(),
             "error": self.code(),
-            "message": self.to_string(),
-        });
-        if let ServeError::BadParameter { parameter, .. } = self {
-            body["parameter"] = serde_json::Value::String(parameter.clone());
-        }
-        body
+            "message": message,
+            "parameter": parameter,
+        })
+    }
+
+    /// The JSON error for a bare `status` from a layer that gave no body.
+    pub fn for_status(status: StatusCode) -> ServeError {
+        let message = match status.as_u16() {
+            405 => "this URL answers GET and HEAD only".to_string(),
+            408 => "the request took too long to arrive".to_string(),
+            413 => "the request body is too large; the API takes no request body".to_string(),
+            414 => "the URL is too long; shorten the query".to_string(),
+            416 => "the requested byte range is outside the file".to_string(),
+            431 => "the request headers are too large".to_string(),
+            _ => status.canonical_reason().unwrap_or("the request failed").to_lowercase(),
+        };
+        ServeError::Refused { status: status.as_u16(), message }
     }
 }
 
@@ -83,7 +124,11 @@ impl IntoResponse for ServeError {
             tracing::error!("{self}");
         }
         let body = self.to_json().to_string();
-        (self.status(), [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        let mut res = (self.status(), [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let ServeError::Busy { retry_after_s, .. } = &self {
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_s));
+        }
+        res
     }
 }
 
@@ -97,5 +142,11 @@ mod tests {
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
         assert_eq!(e.to_json()["parameter"], "bbox");
         assert!(e.to_string().contains("bbox"));
+        let busy = ServeError::Busy { what: "prints".into(), retry_after_s: 5 }.into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "5");
+        let e = ServeError::for_status(StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(e.to_json()["error"], "method_not_allowed");
+        assert!(e.to_json()["parameter"].is_null());
     }
 }

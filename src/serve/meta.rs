@@ -133,7 +133,8 @@ pub async fn meta(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     let base = state.base_url(&headers);
     let body = state.documents.get(&format!("meta {base}")).unwrap_or_else(|| {
         let body = Arc::new(CachedBody::new(meta_json(&state, &base).to_string()));
-        state.documents.insert(format!("meta {base}"), body)
+        let bytes = 2 * body.raw().len();
+        state.documents.insert_weighted(format!("meta {base}"), body, bytes)
     });
     respond(JSON, &body, &headers)
 }

@@ -1,54 +1,71 @@
 //! The map server behind `needmap serve`: a GeoJSON/CSV API, vector tiles
 //! with TileJSON, OGC API Features and the static web app, on axum.
 //!
-//! One file per concern: [`app`] (state, router, middleware), [`meta`],
-//! [`areas`], [`services`], [`report`], [`tiles`], [`ogc`], [`static_files`],
-//! [`errors`]. The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
+//! One file per concern: [`app`] (state, router), [`meta`], [`areas`],
+//! [`services`], [`report`], [`tiles`], [`ogc`], [`static_files`],
+//! [`errors`]; the hardening layers [`connections`] (timeouts, connection
+//! limit, graceful shutdown), [`edge`] (request sizes, trusted proxies),
+//! [`parameters`] (accepted query parameters per route), [`busy`] (work
+//! limit for exports and prints), [`error_bodies`], [`security`] (headers,
+//! CSP) and [`access_log`], configured by [`config`]. The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
 //! are pure functions, tested on their own. The [`crate::Engine`] is shared
 //! read-only as `Arc<Engine>`.
 
+pub mod access_log;
 pub mod app;
 pub mod areas;
+pub mod busy;
 pub mod cache;
 pub mod columns;
+pub mod config;
+pub mod connections;
 pub mod downloads;
+pub mod edge;
 pub mod encoding;
+pub mod error_bodies;
 pub mod errors;
 pub mod geojson;
 pub mod meta;
 pub mod ogc;
+pub mod parameters;
 pub mod query;
 pub mod report;
+pub mod security;
 pub mod services;
 pub mod static_files;
 pub mod tiles;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use app::{router, AppState};
+pub use config::{Limits, ServeConfig};
 pub use errors::ServeError;
 
 use crate::Engine;
 
-/// Build the application for an engine; `web_dir` holds the front end.
-pub fn build(engine: Arc<Engine>, web_dir: PathBuf, host: &str) -> Result<axum::Router, ServeError> {
-    let state = AppState::new(engine, web_dir, host.to_string())?;
+/// Build the application for an engine with the default limits; `web_dir`
+/// holds the front end and `public_url` is the root of absolute URLs (a URL,
+/// or `host:port` for `http://host:port`).
+pub fn build(engine: Arc<Engine>, web_dir: PathBuf, public_url: &str) -> Result<axum::Router, ServeError> {
+    build_with(engine, web_dir, ServeConfig::new(public_url)?)
+}
+
+/// Build the application for an engine with `config`.
+pub fn build_with(engine: Arc<Engine>, web_dir: PathBuf, config: ServeConfig) -> Result<axum::Router, ServeError> {
+    let state = AppState::with_config(engine, web_dir, config)?;
     Ok(router(Arc::new(state)))
 }
 
-/// Serve `app` on `listener` until `shutdown` resolves, then finish the
-/// requests in flight.
+/// Serve `app` on `listener` with the default [`Limits`] until `shutdown`
+/// resolves, then finish the requests in flight (see [`connections::serve`]).
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, app, shutdown, Limits::default()).await
 }
 
 /// Resolves on Ctrl-C (and SIGTERM on Unix).
@@ -73,5 +90,5 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutdown requested");
 }

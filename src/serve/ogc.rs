@@ -2,12 +2,19 @@
 //! app). One collection per area level plus `services`; GeoJSON items with
 //! `bbox`, `limit`, `offset`, `next`/`prev` links, `numberMatched` and
 //! `numberReturned`, so a planner can add the layers in QGIS by URL.
+//!
+//! Each collection has a JSON Schema of its features (`/schema`, linked as
+//! `describedby`) with the real type of every property, so GDAL keeps numbers
+//! numeric even when a page has only nulls in a column, and `/queryables`
+//! (none: features are selected by `bbox` only). Every document's links are
+//! also sent as `Link` headers. The parameters each endpoint accepts (`f`,
+//! `crs`, `datetime`, ...) are checked by [`super::parameters`].
 
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use geo::{Intersects, Point, Rect};
 use serde_json::{json, Value};
@@ -16,7 +23,9 @@ use super::app::{path_param, with_type, AppState, GEOJSON, JSON};
 use super::areas::push_area;
 use super::errors::ServeError;
 use super::geojson::{geometry_json, string, FeatureCollection};
+use super::parameters::CRS84;
 use super::query::{AreaQuery, Params};
+use crate::report::Cell;
 use super::services::{push_service, service_properties};
 use super::tiles::{visible_services, SERVICES};
 
@@ -24,8 +33,9 @@ use super::tiles::{visible_services, SERVICES};
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 
-const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+const JSON_SCHEMA: &str = "application/schema+json";
+const REL_QUERYABLES: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
 
 /// Conformance classes implemented.
 pub const CONFORMANCE: [&str; 3] = [
@@ -36,6 +46,34 @@ pub const CONFORMANCE: [&str; 3] = [
 
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
     json!({ "href": href, "rel": rel, "type": kind, "title": title })
+}
+
+/// A document of type `kind` with its `links` repeated as `Link` headers
+/// (RFC 8288), as OGC API Features recommends.
+fn with_links(kind: &'static str, body: String, links: &[Value]) -> Response {
+    let mut res = with_type(kind, body);
+    for l in links {
+        let (Some(href), Some(rel)) = (l["href"].as_str(), l["rel"].as_str()) else { continue };
+        let value = format!("<{href}>; rel=\"{rel}\"; type=\"{}\"", l["type"].as_str().unwrap_or(""));
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            res.headers_mut().append(header::LINK, v);
+        }
+    }
+    res
+}
+
+/// GeoJSON features (always CRS84, as `Content-Crs` says) with their links.
+fn features_response(body: String, links: &[Value]) -> Response {
+    let mut res = with_links(GEOJSON, body, links);
+    if let Ok(v) = HeaderValue::from_str(&format!("<{CRS84}>")) {
+        res.headers_mut().insert("content-crs", v);
+    }
+    res
+}
+
+/// `links` of a JSON document.
+fn links_of(doc: &Value) -> Vec<Value> {
+    doc["links"].as_array().cloned().unwrap_or_default()
 }
 
 /// A collection: an area level or the services.
@@ -79,6 +117,10 @@ fn collection_json(state: &AppState, base: &str, c: &Collection) -> Value {
         "links": [
             link(format!("{base}/ogc/collections/{id}"), "self", JSON, "this collection"),
             link(format!("{base}/ogc/collections/{id}/items"), "items", GEOJSON, "the features"),
+            link(format!("{base}/ogc/collections/{id}/schema"), "describedby", JSON_SCHEMA, "schema of the features"),
+            // GDAL before 3.8 looks for this spelling only (its comparison is case-sensitive).
+            link(format!("{base}/ogc/collections/{id}/schema"), "describedBy", JSON_SCHEMA, "schema of the features"),
+            link(format!("{base}/ogc/collections/{id}/queryables"), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
         ],
     })
 }
@@ -98,12 +140,13 @@ pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
             link(format!("{base}/api/meta"), "describedby", JSON, "dataset metadata"),
         ],
     });
-    with_type(JSON, doc.to_string())
+    with_links(JSON, doc.to_string(), &links_of(&doc))
 }
 
 /// `GET /ogc/conformance`.
-pub async fn conformance() -> Response {
-    with_type(JSON, json!({ "conformsTo": CONFORMANCE }).to_string())
+pub async fn conformance(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let links = [link(format!("{}/ogc/conformance", state.base_url(&headers)), "self", JSON, "conformance classes")];
+    with_links(JSON, json!({ "conformsTo": CONFORMANCE, "links": links }).to_string(), &links)
 }
 
 /// `GET /ogc/collections`.
@@ -115,7 +158,7 @@ pub async fn collections(State(state): State<Arc<AppState>>, headers: HeaderMap)
         "links": [link(format!("{base}/ogc/collections"), "self", JSON, "the collections")],
         "collections": cs,
     });
-    with_type(JSON, doc.to_string())
+    with_links(JSON, doc.to_string(), &links_of(&doc))
 }
 
 /// `GET /ogc/collections/{id}`.
@@ -126,7 +169,104 @@ pub async fn collection(
 ) -> Result<Response, ServeError> {
     let id = path_param(id)?;
     let c = collection_of(&state, &id)?;
-    Ok(with_type(JSON, collection_json(&state, &state.base_url(&headers), &c).to_string()))
+    let doc = collection_json(&state, &state.base_url(&headers), &c);
+    Ok(with_links(JSON, doc.to_string(), &links_of(&doc)))
+}
+
+/// JSON Schema type of every property of a collection's features, in order.
+/// Area collections take the columns of the area table for the query (so
+/// `category=gp` adds the gap fields); a column's type is that of its cells,
+/// whether or not any value is present.
+fn property_types(state: &AppState, c: &Collection, p: &Params) -> Result<Vec<(String, &'static str)>, ServeError> {
+    Ok(match c {
+        Collection::Level(l) => {
+            let table = state.table(*l, &AreaQuery::from_params(&state.engine, p)?)?;
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let kind = match table.rows.iter().find_map(|r| r.get(i)) {
+                        Some(Cell::Count(_)) => "integer",
+                        Some(Cell::Number(_)) => "number",
+                        _ => "string",
+                    };
+                    (name.clone(), kind)
+                })
+                .collect()
+        }
+        Collection::Services => {
+            let mut fields: Vec<(String, &'static str)> = ["id", "name", "category", "category_label", "subcategory", "tier", "partner"]
+                .into_iter()
+                .map(|k| (k.to_string(), "string"))
+                .collect();
+            fields.push(("capacity".into(), "number"));
+            fields.extend(["status", "source_file"].map(|k| (k.to_string(), "string")));
+            fields.extend(state.engine.levels.iter().map(|l| (format!("{}_code", l.id), "string")));
+            fields
+        }
+    })
+}
+
+/// `GET /ogc/collections/{id}/schema`: JSON Schema of the features.
+pub async fn schema(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ServeError> {
+    let id = path_param(id)?;
+    let c = collection_of(&state, &id)?;
+    let props: serde_json::Map<String, Value> = property_types(&state, &c, &Params::parse(raw.as_deref())?)?
+        .into_iter()
+        .map(|(name, kind)| (name.clone(), json!({ "title": name, "type": kind })))
+        .collect();
+    let base = state.base_url(&headers);
+    let here = format!("{base}/ogc/collections/{id}/schema");
+    let geometry = match c {
+        Collection::Level(_) => json!({ "type": "object", "properties": { "type": { "type": "string", "enum": ["Polygon", "MultiPolygon"] } } }),
+        Collection::Services => json!({ "type": "object", "properties": { "type": { "type": "string", "enum": ["Point"] } } }),
+    };
+    // The schema of a GeoJSON Feature of the items, feature properties under
+    // `properties.properties`, which is where GDAL reads the field types.
+    let doc = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": here,
+        "title": id,
+        "description": "A feature of the items (GeoJSON); any property value may be null",
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": { "type": "string", "enum": ["Feature"] },
+            "id": { "type": "string" },
+            "geometry": geometry,
+            "properties": { "type": "object", "properties": props },
+        },
+        "links": [link(here.clone(), "self", JSON_SCHEMA, "this schema")],
+    });
+    Ok(with_links(JSON_SCHEMA, doc.to_string(), &links_of(&doc)))
+}
+
+/// `GET /ogc/collections/{id}/queryables`: none (features are selected by
+/// `bbox` only; property filters would be refused as unknown parameters).
+pub async fn queryables(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ServeError> {
+    let id = path_param(id)?;
+    collection_of(&state, &id)?;
+    let here = format!("{}/ogc/collections/{id}/queryables", state.base_url(&headers));
+    let doc = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": here,
+        "type": "object",
+        "title": id,
+        "description": "No property can be used to select features; use bbox, limit and offset",
+        "properties": {},
+        "links": [link(here.clone(), "self", JSON_SCHEMA, "this document")],
+    });
+    Ok(with_links(JSON_SCHEMA, doc.to_string(), &links_of(&doc)))
 }
 
 /// Rebuild a query string with `offset` replaced.
@@ -153,11 +293,6 @@ pub async fn items(
         return Err(ServeError::bad("limit", "must be at least 1"));
     }
     let offset = p.uint("offset", 0, usize::MAX)?;
-    if let Some(crs) = p.get("bbox-crs")? {
-        if crs != CRS84 {
-            return Err(ServeError::bad("bbox-crs", format!("only {CRS84} is supported")));
-        }
-    }
     let bbox: Option<Rect<f64>> = p.bbox()?;
     let engine = &state.engine;
     let mut fc = FeatureCollection::new();
@@ -208,9 +343,9 @@ pub async fn items(
     let body = fc.finish(&[
         ("numberMatched", Value::from(matched.len())),
         ("numberReturned", Value::from(returned)),
-        ("links", Value::Array(links)),
+        ("links", Value::Array(links.clone())),
     ]);
-    Ok(with_type(GEOJSON, body))
+    Ok(features_response(body, &links))
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}`.
@@ -238,15 +373,16 @@ pub async fn item(
     };
     let base = state.base_url(&headers);
     let enc = |s: &str| serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default();
-    let links = json!([
+    let links = vec![
         link(format!("{base}/ogc/collections/{id}/items/{}", enc(&feature)), "self", GEOJSON, "this feature"),
         link(format!("{base}/ogc/collections/{id}"), "collection", JSON, "the collection"),
-    ]);
+    ];
     let body = format!(
-        r#"{{"type":"Feature","id":{},"geometry":{geometry},"properties":{properties},"links":{links}}}"#,
-        string(&feature)
+        r#"{{"type":"Feature","id":{},"geometry":{geometry},"properties":{properties},"links":{}}}"#,
+        string(&feature),
+        Value::Array(links.clone())
     );
-    Ok(with_type(GEOJSON, body))
+    Ok(features_response(body, &links))
 }
 
 /// `GET /ogc/api`: the OpenAPI 3.0 definition of the OGC endpoints.
@@ -255,6 +391,8 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
     let ids: Vec<String> = state.engine.levels.iter().map(|l| l.id.clone()).chain([SERVICES.to_string()]).collect();
     let json_ok = |d: &str, t: &str| json!({ "200": { "description": d, "content": { t: {} } } });
     let coll = json!({ "name": "collectionId", "in": "path", "required": true, "schema": { "type": "string", "enum": ids } });
+    let crs = json!({ "name": "crs", "in": "query", "schema": { "type": "string", "enum": [CRS84], "default": CRS84 } });
+    let f = json!({ "name": "f", "in": "query", "schema": { "type": "string", "enum": ["json", "geojson"] } });
     let doc = json!({
         "openapi": "3.0.3",
         "info": { "title": format!("needmap: {}", state.engine.name()), "version": env!("CARGO_PKG_VERSION") },
@@ -269,11 +407,16 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
                 "parameters": [coll.clone(),
                     { "name": "bbox", "in": "query", "style": "form", "explode": false, "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } },
                     { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT } },
-                    { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }],
+                    { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } },
+                    { "name": "bbox-crs", "in": "query", "schema": { "type": "string", "enum": [CRS84] } },
+                    crs.clone(), f.clone(),
+                    { "name": "datetime", "in": "query", "description": "Not supported: the data has no time dimension; any value is answered 400", "schema": { "type": "string" } }],
                 "responses": json_ok("features", GEOJSON) } },
+            "/collections/{collectionId}/schema": { "get": { "summary": "JSON Schema of the features", "parameters": [coll.clone()], "responses": json_ok("schema", JSON_SCHEMA) } },
+            "/collections/{collectionId}/queryables": { "get": { "summary": "Properties features can be selected by (none)", "parameters": [coll.clone()], "responses": json_ok("queryables", JSON_SCHEMA) } },
             "/collections/{collectionId}/items/{featureId}": { "get": {
                 "summary": "One feature",
-                "parameters": [coll, { "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "parameters": [coll, { "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }, crs, f],
                 "responses": json_ok("feature", GEOJSON) } },
         },
     });

@@ -1,6 +1,8 @@
 //! The web app: static files from the `web/` folder (tower-http `ServeDir`,
 //! which refuses paths that climb out of the folder), a plain start page when
 //! the folder has no `index.html`, and JSON 404s for everything else.
+//! Hidden files (any path segment starting with `.`) and the folder's
+//! documentation (`*.md`) are never served.
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use super::errors::ServeError;
 pub async fn fallback(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let api = ["/api", "/tiles", "/ogc"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
-    if !api {
+    if !api && is_public(&path) {
         let dir = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
         let Ok(res) = dir.oneshot(req).await;
         if res.status() != StatusCode::NOT_FOUND {
@@ -29,6 +31,21 @@ pub async fn fallback(State(state): State<Arc<AppState>>, req: Request) -> Respo
         }
     }
     ServeError::NotFound { path }.into_response()
+}
+
+/// Whether a web-folder path may be served: no hidden file or folder (in
+/// any spelling that decodes to a leading dot) and no Markdown documentation.
+///
+/// ```
+/// use needmap::serve::static_files::is_public;
+/// assert!(is_public("/js/main.js") && is_public("/"));
+/// assert!(!is_public("/README.md") && !is_public("/docs/notes.MD"));
+/// assert!(!is_public("/.git/config") && !is_public("/js/%2Eenv") && !is_public("/%2e%2e/x"));
+/// ```
+pub fn is_public(path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy().to_ascii_lowercase();
+    let hidden = decoded.split(['/', '\\']).any(|seg| seg.starts_with('.'));
+    !hidden && !decoded.ends_with(".md")
 }
 
 /// Shown at `/` when `web/index.html` is missing.
@@ -50,11 +67,10 @@ fn start_page(state: &AppState) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>needmap: {name}</title></head><body>\
          <h1>needmap: {name}</h1>\
-         <p>The map front end is not installed: {} has no index.html (run <code>make run</code> to build it). The data is served here:</p>\
+         <p>The map front end is not installed: the web folder has no index.html (run <code>make run</code> to build it). The data is served here:</p>\
          <ul><li><a href=\"/api/meta\">/api/meta</a>: levels, indicators, categories, sources</li>\
          <li><a href=\"/api/services.geojson\">/api/services.geojson</a>: service points</li>\
-         <li><a href=\"/ogc/\">/ogc/</a>: OGC API Features (add to QGIS by URL)</li>{levels}</ul></body></html>",
-        html_escape(&state.web_dir.display().to_string())
+         <li><a href=\"/ogc/\">/ogc/</a>: OGC API Features (add to QGIS by URL)</li>{levels}</ul></body></html>"
     ))
 }
 

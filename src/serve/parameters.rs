@@ -1,0 +1,173 @@
+//! The query parameters every route accepts, checked before the handler
+//! runs: an unknown parameter name is 400 naming it and listing the accepted
+//! ones, and values that no handler checks itself (booleans, level ids,
+//! methods, output formats, CRSs) are checked here.
+//!
+//! The table is keyed by the route pattern (axum's `MatchedPath`), so it
+//! covers every endpoint without changing the handlers.
+
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::app::AppState;
+use super::errors::ServeError;
+use super::query::{GapMethod, Params};
+
+/// What a parameter's value must be, when this layer checks it.
+#[derive(Debug, Clone, Copy)]
+pub enum Value {
+    /// Checked by the handler (or free text such as a title).
+    Handler,
+    /// `true` or `false`.
+    Bool,
+    /// A level id of the dataset.
+    Level,
+    /// An access method (`nearest`, `2sfca`, `e2sfca`).
+    Method,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// Refused with this reason (declared so clients learn why).
+    Unsupported(&'static str),
+}
+
+/// CRS84, the only CRS the OGC API offers.
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+const AREA_QUERY: [(&str, Value); 4] =
+    [("indicator", Value::Handler), ("category", Value::Handler), ("tier", Value::Handler), ("method", Value::Method)];
+const OGC_F: (&str, Value) = ("f", Value::OneOf(&["json", "geojson"]));
+const OGC_CRS: (&str, Value) = ("crs", Value::OneOf(&[CRS84]));
+const DATETIME: (&str, Value) =
+    ("datetime", Value::Unsupported("the collections have no time dimension (the data is one snapshot), so `datetime` cannot select features; leave it out"));
+
+/// The parameters of the route `pattern`, or `None` for routes that take any
+/// (the web app's static files).
+pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
+    let mut p: Vec<(&'static str, Value)> = Vec::new();
+    match pattern {
+        "/api/meta" | "/api/report/{file}" => {}
+        "/api/areas/{file}" => p.extend(AREA_QUERY),
+        "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
+        "/tiles/{file}" | "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),
+        "/api/export/{file}" => {
+            p.extend(AREA_QUERY);
+            p.extend([
+                ("layer", Value::OneOf(&["areas", "services"])),
+                ("threshold", Value::Handler),
+                ("bom", Value::Bool),
+                ("crs", Value::OneOf(&["wgs84", "bng"])),
+                ("provenance", Value::Bool),
+            ]);
+        }
+        "/api/print/{file}" => {
+            p.extend(AREA_QUERY);
+            p.extend([
+                ("gap", Value::Bool),
+                ("area", Value::Handler),
+                ("committee_level", Value::Level),
+                ("paper", Value::OneOf(&["a4", "a3"])),
+                ("landscape", Value::Bool),
+                ("title", Value::Handler),
+                ("subtitle", Value::Handler),
+                ("threshold", Value::Handler),
+            ]);
+        }
+        "/ogc" | "/ogc/" | "/ogc/api" | "/ogc/conformance" | "/ogc/collections" | "/ogc/collections/{id}"
+        | "/ogc/collections/{id}/queryables" => p.push(OGC_F),
+        "/ogc/collections/{id}/schema" => {
+            p.extend(AREA_QUERY);
+            p.push(OGC_F);
+        }
+        "/ogc/collections/{id}/items" => {
+            p.extend(AREA_QUERY);
+            p.extend([
+                OGC_F,
+                OGC_CRS,
+                DATETIME,
+                ("bbox", Value::Handler),
+                ("bbox-crs", Value::OneOf(&[CRS84])),
+                ("limit", Value::Handler),
+                ("offset", Value::Handler),
+            ]);
+        }
+        "/ogc/collections/{id}/items/{feature}" => {
+            p.extend(AREA_QUERY);
+            p.extend([OGC_F, OGC_CRS]);
+        }
+        _ => return None,
+    }
+    Some(p)
+}
+
+/// Check `params` against the route's table.
+pub fn check(state: &AppState, pattern: &str, params: &Params) -> Result<(), ServeError> {
+    let Some(table) = accepted(pattern) else { return Ok(()) };
+    for key in params.keys() {
+        let Some((_, kind)) = table.iter().find(|(name, _)| *name == key) else {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            return Err(ServeError::bad(&key, format!("unknown parameter `{key}`; {pattern} accepts: {list}")));
+        };
+        let Some(v) = params.get(&key)? else { continue };
+        let bad = |expected: String| Err(ServeError::bad(&key, format!("`{v}` is not valid for `{key}`: expected {expected}")));
+        match kind {
+            Value::Handler => {}
+            Value::Bool => {
+                if v != "true" && v != "false" {
+                    return bad("true or false".into());
+                }
+            }
+            Value::Level => {
+                if state.engine.level_index(v).is_none() {
+                    let known: Vec<&str> = state.engine.levels.iter().map(|l| l.id.as_str()).collect();
+                    return bad(format!("a level: {}", known.join(", ")));
+                }
+            }
+            Value::Method => {
+                if !GapMethod::ALL.iter().any(|m| m.id() == v) {
+                    return bad(format!("a method: {}", GapMethod::ALL.map(GapMethod::id).join(", ")));
+                }
+            }
+            Value::OneOf(words) => {
+                if !words.iter().any(|w| w.eq_ignore_ascii_case(v)) {
+                    return bad(format!("one of {}", words.join(", ")));
+                }
+            }
+            Value::Unsupported(why) => return Err(ServeError::bad(&key, format!("`{key}` is not supported: {why}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Middleware (a route layer, so the matched route is known).
+pub async fn enforce(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let pattern = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    if let Some(pattern) = pattern {
+        let checked = Params::parse(req.uri().query()).and_then(|p| check(&state, &pattern, &p));
+        if let Err(e) = checked {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_with_parameters_lists_them_once() {
+        for route in ["/api/export/{file}", "/api/print/{file}", "/ogc/collections/{id}/items"] {
+            let names: Vec<&str> = accepted(route).unwrap().iter().map(|(n, _)| *n).collect();
+            let mut unique = names.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{route}: {names:?}");
+        }
+        assert!(accepted("/{*rest}").is_none());
+        assert!(accepted("/api/meta").unwrap().is_empty());
+    }
+}
