@@ -1234,8 +1234,13 @@ fn no_file_system_paths_in_any_response() {
         uris.push(format!("/tiles/{}.json", l.id));
         uris.push(format!("/ogc/collections/{}", l.id));
     }
+    // Downloads carry provenance: the manifest by folder and file only.
+    uris.extend(["/api/export/ward.geojson", "/api/export/ward.csv?provenance=true", "/api/export/ward.zip"].map(String::from));
     for uri in &uris {
         let body = String::from_utf8_lossy(&get(uri).body).into_owned();
+        if uri.contains("provenance=true") {
+            assert!(body.contains("\"manifest\": \"bradford/dataset.toml\"") || body.contains("\"manifest\":\"bradford/dataset.toml\""), "{body}");
+        }
         for path in [data.as_str(), manifest.as_str(), here, web, "/work/", "/root/", "/home/", "/tmp/"] {
             assert!(!body.contains(path), "{uri} names the path {path}");
         }

@@ -99,7 +99,7 @@ impl Provenance {
                 name: m.dataset.name.clone(),
                 description: m.dataset.description.clone(),
                 authority_code: m.dataset.authority_code.clone(),
-                manifest: engine.manifest_path.display().to_string(),
+                manifest: manifest_name(&engine.manifest_path),
             },
             sources: m.sources.clone(),
             parameters: request.recorded_parameters(format),
@@ -142,4 +142,14 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".provenance.json");
     path.with_file_name(name)
+}
+
+/// The manifest named by its folder and file (`bradford/dataset.toml`), never
+/// an absolute path: downloads must not reveal the server's file system.
+fn manifest_name(path: &std::path::Path) -> String {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    match path.parent().and_then(|p| p.file_name()) {
+        Some(dir) => format!("{}/{file}", dir.to_string_lossy()),
+        None => file,
+    }
 }
