@@ -51,7 +51,12 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
         "/api/meta" | "/api/report/{file}" => {}
         "/api/areas/{file}" => p.extend(AREA_QUERY),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
-        "/tiles/{file}" | "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),
+        "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),
+        "/tiles/{file}" => {
+            p.extend(AREA_QUERY);
+            // QGIS's "ArcGIS Vector Tile Service" connection asks `/tiles/{layer}?f=pjson`.
+            p.push(("f", Value::OneOf(&["json", "pjson"])));
+        }
         "/api/export/{file}" => {
             p.extend(AREA_QUERY);
             p.extend([
