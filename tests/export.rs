@@ -370,7 +370,8 @@ fn exports_round_trip_geojson_csv_and_shapefile() {
             match (record.get(field), &row[c]) {
                 (Some(shapefile::dbase::FieldValue::Character(v)), Cell::Text(t)) => assert_eq!(v, t, "{column}"),
                 (Some(shapefile::dbase::FieldValue::Numeric(v)), cell) => match (v, cell_f64(cell)) {
-                    (Some(a), Some(b)) => assert!((a - b).abs() <= 5e-7, "{column}: {a} vs {b}"),
+                    // At least 7 significant digits, however small the value.
+                    (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-7 * b.abs().max(1e-7), "{column}: {a} vs {b}"),
                     (None, None) => {}
                     (a, b) => panic!("{column}: {a:?} vs {b:?}"),
                 },

@@ -8,7 +8,9 @@
 //! Columns whose values are all whole numbers (counts, populations) are
 //! integer fields (`N` with 0 decimals, at most 9 digits so that GDAL and
 //! QGIS read them as Integer, else up to 18 for Integer64); other numbers
-//! are `N` with 6 decimals (Real).
+//! are `N` with as many decimals as the width leaves after the column's
+//! widest integer part (at most 15), so small values such as access per
+//! person keep their significant digits (Real).
 
 use std::collections::HashSet;
 use std::io::Cursor;
@@ -30,9 +32,11 @@ pub const BNG_PRJ: &str = r#"PROJCS["British_National_Grid",GEOGCS["GCS_OSGB_193
 
 /// Longest DBF field name.
 pub const MAX_FIELD_NAME: usize = 10;
-/// Width of decimal fields (sign, 12 integer digits, point, 6 decimals).
+/// Width of decimal fields (sign, integer digits, point, decimals).
 const NUMERIC_WIDTH: u8 = 20;
-const DECIMALS: u8 = 6;
+/// Most decimals of a decimal field: the rest of the width after the
+/// column's widest integer part, so small values keep their significant digits.
+const MAX_DECIMALS: usize = 15;
 /// Widest integer field GDAL still reads as an integer (Integer64 from 10 digits).
 const MAX_INTEGER_WIDTH: usize = 18;
 /// Width of integer fields with no value at all (GDAL Integer).
@@ -185,7 +189,8 @@ enum Kind {
     Text(u8),
     /// Whole numbers, with the field width in digits (sign included).
     Integer(u8),
-    Decimal,
+    /// Numbers with fractions, with the decimals the width leaves.
+    Decimal(u8),
 }
 
 /// Digits (and sign) of a whole number written in full.
@@ -200,6 +205,7 @@ fn column_kinds(table: &crate::report::Report) -> Vec<Kind> {
             let mut any_text = false;
             let mut any_fraction = false;
             let mut width = 0usize;
+            let mut int_part = 1usize;
             for row in &table.rows {
                 match row.get(c) {
                     Some(Cell::Text(Some(t))) => {
@@ -207,6 +213,7 @@ fn column_kinds(table: &crate::report::Report) -> Vec<Kind> {
                         text_len = text_len.max(t.len());
                     }
                     Some(Cell::Number(Some(v))) if v.is_finite() => {
+                        int_part = int_part.max(integer_width(v.trunc()));
                         if v.fract() != 0.0 {
                             any_fraction = true;
                         } else {
@@ -220,7 +227,7 @@ fn column_kinds(table: &crate::report::Report) -> Vec<Kind> {
             if any_text {
                 Kind::Text(text_len.clamp(1, 254) as u8)
             } else if any_fraction || width > MAX_INTEGER_WIDTH {
-                Kind::Decimal
+                Kind::Decimal((NUMERIC_WIDTH as usize).saturating_sub(int_part + 1).min(MAX_DECIMALS) as u8)
             } else if width == 0 {
                 Kind::Integer(EMPTY_INTEGER_WIDTH)
             } else {
@@ -266,7 +273,7 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
         builder = match *kind {
             Kind::Text(len) => builder.add_character_field(field, len),
             Kind::Integer(width) => builder.add_numeric_field(field, width, 0),
-            Kind::Decimal => builder.add_numeric_field(field, NUMERIC_WIDTH, DECIMALS),
+            Kind::Decimal(decimals) => builder.add_numeric_field(field, NUMERIC_WIDTH, decimals),
         };
     }
     let geometries = match crs {
@@ -287,7 +294,11 @@ pub fn build(features: &FeatureTable, crs: OutputCrs) -> Result<Parts, ExportErr
                     (Kind::Text(_), Some(other)) => FieldValue::Character(Some(other.render()).filter(|s| !s.is_empty())),
                     (Kind::Integer(_), Some(Cell::Number(Some(v)))) if v.is_finite() => FieldValue::Numeric(Some(*v)),
                     (_, Some(Cell::Number(Some(v)))) if v.is_finite() => {
-                        let text = format!("{v:.prec$}", prec = DECIMALS as usize);
+                        let prec = match kind {
+                            Kind::Decimal(d) => *d as usize,
+                            _ => 0,
+                        };
+                        let text = format!("{v:.prec$}");
                         if text.len() > NUMERIC_WIDTH as usize {
                             return Err(ExportError::Shapefile(format!(
                                 "row {}: value {text} of column `{}` is too wide for a DBF number",
