@@ -74,7 +74,7 @@ export function catalogue(meta, features, level = null) {
     const kth = p.match(/^nearest(\d+)_(m|min)$/);
     if (kth) access.push(item(p, `${kth[2] === 'm' ? 'Distance' : 'Time'} to the ${ordinal(Number(kth[1]))} nearest service`, kth[2] === 'm' ? 'm' : 'minutes', 'rate', 'higher_is_worse'));
     const cov = p.match(/^coverage_(.+)$/);
-    if (cov) access.push(item(p, `Population covered within ${cov[1].replace(/_/g, ' ')}`, 'share', 'share', 'higher_is_better'));
+    if (cov) access.push(item(p, `Population covered within ${cov[1].replace(/_/g, ' ').replace(/^(\d+)m$/, '$1 m').replace(/^(\d+)min$/, '$1 minutes')}`, 'share', 'share', 'higher_is_better'));
   }
   return [
     { group: 'Need', items: need },

@@ -77,7 +77,8 @@ function levelOf(id) { return app.meta.levels.find((l) => l.id === id); }
 function levelLabel(id) { return levelOf(id)?.label ?? id; }
 function shortLevelLabel(id) { return levelLabel(id).replace(/\s*\(.*\)$/, ''); }
 function plural(id) {
-  const s = shortLevelLabel(id).toLowerCase();
+  const short = shortLevelLabel(id);
+  const s = /^[A-Z0-9]+$/.test(short) ? short : short.toLowerCase(); // 'LSOAs', not 'lsoas'
   return /[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : `${s}s`;
 }
 function parentLevel(id) {
