@@ -367,7 +367,7 @@ test('the map title says what is mapped, with its unit and level', async () => {
   await visit('level=ward&indicator=imd_score');
   const title = page.locator('#map-title');
   assert.equal(await title.isVisible(), true, 'a title is shown over the map');
-  assert.equal(await title.textContent(), 'IMD 2019 score, by wards');
+  assert.equal(await title.textContent(), 'IMD 2019 score, by ward');
   // The title sits over the map, clear of the zoom buttons.
   const box = await title.boundingBox();
   const map = await page.locator('#map').boundingBox();
@@ -376,13 +376,13 @@ test('the map title says what is mapped, with its unit and level', async () => {
   assert.ok(box.x + box.width <= nav.x || box.y >= nav.y + nav.height, 'title clear of the zoom control');
   await page.selectOption('#level', 'lsoa');
   await settled();
-  assert.equal(await title.textContent(), 'IMD 2019 score, by LSOAs');
+  assert.equal(await title.textContent(), 'IMD 2019 score, by LSOA');
   await visit('level=ward&view=gaps&category=gp&method=2sfca');
   assert.equal(await title.textContent(),
-    'Unmet need: GP surgery (services shared among the people who can reach them (2SFCA)), by wards');
+    'Unmet need: GP surgery (2SFCA: services shared among the people in reach), by ward');
   await page.selectOption('#method', 'nearest');
   await settled();
-  assert.equal(await title.textContent(), 'Unmet need: GP surgery (distance to the nearest service), by wards');
+  assert.equal(await title.textContent(), 'Unmet need: GP surgery (distance to the nearest service), by ward');
   assert.match(await page.title(), /^Unmet need: GP surgery/);
   await shot('10-gap-title');
   assert.deepEqual(consoleErrors, []);
@@ -455,6 +455,17 @@ test('popups give units, the travel mode, separators and honest ranks', async ()
   assert.match(popup, /within 800 m/);
   assert.match(popup, /population \d{1,3}(,\d{3})+/, 'population with thousands separators');
   assert.doesNotMatch(popup, /\d(1th|2th|3th)\b|\b(1|2|3)th\b/, 'no wrong ordinals');
+  // Where the popup and the map title overlap, the popup is on top.
+  const covered = await page.evaluate(() => {
+    const t = document.getElementById('map-title').getBoundingClientRect();
+    const p = document.querySelector('.maplibregl-popup-content').getBoundingClientRect();
+    const x0 = Math.max(t.left, p.left); const x1 = Math.min(t.right, p.right);
+    const y0 = Math.max(t.top, p.top); const y1 = Math.min(t.bottom, p.bottom);
+    if (x0 >= x1 || y0 >= y1) return null;
+    const e = document.elementFromPoint((x0 + x1) / 2, (y0 + y1) / 2);
+    return Boolean(e && e.closest('.maplibregl-popup'));
+  });
+  assert.notEqual(covered, false, 'the popup is drawn over the map title');
   await shot('12-popup-units');
   // Deciles tie: the profile says how many share the decile, never "ranked Nth of N".
   await visit('level=lsoa&indicator=imd_decile&z=12.50&c=-1.7600,53.7900');

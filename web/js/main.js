@@ -76,9 +76,13 @@ app.settled = async function settled() {
 function levelOf(id) { return app.meta.levels.find((l) => l.id === id); }
 function levelLabel(id) { return levelOf(id)?.label ?? id; }
 function shortLevelLabel(id) { return levelLabel(id).replace(/\s*\(.*\)$/, ''); }
-function plural(id) {
+/** The level as a word in a sentence: 'ward', 'LSOA' (acronyms keep their capitals). */
+function levelWord(id) {
   const short = shortLevelLabel(id);
-  const s = /^[A-Z0-9]+$/.test(short) ? short : short.toLowerCase(); // 'LSOAs', not 'lsoas'
+  return /^[A-Z0-9]+$/.test(short) ? short : short.toLowerCase();
+}
+function plural(id) {
+  const s = levelWord(id); // 'LSOAs', not 'lsoas'
   return /[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : `${s}s`;
 }
 function parentLevel(id) {
@@ -475,7 +479,7 @@ function updateTitle() {
     unit: item?.unit ?? '',
     categoryLabel: s.category ? categoryLabel(s.category) : s.tier ? tierLabel(s.tier) : '',
     method: s.method || app.meta.raw?.gaps?.default_method || '',
-    levelPlural: plural(s.level),
+    level: levelWord(s.level),
   });
   $('map-title').textContent = text ?? '';
   $('map-title').hidden = !text;

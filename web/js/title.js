@@ -3,8 +3,8 @@
 
 const METHOD_WORDS = {
   nearest: 'distance to the nearest service',
-  '2sfca': 'services shared among the people who can reach them (2SFCA)',
-  e2sfca: 'services shared among the people who can reach them, nearer counting more (E2SFCA)',
+  '2sfca': '2SFCA: services shared among the people in reach',
+  e2sfca: 'E2SFCA: services shared among the people in reach, nearer ones counting more',
 };
 
 /** Words for an access method id (`2sfca` -> "services shared among ..."). */
@@ -22,11 +22,11 @@ function unitSuffix(label, unit) {
 }
 
 /**
- * Title text. `view` 'choropleth': "<indicator> (<unit>), by <level plural>"; 'gaps':
- * "Unmet need: <category> (<method in words>), by <level plural>". With nothing to map, null.
+ * Title text. `view` 'choropleth': "<indicator> (<unit>), by <level>"; 'gaps':
+ * "Unmet need: <category> (<method in words>), by <level>". With nothing to map, null.
  */
-export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', levelPlural = '' }) {
-  const by = levelPlural ? `, by ${levelPlural}` : '';
+export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', level = '' }) {
+  const by = level ? `, by ${level}` : '';
   if (view === 'gaps') {
     if (!categoryLabel) return `Unmet need: choose a service category${by}`;
     const how = methodWords(method);
