@@ -476,6 +476,13 @@ test('popups give units, the travel mode, separators and honest ranks', async ()
   assert.match(lsoa, /One of \d+ LSOAs in decile \d+/, lsoa);
   assert.doesNotMatch(lsoa, /Ranked/);
   await page.keyboard.press('Escape');
+  // The legend names the unit in words, with the travel mode for times.
+  await visit('level=ward&indicator=nearest_min&category=gp');
+  assert.match(await page.textContent('#legend .legend-sub'), /Unit: minutes \(drive\)\./);
+  await page.selectOption('#indicator', 'nearest_m');
+  await settled();
+  assert.match(await page.textContent('#legend .legend-sub'), /Unit: metres\./);
+  assert.equal(await page.textContent('#map-title'), 'Distance to nearest service (metres), by ward');
   assert.deepEqual(consoleErrors, []);
 });
 

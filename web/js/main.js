@@ -522,9 +522,17 @@ function restyle() {
   const sense = o === 'worse' ? 'Darker = higher = more need.' : o === 'better' ? 'Darker = lower = more need.' : 'Darker = higher.';
   $('legend').replaceChildren(classLegend({
     title: item.label,
-    subtitle: `${features.length} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${item.unit}.` : ''}`,
+    subtitle: `${features.length.toLocaleString('en-GB')} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${unitWords(item.unit)}.` : ''}`,
     classes, colours: cols, unit: item.unit, noData,
   }), ...notOfferedNotes());
+}
+
+/** A unit in words for the legend: metres, minutes with the travel mode. */
+function unitWords(unit) {
+  if (unit === 'm') return 'metres';
+  if (unit === 'minutes' && travelMode()) return `minutes (${travelMode()})`;
+  if (unit === 'services per person') return 'services per person in reach';
+  return unit;
 }
 
 /** Legend lines for the greyed indicators: "Published for constituencies: ..." (issue 9, section 2). */
