@@ -131,9 +131,16 @@ test('the page loads, draws areas and services, and has no console errors', asyn
   const codes = new Set(areas.map((a) => a.code));
   assert.ok(codes.size >= 20, `expected most of the 30 wards drawn, got ${codes.size}`);
   assert.ok([...codes].every((c) => /^E05/.test(c)), 'ward codes start with E05');
+  // Service points are off by default, so they do not hide the areas; the toggle turns them on.
+  assert.equal(await page.isChecked('#show-services'), false, 'services off by default');
+  assert.equal((await rendered('services')).length, 0, 'no service points drawn by default');
+  await shot('01a-ward-default-no-services');
+  await page.check('#show-services');
+  await settled();
   const services = await rendered('services');
   assert.ok(services.length > 100, `expected service points drawn, got ${services.length}`);
   assert.ok(new Set(services.map((s) => s.category)).size >= 5, 'several service categories drawn');
+  assert.equal(hashParams().get('services'), '1');
   const legend = await page.$$eval('#legend .legend-items li', (lis) => lis.map((li) => li.textContent));
   assert.equal(legend.length, 5, `five quantile classes in the legend: ${legend}`);
   const labels = await page.$$eval('#labels span', (s) => s.filter((x) => x.style.display !== 'none').map((x) => x.textContent));
@@ -353,6 +360,148 @@ test('areas drawn from the vector tiles match the GeoJSON ones', async () => {
   await shot('08-lsoa-vector-tiles');
   await page.uncheck('#use-tiles');
   await settled();
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('the map title says what is mapped, with its unit and level', async () => {
+  await visit('level=ward&indicator=imd_score');
+  const title = page.locator('#map-title');
+  assert.equal(await title.isVisible(), true, 'a title is shown over the map');
+  assert.equal(await title.textContent(), 'IMD 2019 score, by ward');
+  // The title sits over the map, clear of the zoom buttons.
+  const box = await title.boundingBox();
+  const map = await page.locator('#map').boundingBox();
+  const nav = await page.locator('.maplibregl-ctrl-top-right').boundingBox();
+  assert.ok(box.x >= map.x && box.y >= map.y && box.x + box.width <= map.x + map.width, 'title inside the map');
+  assert.ok(box.x + box.width <= nav.x || box.y >= nav.y + nav.height, 'title clear of the zoom control');
+  // The screenshot shows it: dark text on a light box (decoded in the page from the PNG).
+  const png = await page.screenshot({ clip: box });
+  const ink = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let dark = 0; let light = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+      if (y < 80) dark++; else if (y > 220) light++;
+    }
+    return { dark: dark / (d.length / 4), light: light / (d.length / 4) };
+  }, png.toString('base64'));
+  assert.ok(ink.dark > 0.03 && ink.light > 0.5, `the title is legible in the screenshot: ${JSON.stringify(ink)}`);
+  await page.selectOption('#level', 'lsoa');
+  await settled();
+  assert.equal(await title.textContent(), 'IMD 2019 score, by LSOA');
+  await visit('level=ward&view=gaps&category=gp&method=2sfca');
+  assert.equal(await title.textContent(),
+    'Unmet need: GP surgery (2SFCA: services shared among the people in reach), by ward');
+  await page.selectOption('#method', 'nearest');
+  await settled();
+  assert.equal(await title.textContent(), 'Unmet need: GP surgery (distance to the nearest service), by ward');
+  assert.match(await page.title(), /^Unmet need: GP surgery/);
+  await shot('10-gap-title');
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('categories and tiers with no services shown are not offered', async () => {
+  const meta = await (await fetch(`${base}api/meta`)).json();
+  const shown = (c) => (c.services_shown ?? c.services) > 0;
+  const want = meta.categories.filter(shown).map((c) => c.id);
+  const empty = meta.categories.filter((c) => !shown(c)).map((c) => c.id);
+  await visit('level=ward');
+  const offered = await page.$$eval('#category option', (o) => o.map((x) => x.value).filter(Boolean));
+  assert.deepEqual(offered, want, 'the category list is the categories with services shown');
+  for (const id of empty) assert.ok(!offered.includes(id), `empty category ${id} not offered`);
+  const tiers = await page.$$eval('#tier option', (o) => o.map((x) => x.value).filter(Boolean));
+  const usedTiers = new Set(meta.categories.filter(shown).map((c) => String(c.tier)));
+  assert.deepEqual(tiers, meta.tiers.map((t) => String(t.id)).filter((t) => usedTiers.has(t)), 'only tiers with shown services');
+  // A category the manifest lists with no shown services (as the server reports it) is dropped.
+  const p = await openPage();
+  await p.route(/\/api\/meta$/, async (route) => {
+    const response = await route.fetch();
+    const m = await response.json();
+    m.categories = m.categories.map((c) => (c.id === 'dentist' ? { ...c, services_shown: 0 } : c));
+    await route.fulfill({ response, json: m });
+  });
+  await visit('level=ward', p);
+  const fewer = await p.$$eval('#category option', (o) => o.map((x) => x.value).filter(Boolean));
+  assert.ok(!fewer.includes('dentist') && fewer.includes('gp'), `dentist dropped: ${fewer}`);
+  await p.context().close();
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('a failed request is explained in plain words', async () => {
+  // A page of its own: the browser logs the failed responses as console errors, on purpose here.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const p = await context.newPage();
+  await p.route(/\/api\/areas\/lsoa\.geojson/, (route) => route.fulfill({
+    status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'internal', message: 'Check `needmap check`' }),
+  }));
+  await p.route(/\/api\/services\.geojson/, (route) => route.fulfill({
+    status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'busy', message: 'Check `needmap check`' }),
+  }));
+  await p.goto(`${base}?visit=errors#level=ward&services=1`);
+  await settled(p);
+  const status = await p.textContent('#services-status');
+  assert.match(status, /^The map server is busy\./, status);
+  await p.selectOption('#level', 'lsoa');
+  await settled(p);
+  const message = p.locator('#message');
+  assert.equal(await message.isVisible(), true, 'the failure is shown');
+  const text = await message.textContent();
+  assert.match(text, /^Something went wrong loading the LSOAs\. Reload the page to try again\.$/, text);
+  const body = await p.textContent('body');
+  assert.doesNotMatch(body, /needmap check|HTTP 5\d\d|api\/areas/, 'no commands, status codes or URLs shown');
+  await p.screenshot({ path: join(shots, '11-plain-error.png') });
+  await context.close();
+});
+
+test('popups give units, the travel mode, separators and honest ranks', async () => {
+  await visit('level=ward&view=gaps&category=gp&method=2sfca');
+  await page.fill('#search', 'Keighley Central');
+  await page.press('#search', 'Enter');
+  await page.waitForSelector('.maplibregl-popup', { timeout: 10000 });
+  await settled();
+  const popup = await page.textContent('.maplibregl-popup');
+  assert.match(popup, /Distance to nearest service\d[\d,.]* (m|km)/, 'distance in metres or km');
+  assert.match(popup, /Time to nearest service\d[\d,]* minutes \(drive\)/, 'minutes with the travel mode');
+  assert.match(popup, /Distance to the 3rd nearest service/, '3rd, not 3th');
+  assert.match(popup, /per 10,000 people in reach/, 'access in readable units');
+  assert.match(popup, /within 800 m/);
+  assert.match(popup, /population \d{1,3}(,\d{3})+/, 'population with thousands separators');
+  assert.doesNotMatch(popup, /\d(1th|2th|3th)\b|\b(1|2|3)th\b/, 'no wrong ordinals');
+  // Where the popup and the map title overlap, the popup is on top.
+  const covered = await page.evaluate(() => {
+    const t = document.getElementById('map-title').getBoundingClientRect();
+    const p = document.querySelector('.maplibregl-popup-content').getBoundingClientRect();
+    const x0 = Math.max(t.left, p.left); const x1 = Math.min(t.right, p.right);
+    const y0 = Math.max(t.top, p.top); const y1 = Math.min(t.bottom, p.bottom);
+    if (x0 >= x1 || y0 >= y1) return null;
+    const e = document.elementFromPoint((x0 + x1) / 2, (y0 + y1) / 2);
+    return Boolean(e && e.closest('.maplibregl-popup'));
+  });
+  assert.notEqual(covered, false, 'the popup is drawn over the map title');
+  await shot('12-popup-units');
+  // Deciles tie: the profile says how many share the decile, never "ranked Nth of N".
+  await visit('level=lsoa&indicator=imd_decile&z=12.50&c=-1.7600,53.7900');
+  await page.focus('.maplibregl-canvas');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.maplibregl-popup', { timeout: 10000 });
+  const lsoa = await page.textContent('.maplibregl-popup');
+  assert.match(lsoa, /One of \d+ LSOAs in decile \d+/, lsoa);
+  assert.doesNotMatch(lsoa, /Ranked/);
+  await page.keyboard.press('Escape');
+  // The legend names the unit in words, with the travel mode for times.
+  await visit('level=ward&indicator=nearest_min&category=gp');
+  assert.match(await page.textContent('#legend .legend-sub'), /Unit: minutes \(drive\)\./);
+  await page.selectOption('#indicator', 'nearest_m');
+  await settled();
+  assert.match(await page.textContent('#legend .legend-sub'), /Unit: metres\./);
+  assert.equal(await page.textContent('#map-title'), 'Distance to nearest service (metres), by ward');
   assert.deepEqual(consoleErrors, []);
 });
 

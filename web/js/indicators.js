@@ -1,6 +1,7 @@
 // The catalogue of mappable fields for a level: the manifest's indicators plus fields the
 // areas API adds (decile-1 population shares, provision, access and gap scores).
 // Pure functions: unit-tested with node --test.
+import { ordinal } from './format.js';
 
 /** 'worse' when a higher value means more need, 'better' when less, 'neutral' otherwise. */
 export function orientation(direction) {
@@ -71,9 +72,9 @@ export function catalogue(meta, features, level = null) {
   }
   for (const p of [...props].sort()) {
     const kth = p.match(/^nearest(\d+)_(m|min)$/);
-    if (kth) access.push(item(p, `${kth[2] === 'm' ? 'Distance' : 'Time'} to the ${kth[1]}th nearest service`, kth[2] === 'm' ? 'm' : 'minutes', 'rate', 'higher_is_worse'));
+    if (kth) access.push(item(p, `${kth[2] === 'm' ? 'Distance' : 'Time'} to the ${ordinal(Number(kth[1]))} nearest service`, kth[2] === 'm' ? 'm' : 'minutes', 'rate', 'higher_is_worse'));
     const cov = p.match(/^coverage_(.+)$/);
-    if (cov) access.push(item(p, `Population covered within ${cov[1].replace(/_/g, ' ')}`, 'share', 'share', 'higher_is_better'));
+    if (cov) access.push(item(p, `Population covered within ${cov[1].replace(/_/g, ' ').replace(/^(\d+)m$/, '$1 m').replace(/^(\d+)min$/, '$1 minutes')}`, 'share', 'share', 'higher_is_better'));
   }
   return [
     { group: 'Need', items: need },

@@ -12,6 +12,10 @@ import { LabelLayer } from './labels.js';
 import { classLegend, decileLegend, bivariateLegend, el } from './legend.js';
 import { offlineStyle, addLayers, serviceIconSize, useTileSource, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
 import { areaProfileHtml, serviceHtml } from './popup.js';
+import { mapTitle } from './title.js';
+import { offeredCategories, offeredTiers } from './offered.js';
+import { plainError, plainNote } from './errors.js';
+import { modeWord } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,8 +76,13 @@ app.settled = async function settled() {
 function levelOf(id) { return app.meta.levels.find((l) => l.id === id); }
 function levelLabel(id) { return levelOf(id)?.label ?? id; }
 function shortLevelLabel(id) { return levelLabel(id).replace(/\s*\(.*\)$/, ''); }
+/** The level as a word in a sentence: 'ward', 'LSOA' (acronyms keep their capitals). */
+function levelWord(id) {
+  const short = shortLevelLabel(id);
+  return /^[A-Z0-9]+$/.test(short) ? short : short.toLowerCase();
+}
 function plural(id) {
-  const s = shortLevelLabel(id).toLowerCase();
+  const s = levelWord(id); // 'LSOAs', not 'lsoas'
   return /[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : `${s}s`;
 }
 function parentLevel(id) {
@@ -81,6 +90,11 @@ function parentLevel(id) {
   if (l?.parent) return l.parent;
   const i = app.meta.levels.findIndex((x) => x.id === id);
   return i > 0 ? app.meta.levels[i - 1].id : null;
+}
+/** The travel mode in words ('walk', 'drive' or ''), from /api/meta. */
+function travelMode() {
+  const m = app.meta;
+  return modeWord(m.travelMode) || (/driv/i.test(m.raw?.gaps?.travel_note ?? '') ? 'drive' : '');
 }
 function categoryLabel(id) { return app.meta.categories.find((c) => c.id === id)?.label ?? id; }
 function tierLabel(id) { return app.meta.tiers.find((t) => t.id === String(id))?.label ?? (id ? `Tier ${id}` : ''); }
@@ -112,7 +126,7 @@ async function loadMergedAreas(level, params) {
     extra = await loadAreas(level, params);
   } catch (e) {
     // The filter's fields are missing, the rest of the map still works.
-    showMessage(`Could not load the ${levelLabel(level)} areas for this service filter: ${e.message}`);
+    showMessage(`${plainError(e, `the ${plural(level)} for this service filter`)} The map shows them without the filter.`);
     console.warn(e);
     return base;
   }
@@ -172,16 +186,21 @@ function buildStaticControls() {
   $('dataset-name').textContent = m.name;
   fillSelect($('level'), m.levels.map((l) => ({ value: l.id, label: l.label })), app.state.level);
   fillSelect($('palette'), Object.entries(PALETTES).map(([value, label]) => ({ value, label })), app.state.palette);
+  // Only categories and tiers with services to show are offered.
+  const offered = offeredCategories(m.categories);
+  const offeredTierList = offeredTiers(m.tiers, m.categories);
   const cats = $('category');
-  cats.append(...m.categories.map((c) => new Option(c.label, c.id)));
+  cats.append(...offered.map((c) => new Option(c.label, c.id)));
   const tiers = $('tier');
-  tiers.append(...m.tiers.map((t) => new Option(t.label, t.id)));
+  tiers.append(...offeredTierList.map((t) => new Option(t.label, t.id)));
+  if (app.state.category && !offered.some((c) => c.id === app.state.category)) app.state.category = '';
+  if (app.state.tier && !offeredTierList.some((t) => t.id === app.state.tier)) app.state.tier = '';
   if (m.methods.length > 0) {
     const names = { nearest: 'Nearest service', '2sfca': '2SFCA', e2sfca: 'E2SFCA (Gaussian decay)' };
     fillSelect($('method'), [{ value: '', label: 'Server default' }, ...m.methods.map((x) => ({ value: x, label: names[x] ?? x }))], app.state.method);
   }
-  $('tier-note').textContent = m.tierNote;
-  $('services-legend').replaceChildren(symbolLegend(m.categories, m.tiers, app.symbols));
+  $('tier-note').textContent = plainNote(m.tierNote);
+  $('services-legend').replaceChildren(symbolLegend(offered, offeredTierList, app.symbols));
   const sources = $('sources');
   const seen = new Set();
   for (const s of m.sources) {
@@ -327,7 +346,7 @@ async function loadLevel() {
   try {
     fc = await loadMergedAreas(level, params);
   } catch (e) {
-    if (seq === app.levelRequests) showMessage(`Could not load the ${levelLabel(level)} areas: ${e.message}`);
+    if (seq === app.levelRequests) showMessage(plainError(e, `the ${plural(level)}`));
     console.warn(e);
     return;
   }
@@ -355,7 +374,7 @@ async function refreshServices() {
   if (!s.services) {
     app.serviceRequests++; // a pending load must not show them again
     app.map.setLayoutProperty('services', 'visibility', 'none');
-    $('services-status').textContent = 'Service points hidden.';
+    $('services-status').textContent = 'Service points are off: tick “Show service points” to see them.';
     return;
   }
   const seq = ++app.serviceRequests;
@@ -370,7 +389,7 @@ async function refreshServices() {
     const what = [s.category && categoryLabel(s.category), s.tier && tierLabel(s.tier)].filter(Boolean).join(', ');
     $('services-status').textContent = `${fc.features.length.toLocaleString('en-GB')} service points${what ? ` (${what})` : ''}.`;
   } catch (e) {
-    $('services-status').textContent = `Could not load services: ${e.message}`;
+    $('services-status').textContent = plainError(e, 'the service points');
     console.warn(e);
   }
 }
@@ -450,9 +469,27 @@ function paintAreas(expression) {
   map.setLayoutProperty('areas-fill', 'visibility', tiles ? 'none' : 'visible');
 }
 
+/** The map title: what is mapped, its unit and the level. */
+function updateTitle() {
+  const s = app.state;
+  const item = currentItem();
+  const text = mapTitle({
+    view: s.view,
+    indicatorLabel: item?.label ?? '',
+    unit: item?.unit ?? '',
+    categoryLabel: s.category ? categoryLabel(s.category) : s.tier ? tierLabel(s.tier) : '',
+    method: s.method || app.meta.raw?.gaps?.default_method || '',
+    level: levelWord(s.level),
+  });
+  $('map-title').textContent = text ?? '';
+  $('map-title').hidden = !text;
+  document.title = text ? `${text} · needmap` : 'needmap: need and provision map';
+}
+
 function restyle() {
   if (!app.map || !app.areas) return;
   const s = app.state;
+  updateTitle();
   const features = app.areas.features;
   let data = app.areas;
   if (s.view === 'gaps') {
@@ -485,9 +522,17 @@ function restyle() {
   const sense = o === 'worse' ? 'Darker = higher = more need.' : o === 'better' ? 'Darker = lower = more need.' : 'Darker = higher.';
   $('legend').replaceChildren(classLegend({
     title: item.label,
-    subtitle: `${features.length} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${item.unit}.` : ''}`,
+    subtitle: `${features.length.toLocaleString('en-GB')} ${plural(s.level)}, ${how}. ${sense}${item.unit && item.unit !== 'share' ? ` Unit: ${unitWords(item.unit)}.` : ''}`,
     classes, colours: cols, unit: item.unit, noData,
   }), ...notOfferedNotes());
+}
+
+/** A unit in words for the legend: metres, minutes with the travel mode. */
+function unitWords(unit) {
+  if (unit === 'm') return 'metres';
+  if (unit === 'minutes' && travelMode()) return `minutes (${travelMode()})`;
+  if (unit === 'services per person') return 'services per person in reach';
+  return unit;
 }
 
 /** Legend lines for the greyed indicators: "Published for constituencies: ..." (issue 9, section 2). */
@@ -510,7 +555,7 @@ function renderGaps(features) {
     setAreaData(app.areas);
     paintAreas('#d9d9d9');
     const why = app.meta.gaps.available === false
-      ? `This server has no gap scores yet${app.meta.gaps.note ? ` (${app.meta.gaps.note})` : ''}.`
+      ? `This server has no gap scores yet${plainNote(app.meta.gaps.note) ? ` (${plainNote(app.meta.gaps.note)})` : ''}.`
       : `The server sent no gap scores for ${plural(s.level)} and ${categoryLabel(s.category) || tierLabel(s.tier)}.`;
     const msg = `${why} Try another level, or use the indicator view to map need and provision.`;
     box.replaceChildren(el('p', { class: 'status' }, msg));
@@ -585,6 +630,7 @@ async function showAreaPopup(code, lngLat) {
     groups: app.groups,
     indicator: item,
     values: item ? app.areas.features.map((x) => x.properties?.[item.id]) : [],
+    mode: travelMode(),
   });
   if (app.popup) app.popup.remove();
   app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat).setHTML(html).addTo(app.map);
@@ -640,7 +686,7 @@ async function start() {
   try {
     app.meta = await loadMeta();
   } catch (e) {
-    showMessage(`Cannot start: ${e.message}`);
+    showMessage(`The map cannot start. ${plainError(e, 'the map description')}`);
     console.warn(e);
     return;
   }

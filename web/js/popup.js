@@ -1,27 +1,35 @@
 // Popups: the area profile (indicators, provision, rank, parent area) and a service's details.
 import { formatValue, needRank, findItem } from './indicators.js';
+import { formatDistance, formatMinutes, formatNumber, rankText, decileText, ordinal } from './format.js';
 
 export function escapeHtml(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
-function ordinal(n) {
-  const s = ['th', 'st', 'nd', 'rd'];
-  const v = n % 100;
-  return `${n}${s[(v - 20) % 10] || s[v] || s[0]}`;
+/**
+ * A value in words for people: distances in metres or km, times in minutes with the travel
+ * mode, access per person as services per 10,000 people in reach, thousands separators.
+ */
+export function valueText(v, unit = '', mode = '') {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'no data';
+  if (unit === 'm') return formatDistance(v);
+  if (unit === 'minutes' || unit === 'min') return formatMinutes(v, mode);
+  if (unit === 'services per person') return `${formatNumber(v * 10000, 2)} per 10,000 people in reach`;
+  if (unit === 'people') return `${formatNumber(v)} people`;
+  return formatValue(v, unit);
 }
 
-function rows(items, props, currentId) {
+function rows(items, props, currentId, mode) {
   return items
     .filter((i) => typeof props[i.id] === 'number' && Number.isFinite(props[i.id]))
-    .map((i) => `<tr${i.id === currentId ? ' class="current"' : ''}><th scope="row">${escapeHtml(i.label)}</th><td>${escapeHtml(formatValue(props[i.id], i.unit))}</td></tr>`)
+    .map((i) => `<tr${i.id === currentId ? ' class="current"' : ''}><th scope="row">${escapeHtml(i.label)}</th><td>${escapeHtml(valueText(props[i.id], i.unit, mode))}</td></tr>`)
     .join('');
 }
 
 /**
  * HTML of an area's profile. `ctx`: { levelLabel, parent: {name, code, levelLabel} | null,
  * groups (indicator catalogue), indicator (current item), values (current indicator values of
- * the level), gapRank }.
+ * the level), mode (travel mode), gapRank }.
  */
 export function areaProfileHtml(props, ctx) {
   const parent = ctx.parent
@@ -30,24 +38,33 @@ export function areaProfileHtml(props, ctx) {
   let headline = '';
   if (ctx.indicator) {
     const v = props[ctx.indicator.id];
-    const r = needRank(ctx.values, v, ctx.indicator.direction);
-    headline = `<p><strong>${escapeHtml(ctx.indicator.label)}:</strong> ${escapeHtml(formatValue(v, ctx.indicator.unit))}`
-      + (r ? `<br>Ranked ${ordinal(r.rank)} of ${r.of} ${escapeHtml(ctx.levelPlural)} (1st = most need)` : '') + '</p>';
+    let where = '';
+    if (ctx.indicator.kind === 'decile' && Number.isFinite(v)) {
+      const same = ctx.values.filter((x) => Number.isFinite(x) && Math.round(x) === Math.round(v)).length;
+      where = decileText(v, same, ctx.levelPlural);
+    } else {
+      const r = needRank(ctx.values, v, ctx.indicator.direction);
+      const tied = r ? ctx.values.filter((x) => x === v).length : 0;
+      where = r ? rankText({ rank: r.rank, tied, of: r.of, plural: ctx.levelPlural }) : '';
+    }
+    headline = `<p><strong>${escapeHtml(ctx.indicator.label)}:</strong> ${escapeHtml(valueText(v, ctx.indicator.unit, ctx.mode))}`
+      + (where ? `<br>${escapeHtml(where)}` : '') + '</p>';
   }
   const sections = [];
   for (const g of ctx.groups) {
     // Counts of zero and the population (already in the header) are left out; long groups fold.
     const items = g.items.filter((i) => i.id !== 'population'
       && !(i.kind === 'count' && props[i.id] === 0 && i.id !== 'services_total'));
-    const body = rows(items, props, ctx.indicator?.id);
+    const body = rows(items, props, ctx.indicator?.id, ctx.mode);
     if (!body) continue;
     const open = g.group === 'Need' || g.group === 'Access and gaps' || items.some((i) => i.id === ctx.indicator?.id);
     sections.push(`<details${open ? ' open' : ''}><summary>${escapeHtml(g.group)}</summary><table>${body}</table></details>`);
   }
   if (props.gap_class !== undefined && props.gap_class !== null) {
-    sections.push(`<h4>Gap class</h4><p>${escapeHtml(props.gap_class)}${Number.isFinite(props.gap_rank) ? ` · rank ${props.gap_rank}` : ''}</p>`);
+    const cls = String(props.gap_class).replace(/-/g, ' ').replace('/', ', ');
+    sections.push(`<h4>Gap class</h4><p>${escapeHtml(cls)}${Number.isFinite(props.gap_rank) ? ` · ${escapeHtml(ordinal(props.gap_rank))} by unmet need` : ''}</p>`);
   }
-  const pop = typeof props.population === 'number' ? ` · population ${escapeHtml(formatValue(props.population))}` : '';
+  const pop = typeof props.population === 'number' ? ` · population ${escapeHtml(formatNumber(props.population))}` : '';
   return `<div class="popup"><h3>${escapeHtml(props.name || props.code)}</h3>`
     + `<p class="meta">${escapeHtml(ctx.levelLabel)} ${escapeHtml(props.code)}${parent}${pop}</p>${headline}${sections.join('')}</div>`;
 }

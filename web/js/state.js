@@ -13,7 +13,7 @@ export const DEFAULTS = Object.freeze({
   category: '',
   tier: '',
   method: '',
-  services: true,
+  services: false, // service points are off until asked for, so they do not hide the areas
   tiles: false, // draw the areas from the vector tiles instead of GeoJSON
   zoom: null,
   center: null, // [lon, lat]
