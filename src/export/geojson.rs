@@ -80,11 +80,6 @@ fn geometry(g: &Geometry<f64>) -> Option<geojson::Geometry> {
     Some(geojson::Geometry::new(value))
 }
 
-/// A cell as a JSON value (numbers at full precision; missing and non-finite as null).
-pub fn cell_json(cell: &Cell) -> serde_json::Value {
-    cell.to_json()
-}
-
 /// The FeatureCollection for a prepared export.
 pub fn feature_collection(prepared: &Prepared) -> FeatureCollection {
     let table = &prepared.features.table;
@@ -98,7 +93,7 @@ pub fn feature_collection(prepared: &Prepared) -> FeatureCollection {
                 .columns
                 .iter()
                 .zip(row)
-                .map(|(c, v)| (c.clone(), cell_json(v)))
+                .map(|(c, v)| (c.clone(), v.to_json()))
                 .collect();
             let id = id_col.and_then(|c| match &row[c] {
                 Cell::Text(Some(t)) => Some(geojson::feature::Id::String(t.clone())),

@@ -221,10 +221,7 @@ pub fn visible_services(engine: &Engine) -> impl Iterator<Item = usize> + '_ {
     engine.services.iter().enumerate().filter(|(_, s)| !is_sensitive(engine, s)).map(|(i, _)| i)
 }
 
-/// Whether a service must never be shown at its location.
-pub fn is_sensitive(engine: &Engine, s: &crate::model::Service) -> bool {
-    s.sensitive || engine.categories.get(&s.category).is_some_and(|c| c.sensitive)
-}
+pub use crate::export::disclosure::is_sensitive;
 
 fn area_props(table: &Report, row: usize) -> Vec<(&str, TileValue)> {
     let Some(cells) = table.rows.get(row) else { return Vec::new() };
