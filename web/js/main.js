@@ -644,7 +644,7 @@ async function renderChangeView(features) {
     grey(plainError(e, 'the comparison with the baseline'));
     return;
   }
-  if (app.areas?.features !== features || app.state.view !== 'change') return; // a newer view won
+  if (!comparison || app.areas?.features !== features || app.state.view !== 'change') return; // a newer view won
   renderChange(features, {
     comparison,
     scenarioName: panel.scenario.name,
@@ -757,7 +757,6 @@ function scenarioHooks() {
     track,
     categoryLabel,
     areaName: (code) => app.names.get(code)?.name ?? null,
-    mode: travelMode,
     loadServices: () => loadServices(),
     shareUrl: () => { writeHashNow(); return window.location.href; },
     compareParams: () => {

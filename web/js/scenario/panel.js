@@ -38,11 +38,14 @@ export class ScenarioPanel {
     this.saving = Promise.resolve();
     this.overlay = null;
     this.pendingMove = null;
-    this.available = true;
+    // `/api/meta` says whether the server has the scenario API and whether it takes edits.
+    const offered = hooks.meta.raw?.scenarios;
+    this.available = Boolean(offered);
+    this.serverEdits = offered?.editing === true;
     this.build();
   }
 
-  get editable() { return Boolean(this.token) && this.available; }
+  get editable() { return Boolean(this.token) && this.available && this.serverEdits; }
 
   // ---------------------------------------------------------------- DOM
 
@@ -82,6 +85,8 @@ export class ScenarioPanel {
     e.tier.append(new Option('The category’s tier', ''), ...meta.tiers.map((t) => new Option(t.label, t.id)));
     e.objective.append(new Option('Most people within reach (coverage)', 'coverage'), new Option('Shortest travel overall (p-median)', 'pmedian'));
     const label = (id, text) => el('label', { for: id }, text);
+    e.openBox = el('div', { id: 'scenario-open-box' }, label('scenario-open', 'Saved scenarios'), el('div', { class: 'row' }, e.open, e.openGo));
+    e.newBox = el('div', { id: 'scenario-new' }, label('scenario-name', 'New scenario name'), el('div', { class: 'row' }, e.name, e.start));
     e.current.append(
       e.title,
       label('scenario-share', 'Link to this scenario'),
@@ -103,8 +108,7 @@ export class ScenarioPanel {
     const details = el('details', { class: 'scenario', open: '' },
       el('summary', {}, el('h2', { id: 'h-scenario' }, 'Scenario: what if')),
       e.access, e.message,
-      label('scenario-open', 'Saved scenarios'), el('div', { class: 'row' }, e.open, e.openGo),
-      el('div', { id: 'scenario-new' }, label('scenario-name', 'New scenario name'), el('div', { class: 'row' }, e.name, e.start)),
+      e.openBox, e.newBox,
       e.current,
       el('div', { class: 'scenario-suggest' },
         el('h3', {}, 'Suggest new sites'),
@@ -148,8 +152,11 @@ export class ScenarioPanel {
     const e = this.els;
     const s = this.scenario;
     e.access.textContent = !this.available ? 'This map server does not offer scenarios.'
-      : this.editable ? 'Editing is on in this tab: every change is saved at once as a new version.' : READ_ONLY;
+      : !this.serverEdits ? 'Read-only: this map server was started without editing, so scenarios can be opened and shared but not changed. To edit, whoever runs the server restarts it with editing allowed (--allow-edits) and shares the editor link it prints.'
+        : this.editable ? 'Editing is on in this tab: every change is saved at once as a new version.' : READ_ONLY;
     e.current.hidden = !s;
+    e.openBox.hidden = !this.available;
+    e.newBox.hidden = !this.available;
     e.tools.hidden = !this.editable;
     e.start.disabled = !this.editable;
     e.name.disabled = !this.editable;
@@ -316,6 +323,7 @@ export class ScenarioPanel {
   // ---------------------------------------------------------------- open, start, list
 
   async refreshList() {
+    if (!this.available) { this.render(); return; }
     try {
       const list = await this.client.list();
       this.available = true;
@@ -345,7 +353,7 @@ export class ScenarioPanel {
       this.hooks.refresh();
       return;
     }
-    if (!isScenarioId(id)) {
+    if (!isScenarioId(id) || !this.available) {
       this.say('That link names a scenario that cannot exist. The map shows the baseline.');
       this.hooks.setState({ scenario: '' });
       return;
@@ -404,26 +412,38 @@ export class ScenarioPanel {
 
   // ---------------------------------------------------------------- compare, summary
 
-  /** The compare answer for the current view (fetched once per scenario version and query). */
-  async comparisonFor() {
+  /** The key of the compare answer the current view needs, or null (no scenario or category). */
+  comparisonKey() {
     const s = this.scenario;
     const params = this.hooks.compareParams();
-    if (!s || !params) return null;
-    const key = JSON.stringify([s.id, s.version, params]);
+    return s && params ? JSON.stringify([s.id, s.version, params]) : null;
+  }
+
+  /**
+   * The compare answer for the current view: { key, data, classes }, asked for once per
+   * scenario version and gap query (requests in flight are shared).
+   */
+  comparisonFor() {
+    const key = this.comparisonKey();
+    if (key === null) return Promise.resolve(null);
     if (this.comparison?.key !== key) {
-      const data = await this.client.compare(s.id, params);
-      this.comparison = { key, data, classes: changeClasses(Array.isArray(data?.rows) ? data.rows : []) };
+      const [id, , params] = JSON.parse(key);
+      const promise = this.client.compare(id, params).then((data) => ({
+        key, data, classes: changeClasses(Array.isArray(data?.rows) ? data.rows : []),
+      }));
+      this.comparison = { key, promise };
+      promise.catch(() => { if (this.comparison?.key === key) this.comparison = null; });
     }
-    return this.comparison;
+    return this.comparison.promise;
   }
 
   /** Redraw the summary box (`box`) for the current scenario and view. */
   async updateSummary(box) {
-    if (!this.scenario) { box.replaceChildren(); box.hidden = true; return null; }
+    if (!this.scenario) { box.replaceChildren(); box.hidden = true; return; }
     box.hidden = false;
-    if (!this.hooks.compareParams()) {
+    if (this.comparisonKey() === null) {
       box.replaceChildren(el('p', { class: 'status' }, 'Choose a service category to see what this scenario changes.'));
-      return null;
+      return;
     }
     let c;
     try {
@@ -431,12 +451,12 @@ export class ScenarioPanel {
     } catch (err) {
       console.warn(err);
       box.replaceChildren(el('p', { class: 'status' }, plainError(err, 'the comparison with the baseline')));
-      return null;
+      return;
     }
-    const parts = summaryParts(c.data?.summary ?? {}, { names: this.hooks.areaName, mode: this.hooks.mode() });
+    if (!c || c.key !== this.comparisonKey()) return; // a newer version or view asked meanwhile
+    const parts = summaryParts(c.data?.summary ?? {}, { names: this.hooks.areaName });
     box.replaceChildren(el('h3', {}, `What “${this.scenario.name}” changes`),
-      el('ul', { class: 'scenario-summary-lines' }, ...parts.map((p) => el('li', {}, p))));
-    return c;
+      el('ul', { class: 'scenario-summary-lines', id: 'scenario-summary-lines' }, ...parts.map((p) => el('li', {}, p))));
   }
 
   // ---------------------------------------------------------------- suggest
