@@ -5,10 +5,11 @@
 // is read-only and says how to get editing rights.
 import { el } from '../legend.js';
 import { plainError } from '../errors.js';
+import { formatNumber } from '../format.js';
 import { offeredCategories } from '../offered.js';
 import { ScenarioClient, StaleError } from './client.js';
 import { captureToken, forgetToken } from './token.js';
-import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, describeEdit, isScenarioId } from './edits.js';
+import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, describeEdit, isScenarioId, nextSiteId } from './edits.js';
 import { siteFeatures, serviceIndex } from './sites.js';
 import { ScenarioOverlay } from './overlay.js';
 import { summaryParts } from './summary.js';
@@ -105,16 +106,16 @@ export class ScenarioPanel {
       el('div', { class: 'row scenario-add-row' }, e.add, e.addCentre),
       e.prompt,
     );
-    const details = el('details', { class: 'scenario', open: '' },
+    // Open when there is something to do with it: a scenario in the link, or editing rights.
+    const details = el('details', { class: 'scenario', ...(this.token || this.hooks.state().scenario ? { open: '' } : {}) },
       el('summary', {}, el('h2', { id: 'h-scenario' }, 'Scenario: what if')),
       e.access, e.message,
       e.openBox, e.newBox,
       e.current,
       el('div', { class: 'scenario-suggest' },
         el('h3', {}, 'Suggest new sites'),
-        el('div', { class: 'row two' },
-          el('div', {}, label('scenario-suggest-n', 'How many'), e.suggestN),
-          el('div', {}, label('scenario-objective', 'Aim'), e.objective)),
+        label('scenario-suggest-n', 'How many new sites'), e.suggestN,
+        label('scenario-objective', 'Aim'), e.objective,
         e.suggest, e.suggestion),
     );
     this.root.replaceChildren(details);
@@ -175,7 +176,8 @@ export class ScenarioPanel {
 
   drawSites() {
     if (!this.overlay) return;
-    const edits = this.scenario?.edits ?? this.preview?.edits ?? [];
+    // The open scenario's edits and, until kept or dropped, the suggested sites after them.
+    const edits = [...(this.scenario?.edits ?? []), ...(this.preview?.edits ?? [])];
     this.overlay.set(siteFeatures(edits, this.baseline), this.editable && Boolean(this.scenario));
   }
 
@@ -345,6 +347,7 @@ export class ScenarioPanel {
     if ((this.scenario?.id ?? '') === (id ?? '') && !again) return;
     this.stopPlacing('');
     this.comparison = null;
+    this.preview = null;
     if (!id) {
       this.scenario = null;
       this.history.reset([]);
@@ -493,18 +496,36 @@ export class ScenarioPanel {
     const sites = suggestedSites(result);
     const label = this.hooks.categoryLabel(this.hooks.state().category);
     const list = el('ol', { class: 'scenario-suggested', id: 'scenario-suggested' }, ...sites.map((s) => el('li', {},
-      `${s.name ?? 'New site'}${Number.isFinite(s.gain) ? `: ${s.gain.toLocaleString('en-GB', { maximumFractionDigits: 0 })} more ${result.objective === 'pmedian' ? 'person-minutes saved' : 'people within reach'}` : ''}`)));
-    const doc = result.scenario;
-    const children = [el('p', {}, `${sites.length.toLocaleString('en-GB')} suggested ${sites.length === 1 ? 'site' : 'sites'} for ${label}${sites.length < n ? ` (of ${n} asked for: no other candidate helps)` : ''}. They are drawn on the map as new sites.`), list];
+      `${s.name ?? 'New site'}${Number.isFinite(s.gain) ? `: +${formatNumber(s.gain)} ${s.unit}` : ''}`)));
+    const children = [
+      el('p', {}, `${formatNumber(sites.length)} suggested ${sites.length === 1 ? 'site' : 'sites'} for ${label}${sites.length < n ? ` (of ${formatNumber(n)} asked for: no other candidate helps)` : ''}, drawn on the map as new sites.`),
+      list,
+    ];
+    const o = result?.objective;
+    if (o && Number.isFinite(o.after)) {
+      const share = (x) => (Number.isFinite(x) ? ` (${formatNumber(100 * x)}%)` : '');
+      children.push(el('p', { class: 'note' }, `${o.description ?? o.unit}: ${Number.isFinite(o.before) ? `${formatNumber(o.before)}${share(o.share_before)} now, ` : ''}${formatNumber(o.after)}${share(o.share_after)} with these sites.`));
+    }
+    const doc = result?.scenario;
     if (doc && Array.isArray(doc.edits)) {
       this.preview = doc;
-      if (!this.scenario) this.drawSites();
-      if (this.editable) {
+      this.drawSites();
+      const category = this.hooks.state().category;
+      const adds = doc.edits.filter((e) => e.op === 'add').map((e) => ({ ...e, category: e.category ?? category }));
+      if (this.editable && this.scenario) {
+        // Into the open scenario, each as a new edit (undo takes them back one by one).
+        const into = button(`Add them to “${this.scenario.name}”`, { id: 'scenario-keep' });
+        into.addEventListener('click', () => {
+          this.preview = null;
+          this.commit((h) => { for (const e of adds) h.push({ ...e, id: nextSiteId(h.edits) }); });
+        });
+        children.push(into);
+      } else if (this.editable) {
         const keep = button('Keep as a scenario', { id: 'scenario-keep' });
         keep.addEventListener('click', () => {
-          const name = doc.name || `Suggested ${label}: ${sites.length} new`;
+          const name = doc.name || `Suggested: ${formatNumber(sites.length)} new ${label}`;
           this.preview = null;
-          this.createAndOpen({ ...newScenario(name, this.ids ?? []), description: doc.description, edits: doc.edits });
+          this.createAndOpen({ ...newScenario(name, this.ids ?? []), description: doc.description, edits: adds });
         });
         children.push(keep);
       } else {
@@ -515,13 +536,13 @@ export class ScenarioPanel {
   }
 }
 
-/** The chosen sites of a suggestion answer: [{ name, lon, lat, gain }]. */
+/** The chosen sites of a suggestion answer (`GET /api/suggest`): [{ name, lon, lat, gain, unit }]. */
 export function suggestedSites(result) {
-  const rows = result?.sites ?? result?.chosen ?? result?.selected ?? [];
-  return rows.map((s) => ({
-    name: s.name ?? s.label ?? s.id,
-    lon: s.lon ?? s.coordinates?.[0],
-    lat: s.lat ?? s.coordinates?.[1],
-    gain: [s.gain, s.marginal_gain, s.marginal].find((x) => typeof x === 'number' && Number.isFinite(x)),
+  return (result?.sites ?? []).map((s) => ({
+    name: s.name ?? s.candidate_name ?? s.candidate_id,
+    lon: s.lon,
+    lat: s.lat,
+    gain: typeof s.gain === 'number' && Number.isFinite(s.gain) ? s.gain : null,
+    unit: s.gain_unit ?? '',
   }));
 }
