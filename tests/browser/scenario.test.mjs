@@ -178,7 +178,7 @@ test('a family hub in the first-ranked ward changes its gap class; summary and c
   assert.notEqual(after.gap_class, top.cls, `the gap class of ${top.name} changes (was ${top.cls})`);
   assert.ok(after.unmet_need < top.unmet, `unmet need falls in ${top.name}: ${top.unmet} -> ${after.unmet_need}`);
   const lines = await summaryLines(p);
-  const gain = lines.map((l) => l.match(/^([\d,]+) (?:people|person).*newly within/)).find(Boolean);
+  const gain = lines.map((l) => l.match(/^([\d,]+) residents? \([\d,]+ child(?:ren)?\) (?:is|are) newly within/)).find(Boolean);
   assert.ok(gain && Number(gain[1].replace(/,/g, '')) > 0, `the summary shows a population gain: ${lines.join(' | ')}`);
   assert.ok(lines.some((l) => /\d{1,3}(,\d{3})+/.test(l)), 'numbers have thousands separators');
   await shot(p, 'scen-01-hub-added-gap-view');
@@ -297,7 +297,8 @@ test('closing a family hub makes its ward worse; timing at OA level', async () =
   const after = await areaProps(p, hub.ward);
   assert.ok(after.unmet_need > hub.unmet, `unmet need rises in the hub's ward: ${hub.unmet} -> ${after.unmet_need}`);
   const lines = await summaryLines(p);
-  assert.ok(lines.some((l) => /no longer within|Getting worse: /.test(l)), `the summary shows a loss: ${lines.join(' | ')}`);
+  assert.ok(lines.some((l) => /Unmet need .* rises by [\d,]+ (people|person)/.test(l)), `the summary shows more unmet need: ${lines.join(' | ')}`);
+  assert.ok(lines.some((l) => /^Getting worse: /.test(l)), `the summary names the areas getting worse: ${lines.join(' | ')}`);
   assert.ok(!lines.some((l) => /^No area gets worse/.test(l)), 'some area gets worse');
   await p.check('input[name=view][value=change]');
   await settled(p);

@@ -756,7 +756,8 @@ function scenarioHooks() {
     setState,
     track,
     categoryLabel,
-    areaName: (code) => app.names.get(code)?.name ?? null,
+    plural: () => plural(app.state.level),
+    mode: travelMode,
     loadServices: () => loadServices(),
     shareUrl: () => { writeHashNow(); return window.location.href; },
     compareParams: () => {

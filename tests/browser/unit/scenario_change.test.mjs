@@ -1,31 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  direction, unmetChange, sideValue, changeClasses, changeExpression, withChangeClasses, rankChanges, CHANGE_COLOURS,
+  direction, unmetChange, changeClasses, changeExpression, withChangeClasses, rankChanges, CHANGE_COLOURS,
 } from '../../../web/js/scenario/change.js';
 import { siteFeatures, serviceIndex } from '../../../web/js/scenario/sites.js';
 import { luminance } from '../../../web/js/palettes.js';
 
-test('a row improves when unmet need falls, worsens when it rises; the server word wins', () => {
-  assert.equal(direction({ code: 'a', baseline: { unmet_need: 100 }, scenario: { unmet_need: 40 } }), 1);
-  assert.equal(direction({ code: 'a', unmet_need_baseline: 100, unmet_need_scenario: 140 }), -1);
-  assert.equal(direction({ code: 'a', baseline_unmet_need: 5, scenario_unmet_need: 5, baseline_access: 1, scenario_access: 1 }), 0);
-  assert.equal(direction({ code: 'a', change: { unmet_need: -3 } }), 1);
-  assert.equal(direction({ code: 'a', outcome: 'Worse', change: { unmet_need: -3 } }), -1);
-  // Same unmet need (nobody in need there) but shorter trips: better.
-  assert.equal(direction({ code: 'a', baseline: { unmet_need: 0, nearest_min: 12 }, scenario: { unmet_need: 0, nearest_min: 7 } }), 1);
-  assert.equal(direction({ code: 'a', baseline: { unmet_need: 0, access: 2 }, scenario: { unmet_need: 0, access: 1 } }), -1);
+/** A compare row as `crate::scenario::AreaChange` serialises it. */
+function row(code, before, after, status) {
+  const d = (b, a) => ({ baseline: b, scenario: a, change: b === null || a === null ? null : a - b });
+  return {
+    code, name: `Area ${code}`, population: 1000, nearest_min: d(10, 10), access: d(1, 1), coverage: [],
+    in_need: 100, unmet_need: d(before, after), gap_class: ['high-need/low-access', 'high-need/low-access'],
+    gap_rank: [1, 1], status: status ?? (after < before ? 'improved' : after > before ? 'worse' : 'unchanged'),
+  };
+}
+
+test('a row is improved, worse or unchanged as the server says; its unmet-need change is scenario minus baseline', () => {
+  assert.equal(direction(row('a', 100, 40)), 1);
+  assert.equal(direction(row('a', 100, 140)), -1);
+  assert.equal(direction(row('a', 5, 5)), 0);
+  assert.equal(direction(row('a', 5, 5, 'improved')), 1, 'better access with the same unmet need is still improved');
   assert.equal(direction({ code: 'a' }), null);
-  assert.equal(unmetChange({ unmet_need_change: -7 }), -7);
-  assert.equal(sideValue({ before: { gap_class: 'x' } }, 'base', 'gap_class'), 'x');
+  assert.equal(unmetChange(row('a', 100, 40)), -60);
+  assert.equal(unmetChange({ unmet_need: { baseline: 3, scenario: 5, change: null } }), 2);
+  assert.equal(unmetChange({ unmet_need: { baseline: null, scenario: 5, change: null } }), null);
 });
 
 test('five classes: much improved / improved / unchanged / worse / much worse, split at the median change', () => {
-  const row = (code, a, b) => ({ code, baseline: { unmet_need: a }, scenario: { unmet_need: b } });
-  const rows = [row('a', 100, 0), row('b', 100, 90), row('c', 100, 50), row('d', 10, 10), row('e', 10, 30), row('f', 10, 11), { code: 'g' }];
+  const rows = [row('a', 100, 0), row('b', 100, 90), row('c', 100, 50), row('d', 10, 10), row('e', 10, 30), row('f', 10, 11),
+    row('h', 10, 10, 'improved'), { code: 'g' }];
   const { classes, counts, noData, much } = changeClasses(rows);
-  assert.deepEqual(Object.fromEntries(classes), { a: 4, b: 3, c: 4, d: 2, e: 0, f: 1 });
-  assert.deepEqual(counts, [1, 1, 1, 1, 2]);
+  assert.deepEqual(Object.fromEntries(classes), { a: 4, b: 3, c: 4, d: 2, e: 0, f: 1, h: 3 });
+  assert.deepEqual(counts, [1, 1, 1, 2, 2]);
   assert.equal(noData, 1);
   assert.deepEqual(much, { improved: 50, worse: 10.5 });
   const fc = withChangeClasses([{ properties: { code: 'a' } }, { properties: { code: 'zz' } }], classes);
@@ -34,7 +41,7 @@ test('five classes: much improved / improved / unchanged / worse / much worse, s
   assert.equal(expr[0], 'match');
   assert.equal(expr.length, 2 + 10 + 1);
   const ranked = rankChanges(rows).map((r) => r.code);
-  assert.deepEqual(ranked, ['a', 'c', 'b', 'e', 'f'], 'most improved first, then most worsened');
+  assert.deepEqual(ranked, ['a', 'c', 'b', 'h', 'e', 'f'], 'most improved first, then most worsened');
 });
 
 test('the change palette diverges: the middle is lightest and both ends are dark', () => {

@@ -11,59 +11,23 @@ const EPS = 1e-9;
 
 function num(x) { return typeof x === 'number' && Number.isFinite(x) ? x : null; }
 
-const SIDES = { base: ['baseline', 'base', 'before'], scenario: ['scenario', 'after'] };
+// A compare row (`crate::scenario::AreaChange`): { code, name, population, nearest_min, access,
+// unmet_need: { baseline, scenario, change }, coverage[], gap_class: [baseline, scenario],
+// gap_rank: [baseline, scenario], status: 'improved' | 'worse' | 'unchanged' }.
 
-/**
- * A field of one side of a compare row: `row.baseline.unmet_need`, `row.unmet_need_baseline`
- * or `row.baseline_unmet_need` (and `scenario` likewise).
- */
-export function sideValue(row, side, field) {
-  for (const s of SIDES[side]) {
-    const inner = row?.[s];
-    if (inner && typeof inner === 'object' && inner[field] !== undefined) return inner[field];
-    if (row?.[`${field}_${s}`] !== undefined) return row[`${field}_${s}`];
-    if (row?.[`${s}_${field}`] !== undefined) return row[`${s}_${field}`];
-  }
-  return undefined;
-}
-
-/** The area code of a compare row. */
-export function rowCode(row) { return row?.code ?? row?.area ?? row?.area_code ?? null; }
-
-/**
- * Change in unmet need of a row (scenario minus baseline; negative = fewer people in need
- * without access), from `change.unmet_need`, `unmet_need_change`, `delta_unmet_need` or the
- * two sides. Null when unknown.
- */
+/** Change in unmet need of a row (scenario minus baseline; negative = fewer people in need without access), or null. */
 export function unmetChange(row) {
-  const direct = num(row?.change?.unmet_need) ?? num(row?.delta?.unmet_need)
-    ?? num(row?.unmet_need_change) ?? num(row?.delta_unmet_need);
-  if (direct !== null) return direct;
-  const a = num(sideValue(row, 'base', 'unmet_need'));
-  const b = num(sideValue(row, 'scenario', 'unmet_need'));
-  return a !== null && b !== null ? b - a : null;
+  const u = row?.unmet_need;
+  const c = num(u?.change);
+  if (c !== null) return c;
+  return num(u?.baseline) !== null && num(u?.scenario) !== null ? u.scenario - u.baseline : null;
 }
 
-const WORDS = { improved: 1, better: 1, worse: -1, worsened: -1, unchanged: 0, same: 0 };
+const STATUS = { improved: 1, worse: -1, unchanged: 0 };
 
-/**
- * Direction of a row: 1 improved, -1 worse, 0 unchanged, null unknown. The server's own
- * word (`outcome`, `direction`, `status` or a string `change`) wins; else the change in unmet
- * need, then in access (higher is better) and in the time to the nearest service (lower is better).
- */
+/** Direction of a row from the server's `status`: 1 improved, -1 worse, 0 unchanged, null unknown. */
 export function direction(row) {
-  for (const k of ['outcome', 'direction', 'status', 'change']) {
-    const w = row?.[k];
-    if (typeof w === 'string' && WORDS[w.toLowerCase()] !== undefined) return WORDS[w.toLowerCase()];
-  }
-  const d = unmetChange(row);
-  if (d !== null && Math.abs(d) > EPS) return d < 0 ? 1 : -1;
-  for (const [field, sign] of [['access', 1], ['nearest_min', -1], ['nearest_m', -1]]) {
-    const a = num(sideValue(row, 'base', field));
-    const b = num(sideValue(row, 'scenario', field));
-    if (a !== null && b !== null && Math.abs(b - a) > EPS * Math.max(1, Math.abs(a))) return Math.sign(b - a) * sign;
-  }
-  return d === null && num(sideValue(row, 'base', 'access')) === null ? null : 0;
+  return STATUS[row?.status] ?? null;
 }
 
 function median(xs) {
@@ -90,7 +54,7 @@ export function changeClasses(rows) {
   const counts = [0, 0, 0, 0, 0];
   let noData = 0;
   rows.forEach((r, i) => {
-    const code = rowCode(r);
+    const code = (r?.code ?? null);
     const d = dirs[i];
     if (code === null) return;
     if (d === null) { noData++; return; }
@@ -120,7 +84,7 @@ export function withChangeClasses(features, classes) {
  * get worse (largest rise first): [{ code, change, direction }].
  */
 export function rankChanges(rows) {
-  const out = rows.map((r) => ({ code: rowCode(r), change: unmetChange(r), direction: direction(r), row: r }))
+  const out = rows.map((r) => ({ code: (r?.code ?? null), change: unmetChange(r), direction: direction(r), row: r }))
     .filter((x) => x.code !== null && x.direction !== null && x.direction !== 0);
   return out.sort((a, b) => (b.direction - a.direction) || (Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0)));
 }

@@ -38,7 +38,7 @@ export function changeList(rows, { name, onPick, limit = 25 }) {
       ? `${formatNumber(Math.round(Math.abs(d)))} ${d < 0 ? 'fewer' : 'more'}`
       : r.direction > 0 ? 'better' : 'worse';
     const b = el('button', { type: 'button', class: r.direction > 0 ? 'better' : 'worse', title: 'change in people in need who lack access' },
-      el('span', {}, name(r.code) ?? r.code), el('span', { class: 'score' }, words));
+      el('span', {}, r.row.name ?? name(r.code) ?? r.code), el('span', { class: 'score' }, words));
     b.addEventListener('click', () => onPick(r.code));
     list.append(el('li', {}, b));
   }

@@ -12,7 +12,7 @@ import { captureToken, forgetToken } from './token.js';
 import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, describeEdit, isScenarioId, nextSiteId } from './edits.js';
 import { siteFeatures, serviceIndex } from './sites.js';
 import { ScenarioOverlay } from './overlay.js';
-import { summaryParts } from './summary.js';
+import { summaryLines, decileTables, aCategory } from './summary.js';
 import { changeClasses } from './change.js';
 
 const READ_ONLY = 'Read-only: you can open and share saved scenarios. To make or change one, open the editor link '
@@ -23,7 +23,8 @@ function button(text, attrs = {}) { return el('button', { type: 'button', ...att
 /**
  * `hooks` (from main.js, `scenarioHooks`): `meta`, `map()`, `state()` the view state,
  * `setState(patch)`, `refresh()` redraw the map for the open scenario, `track(promise)`,
- * `categoryLabel(id)`, `areaName(code)`, `loadServices()` the baseline service points,
+ * `categoryLabel(id)`, `plural()` the level's plural ('wards'), `mode()` the travel mode,
+ * `loadServices()` the baseline service points,
  * `shareUrl()`, `compareParams()` the gap query of the current view (null without a category).
  */
 export class ScenarioPanel {
@@ -163,6 +164,8 @@ export class ScenarioPanel {
     e.name.disabled = !this.editable;
     if (s) {
       const n = s.edits.length;
+      const option = [...e.open.options].find((o) => o.value === s.id);
+      if (option) option.textContent = listLabel(s.name, s.version, n);
       e.title.textContent = `“${s.name}”, version ${s.version}: ${n === 0 ? 'no edits yet' : n === 1 ? '1 edit' : `${n.toLocaleString('en-GB')} edits`}.`;
       e.share.value = this.hooks.shareUrl();
       e.undo.disabled = !this.editable || !this.history.canUndo();
@@ -330,8 +333,7 @@ export class ScenarioPanel {
       const list = await this.client.list();
       this.available = true;
       const select = this.els.open;
-      select.replaceChildren(new Option('The baseline (no scenario)', ''), ...list.map((s) =>
-        new Option(`${s.name} (version ${s.version}, ${s.edits === 1 ? '1 edit' : `${Number(s.edits).toLocaleString('en-GB')} edits`})`, s.id)));
+      select.replaceChildren(new Option('The baseline (no scenario)', ''), ...list.map((s) => new Option(listLabel(s.name, s.version, s.edits), s.id)));
       select.value = this.scenario?.id ?? '';
       this.ids = list.map((s) => s.id);
     } catch (err) {
@@ -457,9 +459,17 @@ export class ScenarioPanel {
       return;
     }
     if (!c || c.key !== this.comparisonKey()) return; // a newer version or view asked meanwhile
-    const parts = summaryParts(c.data?.summary ?? {}, { names: this.hooks.areaName });
+    const st = this.hooks.state();
+    const opts = { what: aCategory(this.hooks.categoryLabel(st.category || '')), plural: this.hooks.plural(), mode: this.hooks.mode() };
+    const summary = c.data?.summary ?? {};
+    const tables = decileTables(summary, opts).map((t) => el('table', { class: 'scenario-deciles' },
+      el('caption', {}, `Newly within ${t.threshold}, by IMD national decile (1 = most deprived 10% of England)`),
+      el('thead', {}, el('tr', {}, ...['Decile', 'Residents', 'Children', 'No longer'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...t.rows.map((r) => el('tr', {}, el('th', { scope: 'row' }, r.decile),
+        ...[r.gained, r.gainedChildren, r.lost].map((v) => el('td', {}, formatNumber(Math.round(v)))))))));
     box.replaceChildren(el('h3', {}, `What “${this.scenario.name}” changes`),
-      el('ul', { class: 'scenario-summary-lines', id: 'scenario-summary-lines' }, ...parts.map((p) => el('li', {}, p))));
+      el('ul', { class: 'scenario-summary-lines', id: 'scenario-summary-lines' }, ...summaryLines(summary, opts).map((p) => el('li', {}, p))),
+      ...tables);
   }
 
   // ---------------------------------------------------------------- suggest
@@ -534,6 +544,11 @@ export class ScenarioPanel {
     }
     box.replaceChildren(...children);
   }
+}
+
+/** A saved scenario in the list: "Hub in Bowling (version 3, 2 edits)". */
+function listLabel(name, version, edits) {
+  return `${name} (version ${version}, ${edits === 1 ? '1 edit' : `${formatNumber(Number(edits))} edits`})`;
 }
 
 /** The chosen sites of a suggestion answer (`GET /api/suggest`): [{ name, lon, lat, gain, unit }]. */

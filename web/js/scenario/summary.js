@@ -1,120 +1,121 @@
 // The scenario summary in plain words, for a committee paper: who is newly within reach (and
-// who is no longer), by IMD national decile; the change in unmet need and in high-need /
-// low-access areas; the areas improving most and any getting worse; over-subscribed services.
-// From the `summary` member of `GET /api/scenarios/{id}/compare`.
+// who is no longer) per threshold and by IMD national decile; the change in unmet need and in
+// high-need/low-access areas; the areas improving most and any getting worse; services whose
+// catchment becomes more over-subscribed. From the `summary` member of
+// `GET /api/scenarios/{id}/compare` (`crate::scenario::Summary`: `thresholds[]` with
+// `gained_population`, `lost_population`, `gained_children`, `lost_children`, `share`
+// {baseline, scenario, change}, `by_decile[]`; `unmet_need` Delta; `gap_areas` [before, after];
+// `improved`, `worse`, `unchanged`; `most_improved[]`, `worse_areas[]`, `oversubscribed[]`).
 // Pure functions (no DOM): unit-tested with node --test.
-import { formatNumber } from '../format.js';
+import { formatNumber, modeWord } from '../format.js';
 
 function num(x) { return typeof x === 'number' && Number.isFinite(x) ? x : null; }
 
-/** The first finite number among `keys` of `o`. */
-function pick(o, ...keys) {
-  for (const k of keys) {
-    const v = num(o?.[k]);
-    if (v !== null) return v;
-  }
-  return null;
-}
-
-/** "1 person" / "12,345 people" (rounded to whole people). */
-export function people(n) {
+function count(n, one, many) {
   const r = Math.round(n);
-  return `${formatNumber(r)} ${r === 1 ? 'person' : 'people'}`;
+  return `${formatNumber(r)} ${r === 1 ? one : many}`;
 }
 
-function children(n) {
-  const r = Math.round(n);
-  return `${formatNumber(r)} ${r === 1 ? 'child' : 'children'}`;
-}
+/** "1 resident" / "12,345 residents" (whole people). */
+export function residents(n) { return count(n, 'resident', 'residents'); }
 
-function areas(n, word = 'area') {
-  return `${formatNumber(n)} ${n === 1 ? word : `${word}s`}`;
-}
-
-/** "by 1,234 people" for a signed change, with the direction in words. */
-function changeWords(delta, unit = people) {
-  if (delta === null) return '';
-  if (Math.abs(delta) < 0.5) return 'does not change';
-  return `${delta < 0 ? 'falls' : 'rises'} by ${unit(Math.abs(delta))}`;
-}
-
-/** A threshold in words: "within 20 minutes", "within 1.6 km", or the server's label. */
-export function thresholdWords(t) {
-  if (typeof t === 'string') return /^within /.test(t) ? t : `within ${t}`;
-  if (!t || typeof t !== 'object') return 'within reach';
-  if (typeof t.label === 'string' && t.label) return thresholdWords(t.label);
-  const min = pick(t, 'minutes', 'min');
-  if (min !== null) return `within ${formatNumber(min)} ${min === 1 ? 'minute' : 'minutes'}`;
-  const m = pick(t, 'metres', 'm');
-  if (m !== null) return m < 1000 ? `within ${formatNumber(m)} m` : `within ${formatNumber(m / 1000, m % 1000 ? 1 : 0)} km`;
-  return 'within reach';
-}
-
-/** The per-decile gains of one threshold: "decile 1 (most deprived): 1,200 people". */
-function decileWords(rows) {
-  if (!Array.isArray(rows)) return '';
-  const parts = rows
-    .map((r) => ({ d: pick(r, 'decile', 'imd_decile'), n: pick(r, 'population_gained', 'population_newly_within', 'gained', 'population') }))
-    .filter((r) => r.d !== null && r.n !== null && Math.round(r.n) !== 0)
-    .sort((a, b) => a.d - b.d)
-    .map((r) => `decile ${r.d}${r.d === 1 ? ' (most deprived)' : r.d === 10 ? ' (least deprived)' : ''}: ${formatNumber(Math.round(r.n))}`);
-  return parts.length ? `By IMD national decile, ${parts.join('; ')}.` : '';
-}
-
-/** One sentence per threshold about the people newly within reach and no longer within it. */
-function reachLines(summary) {
-  const list = Array.isArray(summary.thresholds) ? summary.thresholds : [summary];
-  const lines = [];
-  for (const t of list) {
-    const gained = pick(t, 'population_gained', 'population_newly_within', 'newly_within');
-    if (gained === null) continue;
-    const kids = pick(t, 'children_gained', 'children_newly_within');
-    const lost = pick(t, 'population_lost', 'population_no_longer_within', 'no_longer_within') ?? 0;
-    const kidsLost = pick(t, 'children_lost', 'children_no_longer_within') ?? 0;
-    const where = thresholdWords(t.threshold ?? t.label ?? t);
-    let s = `${people(gained)}${kids !== null ? ` (${children(kids)})` : ''} newly ${where} of a site`;
-    s += Math.round(lost) > 0 ? `; ${people(lost)}${kidsLost > 0 ? ` (${children(kidsLost)})` : ''} no longer ${where}.` : '; nobody loses access.';
-    const deciles = decileWords(t.by_decile ?? t.deciles);
-    lines.push(deciles ? `${s} ${deciles}` : s);
+/** A threshold label in words: `20min` -> "20 minutes", `1.6km` -> "1.6 km", `800m` -> "800 m". */
+export function thresholdWords(label, mode = '') {
+  const m = String(label ?? '').trim().match(/^(\d+(?:\.\d+)?)\s*(min|minutes?|km|m)$/i);
+  if (!m) return String(label ?? '');
+  const v = Number(m[1]);
+  const unit = m[2].toLowerCase();
+  if (unit.startsWith('min')) {
+    const word = modeWord(mode);
+    return `${formatNumber(v, Number.isInteger(v) ? 0 : 1)} ${v === 1 ? 'minute' : 'minutes'}${word ? ` (${word})` : ''}`;
   }
-  return lines;
+  return `${formatNumber(v, Number.isInteger(v) ? 0 : 1)} ${unit}`;
 }
 
-function namesOf(rows, names) {
-  return rows.map((r) => {
-    const name = r.name ?? names?.(r.code) ?? r.code;
-    const d = pick(r, 'unmet_need_change', 'change', 'delta');
-    return d === null ? name : `${name} (${formatNumber(Math.round(Math.abs(d)))} ${d < 0 ? 'fewer' : 'more'})`;
-  });
+/** A category label as a phrase: "a GP surgery", "a family hub / children's centre", "an optician". */
+export function aCategory(label) {
+  const l = String(label ?? '').trim();
+  if (!l) return 'a site';
+  const word = /^[A-Z0-9]{2,}\b/.test(l) ? l : `${l[0].toLowerCase()}${l.slice(1)}`;
+  return `${/^[aeiou]/i.test(word) && !/^u[^n]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+function percent(x) { return num(x) === null ? 'unknown' : `${formatNumber(100 * x, 1)}%`; }
+
+/** "Bowling and Barkerend (1,234 fewer)" for an area note (unmet need change in people). */
+function areaNote(a) {
+  const d = num(a.unmet_need?.change);
+  if (d === null || Math.round(d) === 0) return a.name ?? a.code;
+  return `${a.name ?? a.code} (${formatNumber(Math.round(Math.abs(d)))} ${d < 0 ? 'fewer' : 'more'} in unmet need)`;
 }
 
 /**
- * The summary as a list of sentences, numbers with thousands separators and units.
- * `names(code)` gives an area's name when the summary only has codes.
+ * The summary as sentences. `what`: the category in words ("family hub / children's centre"),
+ * `plural`: the level's plural ("wards"), `mode`: the travel mode of minute thresholds.
  */
-export function summaryParts(summary, { names = null } = {}) {
+export function summaryLines(summary, { what = 'a site', plural = 'areas', mode = '' } = {}) {
   const s = summary ?? {};
-  const lines = [...reachLines(s)];
-  const before = pick(s, 'unmet_need_before', 'unmet_need_baseline');
-  const after = pick(s, 'unmet_need_after', 'unmet_need_scenario');
-  const delta = pick(s, 'unmet_need_change') ?? (before !== null && after !== null ? after - before : null);
-  if (delta !== null) {
-    lines.push(`Unmet need (people in need without access) ${changeWords(delta)}${before !== null && after !== null ? `, from ${formatNumber(Math.round(before))} to ${formatNumber(Math.round(after))}` : ''}.`);
+  const lines = [];
+  for (const t of s.thresholds ?? []) {
+    const within = `within ${thresholdWords(t.threshold, mode)} of ${what}`;
+    const gained = Math.round(num(t.gained_population) ?? 0);
+    const lost = Math.round(num(t.lost_population) ?? 0);
+    const who = (n, kids) => `${residents(n)} (${count(num(kids) ?? 0, 'child', 'children')}) ${n === 1 ? 'is' : 'are'}`;
+    let line;
+    if (gained === 0 && lost === 0) line = `${within[0].toUpperCase()}${within.slice(1)}: nobody gains or loses access.`;
+    else if (lost === 0) line = `${who(gained, t.gained_children)} newly ${within}; nobody loses that.`;
+    else if (gained === 0) line = `Nobody is newly ${within}; ${who(lost, t.lost_children)} no longer.`;
+    else line = `${who(gained, t.gained_children)} newly ${within}; ${who(lost, t.lost_children)} no longer.`;
+    if (num(t.share?.baseline) !== null && num(t.share?.scenario) !== null) {
+      line += ` Share of residents within reach: ${percent(t.share.baseline)} now, ${percent(t.share.scenario)} with the scenario.`;
+    }
+    lines.push(line);
   }
-  const hb = pick(s, 'high_need_low_access_before', 'gap_areas_before');
-  const ha = pick(s, 'high_need_low_access_after', 'gap_areas_after');
-  if (hb !== null && ha !== null) {
-    lines.push(hb === ha
-      ? `High-need, low-access areas: still ${areas(ha)}.`
-      : `High-need, low-access areas: ${formatNumber(hb)} before, ${formatNumber(ha)} with the scenario (${ha < hb ? `${formatNumber(hb - ha)} fewer` : `${formatNumber(ha - hb)} more`}).`);
+  const u = s.unmet_need ?? {};
+  if (num(u.baseline) !== null && num(u.scenario) !== null) {
+    const d = u.scenario - u.baseline;
+    const how = Math.round(d) === 0 ? 'does not change' : `${d < 0 ? 'falls' : 'rises'} by ${count(Math.abs(d), 'person', 'people')}`;
+    lines.push(`Unmet need (people in need who lack access) ${how}: ${formatNumber(Math.round(u.baseline))} now, ${formatNumber(Math.round(u.scenario))} with the scenario.`);
   }
-  const best = s.improved_most ?? s.most_improved ?? s.improving ?? [];
-  if (best.length) lines.push(`Improving most: ${namesOf(best, names).join(', ')}.`);
-  const worse = s.worse ?? s.getting_worse ?? s.worsened ?? [];
-  lines.push(worse.length ? `Getting worse: ${namesOf(worse, names).join(', ')}.` : 'No area gets worse.');
-  const over = s.over_subscribed ?? s.oversubscribed ?? [];
+  if (Array.isArray(s.gap_areas) && s.gap_areas.length === 2) {
+    const [b, a] = s.gap_areas;
+    lines.push(`High-need, low-access ${plural}: ${formatNumber(b)} now, ${formatNumber(a)} with the scenario.`
+      + (num(s.improved) !== null ? ` ${formatNumber(s.improved)} improve, ${formatNumber(s.worse ?? 0)} get worse, ${formatNumber(s.unchanged ?? 0)} are unchanged.` : ''));
+  }
+  if ((s.most_improved ?? []).length) lines.push(`Improving most: ${s.most_improved.map(areaNote).join(', ')}.`);
+  lines.push((s.worse_areas ?? []).length ? `Getting worse: ${s.worse_areas.map(areaNote).join(', ')}.` : `No ${plural.replace(/s$/, '')} gets worse.`);
+  const over = s.oversubscribed ?? [];
   if (over.length) {
-    lines.push(`Over-subscribed (more people per site than before): ${over.map((o) => o.name ?? o.id).join(', ')}.`);
+    const shown = over.slice(0, 10).map((r) => {
+      const b = num(r.ratio?.baseline);
+      const a = num(r.ratio?.scenario);
+      return b !== null && a !== null ? `${r.name} (${formatNumber(b * 10000, 2)} → ${formatNumber(a * 10000, 2)} per 10,000 people in reach)` : r.name;
+    });
+    lines.push(`More over-subscribed (less capacity per person in the catchment): ${shown.join(', ')}${over.length > 10 ? ` and ${formatNumber(over.length - 10)} more` : ''}.`);
+  } else {
+    lines.push('No service becomes more over-subscribed.');
   }
   return lines;
+}
+
+/**
+ * The equity table of each threshold with a change: rows by national decile (1 = most
+ * deprived), [{ threshold, rows: [{ decile ('1'..'10' or 'unknown'), gained, gainedChildren, lost }] }].
+ */
+export function decileTables(summary, { mode = '' } = {}) {
+  const out = [];
+  for (const t of summary?.thresholds ?? []) {
+    const rows = (t.by_decile ?? [])
+      .map((d) => ({
+        d: num(d.decile),
+        gained: num(d.gained_population) ?? 0,
+        gainedChildren: num(d.gained_children) ?? 0,
+        lost: num(d.lost_population) ?? 0,
+      }))
+      .filter((r) => Math.round(r.gained) !== 0 || Math.round(r.lost) !== 0)
+      .sort((a, b) => (a.d ?? 99) - (b.d ?? 99))
+      .map((r) => ({ decile: r.d === null ? 'unknown' : String(r.d), gained: r.gained, gainedChildren: r.gainedChildren, lost: r.lost }));
+    if (rows.length) out.push({ threshold: thresholdWords(t.threshold, mode), rows });
+  }
+  return out;
 }
