@@ -74,14 +74,15 @@ async function timedEdit(p, act) {
   await p.evaluate(() => {
     const n = window.needmap;
     const before = n.areas;
-    n.editTiming = new Promise((resolve) => {
+    n.editTiming = new Promise((resolve, reject) => {
       let t0 = null;
+      const limit = setTimeout(() => reject(new Error(`the map was not redrawn within 60 s of the edit: ${document.getElementById('scenario-message')?.textContent || document.getElementById('message')?.textContent || 'no message'}`)), 60000);
       const start = () => { if (t0 === null) t0 = performance.now(); };
       document.addEventListener('pointerdown', start, { capture: true, once: true });
       document.addEventListener('click', start, { capture: true, once: true });
       const poll = () => {
         if (t0 !== null && n.areas !== before && n.loading.size === 0) {
-          n.map.once('idle', () => resolve(performance.now() - t0));
+          n.map.once('idle', () => { clearTimeout(limit); resolve(performance.now() - t0); });
           n.map.triggerRepaint();
         } else {
           setTimeout(poll, 5);
