@@ -17,10 +17,11 @@
 //! by another process (`needmap scenario`) is seen by the next request.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -295,6 +296,18 @@ pub async fn scenario_view(state: &Arc<AppState>, id: &str) -> Result<Arc<Scenar
         .map_err(|e| ServeError::Internal(format!("building a scenario view failed: {e}")))?
 }
 
+/// The request without what this router's routing added (path parameters,
+/// matched path), which the view's router adds again; the peer address stays.
+fn fresh(req: Request) -> Request {
+    let (mut parts, body) = req.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
+    parts.extensions = axum::http::Extensions::new();
+    if let Some(p) = peer {
+        parts.extensions.insert(p);
+    }
+    Request::from_parts(parts, body)
+}
+
 /// Middleware: answer a request with `scenario=ID` from that scenario's view.
 pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if !shows_scenarios(req.uri().path()) {
@@ -306,7 +319,7 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Ne
         _ => return next.run(req).await,
     };
     match scenario_view(&state, &id).await {
-        Ok(view) => match view.router.clone().oneshot(req).await {
+        Ok(view) => match view.router.clone().oneshot(fresh(req)).await {
             Ok(res) => res,
             Err(never) => match never {},
         },
