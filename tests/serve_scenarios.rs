@@ -390,12 +390,17 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     assert_ne!(export.body, get(&a, "/api/export/ward.csv?category=family_hub").body);
     let pts = get(&a, "/api/export/ward.geojson?layer=services&scenario=hub").text();
     assert!(pts.contains("new-hub-1"));
+    let provenance = get(&a, "/api/export/ward.csv?scenario=hub&provenance=true").json();
+    assert_eq!(provenance["parameters"]["scenario"]["id"], "hub", "{provenance}");
+    assert_eq!(provenance["parameters"]["scenario"]["version"], 1);
     // Meta says which scenario; ETags differ.
     let meta = get(&a, "/api/meta?scenario=hub").json();
     assert_eq!(meta["scenario"]["id"], "hub");
     assert_eq!(meta["scenario"]["version"], 1);
     assert_eq!(meta["scenario"]["name"], "Extra family hub");
     assert!(get(&a, "/api/meta").json()["scenario"].is_null());
+    assert_eq!(meta["scenarios"]["editing"], true);
+    assert!(meta["levels"][0]["geojson"].as_str().unwrap().ends_with("?scenario=hub"));
     let r = get(&a, "/api/areas/ward.geojson?scenario=hub");
     assert_eq!(r.header("cache-control"), "no-cache", "browsers revalidate scenario answers");
     let etag1 = r.header("etag").to_string();
@@ -573,4 +578,19 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn scenario_views_are_bounded_in_number() {
+    let a = app(true);
+    let s = site();
+    let limit = a.state.config.limits.scenario_views;
+    for i in 0..limit + 3 {
+        let id = format!("v{i}");
+        assert_status(&write(&a, "POST", "/api/scenarios", &[], &hub_scenario(&id, s.wgs84.x, s.wgs84.y)), 201, &id);
+        assert_eq!(get(&a, &format!("/api/meta?scenario={id}")).json()["scenario"]["id"], json!(id));
+        assert!(a.state.scenarios.as_ref().unwrap().views_held() <= limit);
+    }
+    // An evicted view is built again on demand.
+    assert_eq!(get(&a, "/api/meta?scenario=v0").json()["scenario"]["id"], "v0");
 }
