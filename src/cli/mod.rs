@@ -6,6 +6,7 @@ mod gaps;
 mod print;
 mod report;
 mod serve;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ enum Command {
     /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
     #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nAccess log: off by default (server errors are always logged); --access-log-sample N logs\none request in N at info, NEEDMAP_LOG=needmap::access=debug logs every request.\nLimits: --header-timeout, --idle-timeout, --max-connections, --shutdown-grace, --max-downloads, --cache-mib.\nBehind a reverse proxy: --public-url https://host/path --trusted-proxy IP.")]
     Serve(serve::ServeArgs),
+    /// Suggest where N new sites of a category would do the most good (existing sites kept).
+    #[command(after_help = "Examples:\n  needmap suggest --category family_hub --add 2\n  needmap suggest --category library --add 5 --candidates services:community_centre,warm_space -o libraries.json\n  needmap suggest --category gp --add 1 --objective pmedian --threshold 1.6km --candidates services:pharmacy\n  needmap suggest --category family_hub --add 3 --need-weight imd_score --candidates grid:500m --threshold 15min\n  needmap suggest --category library --add 2 --travel drive --threshold 10min --scenario hub-in-bowling\n  needmap suggest --category gp --add 2 --candidates sites.csv   (columns lon,lat or easting,northing; optional id,name)\n\nObjectives: coverage maximises the demand within --threshold of some site (maximal covering);\npmedian minimises the total demand-weighted travel to the nearest site (in --threshold's unit).\nDemand: the category's population at the finest level's origins (OAs), or --demand total|children,\nweighted by people in need with --need-weight. Travel: the estimated model of `needmap gaps`.\nSolved by greedy selection then swaps until no swap improves (checked against exact PySAL spopt optima).\nThe JSON (-o) lists the sites with marginal gains, the objective before/after and a `scenario` to save.")]
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Where the dataset is.
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Print(args) => print::run(&args),
         Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Suggest(args) => suggest::run(&args),
     };
     match result {
         Ok(code) => code,

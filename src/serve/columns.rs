@@ -178,7 +178,7 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
     })
 }
 
-fn gap_error(e: GapError) -> ServeError {
+pub(super) fn gap_error(e: GapError) -> ServeError {
     let msg = e.to_string();
     match e {
         GapError::UnknownCategory { .. } | GapError::NoFilter | GapError::NoServices { .. } | GapError::SensitiveCategory { .. } => {

@@ -33,6 +33,7 @@ pub mod report;
 pub mod security;
 pub mod services;
 pub mod static_files;
+pub mod suggest;
 pub mod tiles;
 
 use std::future::Future;
