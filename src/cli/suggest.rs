@@ -43,7 +43,9 @@ pub struct SuggestArgs {
     /// Write the instance (origins, sites, cost pairs) as CSV into DIR for an independent solver.
     #[arg(long, value_name = "DIR", hide = true)]
     pub dump_problem: Option<PathBuf>,
-    //TEMP-SCEN
+    /// `--scenario ID|FILE`: applied first, its sites are the existing ones.
+    #[command(flatten)]
+    pub scenario: super::scenario::ScenarioArgs,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -60,7 +62,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         travel: args.travel,
         scenario: None,
     };
-    let engine = args.data.load()?; //TEMP
+    let (engine, scenario) = args.scenario.engine(args.data.load()?)?;
+    let query = SuggestQuery { scenario: scenario.map(|s| s.id), ..query };
     let engine = &engine;
     let ctx = GapContext::new(engine, false)?;
     eprintln!("suggest: preparing {} candidates ({}) ...", query.candidates.label(), query.objective.as_str());

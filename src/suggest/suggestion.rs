@@ -3,6 +3,7 @@
 
 use super::{solve, Objective, Prepared};
 use crate::engine::Engine;
+use crate::scenario::{Edit, Place, Scenario};
 
 /// The request as answered.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -77,7 +78,7 @@ pub struct Suggestion {
     pub sites: Vec<SuggestedSite>,
     pub notes: Vec<String>,
     /// The sites as `add` edits (not stored: POST it to save it).
-    pub scenario: serde_json::Value,
+    pub scenario: Scenario,
 }
 
 impl Prepared {
@@ -159,7 +160,32 @@ impl Prepared {
             if self.cost.unit() == "minutes" { "walking or driving minutes" } else { "British National Grid metres" }
         ));
         let origin_level = engine.levels[self.demand.origins.level].id.clone();
-        let scenario = serde_json::json!({"edits": sites.iter().map(|x| serde_json::json!({"op":"add","name":x.name,"lon":x.lon,"lat":x.lat})).collect::<Vec<_>>()});
+        let mut scenario = Scenario::new(
+            &format!("suggest-{}-{}-{}", q.category.replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'), "-").to_lowercase(), q.objective.as_str(), sites.len()),
+            &format!("{} suggested {} site(s) ({}, {})", sites.len(), self.category_label, q.objective.as_str(), travel),
+        );
+        scenario.id.truncate(64);
+        scenario.description = Some(format!(
+            "Made by needmap suggest: {} of {} candidate(s) from {}, existing {} sites kept open. Objective {}: {}.",
+            sites.len(),
+            self.candidates.sites.len(),
+            q.candidates.label(),
+            self.existing.len(),
+            q.objective.as_str(),
+            description
+        ));
+        scenario.edits = sites
+            .iter()
+            .enumerate()
+            .map(|(k, site)| Edit::Add {
+                id: Some(format!("suggested-{}", k + 1)),
+                name: site.name.clone(),
+                category: q.category.clone(),
+                tier: None,
+                capacity: Some(1.0),
+                place: Place::LonLat { lon: site.lon, lat: site.lat },
+            })
+            .collect();
         Suggestion {
             needmap_suggestion: 1,
             parameters: super::Parameters {
