@@ -23,6 +23,7 @@ bench: deps
 	$(CARGO) bench --bench engine
 	$(CARGO) bench --bench gaps
 	$(CARGO) bench --bench serve
+	$(CARGO) bench --bench suggest
 
 ## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
 loadtest: deps
@@ -66,6 +67,7 @@ fixtures:
 	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
 	$(CARGO) build --release
+	python3 tests/fixtures/suggest/make_suggest_fixtures.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap $(SHARED_DATA) tests/fixtures/suggest
 	python3 tests/fixtures/jenks_reference.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap tests/browser/unit/jenks_reference.json
 
 clean:
