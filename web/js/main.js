@@ -760,9 +760,17 @@ function scenarioHooks() {
     mode: travelMode,
     loadServices: () => loadServices(),
     shareUrl: () => { writeHashNow(); return window.location.href; },
+    /**
+     * The compare query of the view. The comparison counts need at the finest level, so a
+     * need indicator not offered there is left to the server's default (`defaultNeed`).
+     */
     compareParams: () => {
-      const p = areaParams();
-      return p.category || p.tier ? { level: app.state.level, ...p } : null;
+      const { indicator, ...p } = areaParams();
+      if (!p.category && !p.tier) return null;
+      const finest = app.meta.levels[app.meta.levels.length - 1]?.id;
+      const ind = app.meta.indicators.find((i) => i.id === indicator);
+      const countable = Boolean(ind) && (!Array.isArray(ind.levels) || ind.levels.includes(finest));
+      return { query: { level: app.state.level, ...p, ...(countable ? { indicator } : {}) }, defaultNeed: Boolean(indicator) && !countable };
     },
     /** A scenario was opened, closed or saved again: redraw everything for it. */
     refresh: () => { syncControls(); track(loadLevel()); track(refreshServices()); },

@@ -34,6 +34,8 @@ test('thresholds, categories and counts in words', () => {
   assert.equal(thresholdWords('1min'), '1 minute');
   assert.equal(thresholdWords('1.6km'), '1.6 km');
   assert.equal(thresholdWords('800m'), '800 m');
+  assert.equal(thresholdWords('1600m'), '1.6 km');
+  assert.equal(thresholdWords('2000m'), '2 km');
   assert.equal(thresholdWords('odd'), 'odd');
   assert.equal(aCategory('GP surgery'), 'a GP surgery');
   assert.equal(aCategory("Family hub / children's centre"), "a family hub / children's centre");

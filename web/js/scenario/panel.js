@@ -25,7 +25,8 @@ function button(text, attrs = {}) { return el('button', { type: 'button', ...att
  * `setState(patch)`, `refresh()` redraw the map for the open scenario, `track(promise)`,
  * `categoryLabel(id)`, `plural()` the level's plural ('wards'), `mode()` the travel mode,
  * `loadServices()` the baseline service points,
- * `shareUrl()`, `compareParams()` the gap query of the current view (null without a category).
+ * `shareUrl()`, `compareParams()` the gap query of the current view as { query, defaultNeed }
+ * (null without a category).
  */
 export class ScenarioPanel {
   constructor(root, hooks) {
@@ -432,10 +433,9 @@ export class ScenarioPanel {
     const key = this.comparisonKey();
     if (key === null) return Promise.resolve(null);
     if (this.comparison?.key !== key) {
-      const [id, , params] = JSON.parse(key);
-      const promise = this.client.compare(id, params).then((data) => ({
-        key, data, classes: changeClasses(Array.isArray(data?.rows) ? data.rows : []),
-      }));
+      const [id, , { query, defaultNeed }] = JSON.parse(key);
+      const promise = this.client.compare(id, query)
+        .then((data) => ({ key, data, defaultNeed, classes: changeClasses(Array.isArray(data?.rows) ? data.rows : []) }));
       this.comparison = { key, promise };
       promise.catch(() => { if (this.comparison?.key === key) this.comparison = null; });
     }
@@ -469,7 +469,8 @@ export class ScenarioPanel {
         ...[r.gained, r.gainedChildren, r.lost].map((v) => el('td', {}, formatNumber(Math.round(v)))))))));
     box.replaceChildren(el('h3', {}, `What “${this.scenario.name}” changes`),
       el('ul', { class: 'scenario-summary-lines', id: 'scenario-summary-lines' }, ...summaryLines(summary, opts).map((p) => el('li', {}, p))),
-      ...tables);
+      ...tables,
+      ...(c.defaultNeed ? [el('p', { class: 'note' }, 'Need in this comparison: the map server’s default need indicator (the chosen one cannot be counted for the small areas the comparison starts from).')] : []));
   }
 
   // ---------------------------------------------------------------- suggest

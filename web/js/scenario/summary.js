@@ -19,7 +19,7 @@ function count(n, one, many) {
 /** "1 resident" / "12,345 residents" (whole people). */
 export function residents(n) { return count(n, 'resident', 'residents'); }
 
-/** A threshold label in words: `20min` -> "20 minutes", `1.6km` -> "1.6 km", `800m` -> "800 m". */
+/** A threshold label in words: `20min` -> "20 minutes", `1.6km` and `1600m` -> "1.6 km", `800m` -> "800 m". */
 export function thresholdWords(label, mode = '') {
   const m = String(label ?? '').trim().match(/^(\d+(?:\.\d+)?)\s*(min|minutes?|km|m)$/i);
   if (!m) return String(label ?? '');
@@ -29,7 +29,8 @@ export function thresholdWords(label, mode = '') {
     const word = modeWord(mode);
     return `${formatNumber(v, Number.isInteger(v) ? 0 : 1)} ${v === 1 ? 'minute' : 'minutes'}${word ? ` (${word})` : ''}`;
   }
-  return `${formatNumber(v, Number.isInteger(v) ? 0 : 1)} ${unit}`;
+  const metres = unit === 'km' ? v * 1000 : v;
+  return metres >= 1000 ? `${formatNumber(metres / 1000, metres % 1000 ? 1 : 0)} km` : `${formatNumber(metres)} m`;
 }
 
 /** A category label as a phrase: "a GP surgery", "a family hub / children's centre", "an optician". */
