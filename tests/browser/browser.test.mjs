@@ -10,7 +10,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, startServer, launchBrowser, openPage as openPageIn, settled as settledPage } from './harness.mjs';
+import { shots, startServer, launchBrowser, openPage as openPageIn, settled as settledPage, screenshotPixels } from './harness.mjs';
 
 let server = null;
 let base = process.env.NEEDMAP_URL ?? '';
@@ -313,23 +313,13 @@ test('the map title says what is mapped, with its unit and level', async () => {
   assert.ok(box.x >= map.x && box.y >= map.y && box.x + box.width <= map.x + map.width, 'title inside the map');
   assert.ok(box.x + box.width <= nav.x || box.y >= nav.y + nav.height, 'title clear of the zoom control');
   // The screenshot shows it: dark text on a light box (decoded in the page from the PNG).
-  const png = await page.screenshot({ clip: box });
-  const ink = await page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width; c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let dark = 0; let light = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
-      if (y < 80) dark++; else if (y > 220) light++;
-    }
-    return { dark: dark / (d.length / 4), light: light / (d.length / 4) };
-  }, png.toString('base64'));
+  const d = await screenshotPixels(page, box);
+  let dark = 0; let light = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+    if (y < 80) dark++; else if (y > 220) light++;
+  }
+  const ink = { dark: dark / (d.length / 4), light: light / (d.length / 4) };
   assert.ok(ink.dark > 0.03 && ink.light > 0.5, `the title is legible in the screenshot: ${JSON.stringify(ink)}`);
   await page.selectOption('#level', 'lsoa');
   await settled();

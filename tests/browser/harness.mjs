@@ -97,9 +97,9 @@ export async function shot(p, name) {
   await p.screenshot({ path: join(shots, `${name}.png`) });
 }
 
-/** The colour [r, g, b] of the screenshot at page pixel (x, y), decoded from the PNG in the page. */
-export async function pixelAt(p, x, y) {
-  const png = await p.screenshot({ clip: { x: Math.round(x), y: Math.round(y), width: 1, height: 1 } });
+/** The RGBA pixels of the screenshot of page region `clip`, decoded from the PNG in the page. */
+export async function screenshotPixels(p, clip) {
+  const png = await p.screenshot({ clip });
   return p.evaluate(async (b64) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
@@ -108,6 +108,11 @@ export async function pixelAt(p, x, y) {
     c.width = img.width; c.height = img.height;
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
-    return [...g.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+    return [...g.getImageData(0, 0, c.width, c.height).data];
   }, png.toString('base64'));
+}
+
+/** The colour [r, g, b] of the screenshot at page pixel (x, y). */
+export async function pixelAt(p, x, y) {
+  return (await screenshotPixels(p, { x: Math.round(x), y: Math.round(y), width: 1, height: 1 })).slice(0, 3);
 }
