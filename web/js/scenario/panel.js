@@ -292,6 +292,8 @@ export class ScenarioPanel {
       this.say('');
       this.els.prompt.textContent = `${what ? `${what}. ` : ''}Saved as version ${this.scenario.version}.`;
       this.render();
+      // The comparison is asked for beside the new areas, not after them.
+      this.comparisonFor().catch(() => {});
       this.hooks.refresh();
     });
     this.saving = run.catch(() => {});
