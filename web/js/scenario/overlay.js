@@ -83,12 +83,6 @@ export class ScenarioOverlay {
     return true;
   }
 
-  /** The id of the new or moved site under a map event point, or null. */
-  siteAt(point) {
-    const hit = this.map.queryRenderedFeatures(point, { layers: ['scenario-sites', 'scenario-closed'] })[0];
-    return hit ? { service: hit.properties.service, kind: hit.properties.kind, name: hit.properties.name } : null;
-  }
-
   startDrag(e) {
     if (!this.draggable || this.placing) return;
     const hit = e.features?.[0];
