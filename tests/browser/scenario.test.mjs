@@ -294,11 +294,18 @@ test('closing a family hub makes its ward worse; timing at OA level', async () =
   await p.evaluate((ll) => window.needmap.map.jumpTo({ center: ll, zoom: 14 }), hub.at);
   await settled(p);
   const pt = await screenPoint(p, hub.at);
+  // First a capacity edit from the site's popup, then the closure.
+  await p.mouse.click(pt.x, pt.y);
+  await p.waitForSelector('.maplibregl-popup .scenario-set-capacity', { timeout: 10000 });
+  await p.fill('.maplibregl-popup .scenario-capacity-input', '2');
+  await p.click('.maplibregl-popup .scenario-set-capacity');
+  await settled(p);
+  assert.match(await p.textContent('#scenario-edits'), /Set the capacity of .* to 2/);
   await p.mouse.click(pt.x, pt.y);
   await p.waitForSelector('.maplibregl-popup .scenario-close', { timeout: 10000 });
   assert.match(await p.textContent('.maplibregl-popup'), new RegExp(hub.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   timings.ward.push(await timedEdit(p, () => p.click('.maplibregl-popup .scenario-close')));
-  assert.match(await p.textContent('#scenario-edits'), new RegExp(`^Close ${hub.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(await p.textContent('#scenario-edits li:last-child'), new RegExp(`^Close ${hub.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const after = await areaProps(p, hub.ward);
   assert.ok(after.unmet_need > hub.unmet, `unmet need rises in the hub's ward: ${hub.unmet} -> ${after.unmet_need}`);
   const lines = await summaryLines(p);
@@ -321,7 +328,7 @@ test('closing a family hub makes its ward worse; timing at OA level', async () =
   for (let i = 0; i < 3; i++) {
     timings.oa.push(await timedEdit(p, () => p.click(i % 2 === 0 ? '#scenario-undo' : '#scenario-redo')));
   }
-  assert.match(await p.textContent('#scenario-title'), /version 5: no edits yet/);
+  assert.match(await p.textContent('#scenario-title'), /version 6: 1 edit\./);
   await shot(p, 'scen-06-oa-change-view');
   await p.context().close();
   assert.deepEqual(errors, []);

@@ -9,7 +9,7 @@ import { formatNumber } from '../format.js';
 import { offeredCategories } from '../offered.js';
 import { ScenarioClient, StaleError } from './client.js';
 import { captureToken, forgetToken } from './token.js';
-import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, describeEdit, isScenarioId, nextSiteId } from './edits.js';
+import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, capacityEdit, describeEdit, isScenarioId, nextSiteId } from './edits.js';
 import { siteFeatures, serviceIndex } from './sites.js';
 import { ScenarioOverlay } from './overlay.js';
 import { summaryLines, decileTables, aCategory } from './summary.js';
@@ -232,7 +232,13 @@ export class ScenarioPanel {
       popup.remove();
       this.commit((h) => h.push(closeEdit(id)));
     });
-    return el('div', { class: 'row scenario-popup-actions' }, move, close);
+    const capacity = el('input', { type: 'number', min: '0', step: '0.1', value: String(props.capacity ?? 1), 'aria-label': 'New capacity of this site', class: 'scenario-capacity-input' });
+    const setCapacity = button('Set capacity', { class: 'scenario-set-capacity' });
+    setCapacity.addEventListener('click', () => {
+      popup.remove();
+      this.commit((h) => h.push(capacityEdit(id, capacity.value)));
+    });
+    return el('div', { class: 'scenario-popup-actions' }, el('div', { class: 'row' }, move, close), el('div', { class: 'row' }, capacity, setCapacity));
   }
 
   togglePlacing() {
