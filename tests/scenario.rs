@@ -518,6 +518,8 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     ]))
     .unwrap();
     let a = s.apply(engine).unwrap();
+    assert_eq!(s.sensitive_edits(engine), [1, 2, 3]);
+    assert!(s.sensitive_edits(&ENGINE).is_empty(), "libraries are not sensitive in the real manifest");
     assert!(a.changed.iter().all(|c| c.sensitive && c.old.is_none() && c.new.is_none()), "{:?}", a.changed);
     let changed = serde_json::to_string(&a.changed).unwrap();
     assert!(!changed.contains("-1.") && !changed.contains("53."), "no coordinates: {changed}");
@@ -552,4 +554,64 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     if let Ok(t) = t {
         assert!(t.notes.iter().any(|n| n.contains("sensitive")), "{:?}", t.notes);
     }
+}
+
+#[test]
+fn postcode_file_normalises_and_counts_bad_and_duplicate_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pc.csv"),
+        "pc,e,n\nbd57aa,416000,431000\nBD5 7AA,1,1\nnot a postcode,416000,431000\nBD1 1AA,,431000\nBD1 1AB,x,y\n BD11AE ,416508,433243\n",
+    )
+    .unwrap();
+    let spec = needmap::dataset::PostcodeSpec {
+        file: "pc.csv".into(),
+        postcode_column: "pc".into(),
+        x_column: "e".into(),
+        y_column: "n".into(),
+        crs: needmap::dataset::CrsSpec::Bng,
+    };
+    let p = needmap::load::Postcodes::read(dir.path(), &spec).unwrap();
+    assert_eq!((p.rows, p.len(), p.duplicates, p.bad_rows), (6, 2, 1, 3));
+    assert_eq!(p.get("bd5 7aa").unwrap().bng, geo::Coord { x: 416000.0, y: 431000.0 }, "the first row of a duplicate is kept");
+    assert_eq!(p.get("BD1 1AE").unwrap().line, 7);
+    let messages: Vec<String> = p.diagnostics.problems.iter().map(|m| m.to_string()).collect();
+    for (row, text) in [(3, "listed again (first at row 2)"), (4, "is not a postcode"), (5, "coordinates missing"), (6, "coordinates missing")] {
+        assert!(messages.iter().any(|m| m.contains(&format!("row {row}: ")) && m.contains(text)), "row {row}: {messages:?}");
+    }
+    assert_eq!(p.diagnostics.skipped_total(), 4);
+    // A missing column names the file and the columns there are.
+    let bad = needmap::dataset::PostcodeSpec { postcode_column: "postcode".into(), ..spec };
+    let e = needmap::load::Postcodes::read(dir.path(), &bad).unwrap_err().to_string();
+    assert!(e.contains("pc.csv") && e.contains("no column `postcode`") && e.contains("pc, e, n"), "{e}");
+}
+
+#[test]
+fn applying_a_scenario_is_cheap() {
+    let hub = first_of("family_hub");
+    let s = scenario(serde_json::json!([
+        {"op": "add", "name": "New", "category": "family_hub", "lon": -1.75, "lat": 53.78},
+        {"op": "move", "service": hub.id, "lon": -1.76, "lat": 53.79},
+    ]))
+    .unwrap();
+    s.apply(&ENGINE).unwrap();
+    let runs = 20;
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        s.apply(&ENGINE).unwrap();
+    }
+    let ms = started.elapsed().as_secs_f64() * 1e3 / runs as f64;
+    println!("apply (2 edits, {} services): {ms:.2} ms", ENGINE.services.len());
+    let cap = scenario(serde_json::json!([{"op": "capacity", "service": hub.id, "capacity": 2}])).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        cap.apply(&ENGINE).unwrap();
+    }
+    println!("apply (1 capacity edit): {:.2} ms", started.elapsed().as_secs_f64() * 1e3 / runs as f64);
+    let started = std::time::Instant::now();
+    let q = GapQuery { level: "ward".into(), category: Some("family_hub".into()), ..Default::default() };
+    let a = s.apply(&ENGINE).unwrap();
+    compare(&ENGINE, &a.engine, &CTX, &q).unwrap();
+    println!("compare at ward level (2sfca): {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    assert!(ms < 1000.0, "{ms} ms");
 }
