@@ -269,6 +269,32 @@ fn a_site_in_the_worst_gap_improves_that_ward_and_the_summary_shows_a_gain() {
     println!("{}", sum.sentences.join("\n"));
 }
 
+/// Under 2SFCA an added site only adds supply, so no area's access falls; with
+/// unmet need measured against the baseline's district rate no area may
+/// come out worse. The need indicator (published for LSOAs) is not offered at
+/// the OA origins: the comparison still runs with it.
+#[test]
+fn opening_a_site_under_2sfca_makes_no_area_worse() {
+    let (first, s, q) = known_gap();
+    let q = GapQuery { method: Method::TwoStep, indicator: Some("imd_score".into()), ..q };
+    let a = s.apply(&ENGINE).unwrap();
+    let c = compare(&ENGINE, &a.engine, &CTX, &q).unwrap();
+    let worse: Vec<_> = c.rows.iter().filter(|r| r.status == Status::Worse).map(|r| r.name.clone()).collect();
+    assert!(worse.is_empty(), "worse after opening a site: {worse:?}");
+    assert!(c.rows.iter().all(|r| r.access.change.is_none_or(|d| d >= -1e-12)), "access fell somewhere");
+    assert_eq!(c.rows[first].status, Status::Improved, "{:?}", c.rows[first]);
+    assert!(c.summary.unmet_need.change.unwrap() < 0.0, "{:?}", c.summary.unmet_need);
+    // Against its own (higher) district rate the scenario would show areas worse:
+    // the reference rate is what keeps them unchanged.
+    let own = gaps::compute_with(&a.engine, &CTX, &q).unwrap();
+    let base = gaps::compute_with(&ENGINE, &CTX, &q).unwrap();
+    let rate = |t: &gaps::GapTable| match t.district.rule {
+        Some(gaps::UnmetRule::Shortfall { district_access }) => district_access,
+        _ => panic!("2SFCA counts unmet need as a shortfall"),
+    };
+    assert!(rate(&own) > rate(&base));
+}
+
 /// Whether a sentence holds a number written with a thousands separator.
 fn regex_like_thousands(s: &str) -> bool {
     let b = s.as_bytes();

@@ -89,6 +89,7 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         max_snap_m: args.max_snap_m,
         unmet_minutes: args.unmet_min,
         include_sensitive: args.include_sensitive,
+        reference_access: None,
     };
     let (engine, _) = args.scenario.engine(args.data.load()?)?;
     let table = gaps::compute(&engine, &query)?;

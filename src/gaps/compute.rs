@@ -311,7 +311,11 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
             UnmetRule::Beyond { minutes }
         }
         Method::TwoStep | Method::Enhanced => UnmetRule::Shortfall {
-            district_access: district_access(&origin_access, &origins.demand),
+            district_access: match q.reference_access {
+                Some(r) if r.is_finite() && r > 0.0 => r,
+                Some(r) => return Err(bad("reference_access", r, "the reference access rate must be a positive number")),
+                None => district_access(&origin_access, &origins.demand),
+            },
         },
     };
     let (in_need, unmet): (Vec<Option<f64>>, Vec<Option<f64>>) = match indicator_k {

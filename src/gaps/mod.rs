@@ -148,6 +148,12 @@ pub struct GapQuery {
     /// analysis, never for publication) sets it.
     #[serde(default)]
     pub include_sensitive: bool,
+    /// Floating catchments: the access rate that unmet need is a shortfall
+    /// against. `None`: this table's own district rate. A scenario comparison
+    /// sets the baseline's rate, so an area whose access did not change does
+    /// not get "worse" because a new site raised the district rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_access: Option<f64>,
 }
 
 impl Default for GapQuery {
@@ -168,6 +174,7 @@ impl Default for GapQuery {
             max_snap_m: 500.0,
             unmet_minutes: None,
             include_sensitive: false,
+            reference_access: None,
         }
     }
 }

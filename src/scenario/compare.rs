@@ -12,6 +12,11 @@
 //! - else **unchanged**. Changes smaller than [`TOLERANCE`] (relative) count
 //!   as none.
 //!
+//! For 2SFCA/E2SFCA, unmet need is a shortfall against a district rate; the
+//! scenario is measured against the baseline's rate
+//! ([`GapQuery::reference_access`]), so opening a site never makes an area
+//! whose own access is unchanged look worse.
+//!
 //! The district figures of the summary ([`super::summary`]) are computed
 //! from the origins, so they add up.
 
@@ -130,13 +135,26 @@ fn access_of(r: &GapRow) -> Option<f64> {
 /// Per-area baseline vs scenario for `q`, plus the summary (see the module notes).
 pub fn compare(base: &Engine, scenario: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<Comparison, ScenarioError> {
     let before = compute_with(base, ctx, q)?;
+    // Unmet need under floating catchments is a shortfall against a district
+    // rate: the scenario is measured against the baseline's rate, so an area
+    // whose access did not change does not count as worse.
+    let q = &GapQuery { reference_access: q.reference_access.or(baseline_rate(&before)), ..q.clone() };
     let after = compute_with(scenario, ctx, q)?;
     let rows = area_changes(&before, &after);
-    // Origin-level tables for the summary (the same tables when the query is at the origin level).
+    // Origin-level tables for the summary (the same tables when the query is at
+    // the origin level). They give reach and ratios, not unmet need (which comes
+    // from the query's own tables), so a need indicator that is not offered at
+    // the origin level is dropped there rather than refused.
+    let indicator = q.indicator.clone().filter(|id| {
+        let origin_level = base.level_index(&before.origin_level);
+        base.indicator_index(id).zip(origin_level).is_some_and(|(k, l)| base.offers(k, l))
+    });
     let origin_query = |method| GapQuery {
         level: before.origin_level.clone(),
         origins: Some(before.origin_level.clone()),
         method,
+        indicator: indicator.clone(),
+        reference_access: None,
         ..q.clone()
     };
     let origin_tables = if before.is_origin_level() {
@@ -162,6 +180,14 @@ pub fn compare(base: &Engine, scenario: &Engine, ctx: &GapContext, q: &GapQuery)
     };
     let summary = summarise(base, scenario, (&before, &after), ob, oa, (rb, ra), &rows)?;
     Ok(Comparison { rows, summary })
+}
+
+/// The district access rate of a floating-catchment table (its unmet-need reference).
+fn baseline_rate(table: &GapTable) -> Option<f64> {
+    match table.district.rule {
+        Some(crate::gaps::UnmetRule::Shortfall { district_access }) if district_access.is_finite() && district_access > 0.0 => Some(district_access),
+        _ => None,
+    }
 }
 
 /// Rows of two tables of the same level, matched by position (same areas).
