@@ -242,10 +242,13 @@ fn bad_bodies_are_400_naming_the_problem_and_large_ones_413() {
         (json!({"needmap_scenario": 1, "id": "Bad Id", "name": "n", "edits": []}), "Bad Id"),
         (json!({"needmap_scenario": 7, "id": "x", "name": "n", "edits": []}), "needmap_scenario"),
         (json!([1, 2]), "request body"),
+        (json!({"needmap_scenario": 1, "id": "x", "name": "n", "edits": [{"op": "add", "name": "a", "category": "gp", "postcode": "ZZ9 9ZZ"}]}), "ZZ9 9ZZ"),
     ];
     for (body, named) in cases {
         let v = assert_status(&write(&a, "POST", "/api/scenarios", &[], &body), 400, named);
-        assert!(v["message"].as_str().unwrap().contains(named), "{named}: {v}");
+        let message = v["message"].as_str().unwrap();
+        assert!(message.contains(named), "{named}: {v}");
+        assert!(!message.contains(&ENGINE.data_dir.display().to_string()), "a server path in {v}");
     }
     let r = send(&a.router, "POST", "/api/scenarios", &[AUTH], vec![0xffu8, 0xfe, 0x00]);
     assert_status(&r, 400, "not UTF-8");
@@ -466,6 +469,21 @@ fn unknown_scenarios_are_404_everywhere_and_bad_ids_400() {
     assert_eq!(send(&off, "GET", "/api/scenarios", &[], Body::empty()).json(), json!({"scenarios": []}));
     assert_status(&send(&off, "GET", "/api/areas/ward.geojson?scenario=x", &[], Body::empty()), 404, "no folder");
     assert!(!missing.exists());
+}
+
+#[test]
+fn a_stored_scenario_that_no_longer_applies_is_409_naming_the_edit() {
+    let a = app(true);
+    let bad = json!({"needmap_scenario": 1, "id": "gone", "name": "n", "version": 4, "edits": [{"op": "close", "service": "no-such-service"}]});
+    std::fs::write(a.dir.path().join("gone.json"), bad.to_string()).unwrap();
+    let v = assert_status(&get(&a, "/api/areas/ward.geojson?scenario=gone"), 409, "no longer applies");
+    assert!(v["message"].as_str().unwrap().contains("edit 1 (close)"), "{v}");
+    // A file that is not a scenario is reported in the list, not skipped silently.
+    std::fs::write(a.dir.path().join("junk.json"), "{").unwrap();
+    let list = get(&a, "/api/scenarios").json();
+    assert_eq!(list["unreadable"], 1, "{list}");
+    assert_eq!(list["scenarios"][0]["id"], "gone");
+    assert!(!list.to_string().contains(&a.dir.path().display().to_string()));
 }
 
 #[test]
