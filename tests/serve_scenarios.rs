@@ -368,7 +368,7 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     assert_ne!(selected[&ward_code]["access_2sfca"], base_selected[&ward_code]["access_2sfca"], "access improves where the hub is");
     // Services GeoJSON and OGC items list the added site; the baseline does not.
     let svc = get(&a, "/api/services.geojson?category=family_hub&scenario=hub").json();
-    assert!(svc["features"].as_array().unwrap().iter().any(|f| f["id"] == "new-hub-1" && f["properties"][format!("ward_code")] == json!(ward_code)));
+    assert!(svc["features"].as_array().unwrap().iter().any(|f| f["id"] == "new-hub-1" && f["properties"]["ward_code"] == json!(ward_code)));
     assert!(!get(&a, "/api/services.geojson?category=family_hub").text().contains("new-hub-1"));
     assert_status(&get(&a, "/ogc/collections/services/items/new-hub-1?scenario=hub"), 200, "OGC item");
     assert_status(&get(&a, "/ogc/collections/services/items/new-hub-1"), 404, "not in the baseline");
@@ -396,6 +396,9 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     let provenance = get(&a, "/api/export/ward.csv?scenario=hub&provenance=true").json();
     assert_eq!(provenance["parameters"]["scenario"]["id"], "hub", "{provenance}");
     assert_eq!(provenance["parameters"]["scenario"]["version"], 1);
+    let pdf = get(&a, "/api/print/ward.pdf?scenario=hub");
+    assert_eq!(pdf.status, 200, "{}", pdf.text());
+    assert!(pdf.body.starts_with(b"%PDF"));
     // Meta says which scenario; ETags differ.
     let meta = get(&a, "/api/meta?scenario=hub").json();
     assert_eq!(meta["scenario"]["id"], "hub");
@@ -413,7 +416,13 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     let other = ENGINE.services.iter().find(|o| o.areas[ward()].is_some() && o.areas[ward()] != s.areas[ward()]).unwrap();
     let mut sc = get(&a, "/api/scenarios/hub").json();
     sc["edits"].as_array_mut().unwrap().push(json!({"op": "move", "service": "new-hub-1", "lon": other.wgs84.x, "lat": other.wgs84.y}));
-    assert_status(&write(&a, "PUT", "/api/scenarios/hub", &[("if-match", "\"1\"")], &sc), 200, "move the hub");
+    let closed = ENGINE.services.iter().find(|o| o.category == "library").unwrap();
+    sc["edits"].as_array_mut().unwrap().push(json!({"op": "close", "service": closed.id}));
+    assert_status(&write(&a, "PUT", "/api/scenarios/hub", &[("if-match", "\"1\"")], &sc), 200, "move the hub, close a library");
+    let libraries = get(&a, "/api/services.geojson?category=library&scenario=hub").text();
+    assert!(!libraries.contains(&format!("\"{}\"", closed.id)), "a closed service vanishes");
+    assert!(get(&a, "/api/services.geojson?category=library").text().contains(&format!("\"{}\"", closed.id)));
+    assert_status(&get(&a, &format!("/ogc/collections/services/items/{}?scenario=hub", closed.id)), 404, "closed item");
     let moved = get(&a, &format!("{tile_uri}?scenario=hub"));
     assert!(!contains(&moved.body, "Scenario Test Hub"), "a stale tile was served after the update");
     let (x2, y2) = tile_of(z, other.wgs84.x, other.wgs84.y);
