@@ -37,6 +37,7 @@ pub mod scenarios;
 pub mod security;
 pub mod services;
 pub mod static_files;
+pub mod suggest;
 pub mod tiles;
 pub mod view;
 
