@@ -242,10 +242,13 @@ fn bad_bodies_are_400_naming_the_problem_and_large_ones_413() {
         (json!({"needmap_scenario": 1, "id": "Bad Id", "name": "n", "edits": []}), "Bad Id"),
         (json!({"needmap_scenario": 7, "id": "x", "name": "n", "edits": []}), "needmap_scenario"),
         (json!([1, 2]), "request body"),
+        (json!({"needmap_scenario": 1, "id": "x", "name": "n", "edits": [{"op": "add", "name": "a", "category": "gp", "postcode": "ZZ9 9ZZ"}]}), "ZZ9 9ZZ"),
     ];
     for (body, named) in cases {
         let v = assert_status(&write(&a, "POST", "/api/scenarios", &[], &body), 400, named);
-        assert!(v["message"].as_str().unwrap().contains(named), "{named}: {v}");
+        let message = v["message"].as_str().unwrap();
+        assert!(message.contains(named), "{named}: {v}");
+        assert!(!message.contains(&ENGINE.data_dir.display().to_string()), "a server path in {v}");
     }
     let r = send(&a.router, "POST", "/api/scenarios", &[AUTH], vec![0xffu8, 0xfe, 0x00]);
     assert_status(&r, 400, "not UTF-8");
@@ -365,7 +368,7 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     assert_ne!(selected[&ward_code]["access_2sfca"], base_selected[&ward_code]["access_2sfca"], "access improves where the hub is");
     // Services GeoJSON and OGC items list the added site; the baseline does not.
     let svc = get(&a, "/api/services.geojson?category=family_hub&scenario=hub").json();
-    assert!(svc["features"].as_array().unwrap().iter().any(|f| f["id"] == "new-hub-1" && f["properties"][format!("ward_code")] == json!(ward_code)));
+    assert!(svc["features"].as_array().unwrap().iter().any(|f| f["id"] == "new-hub-1" && f["properties"]["ward_code"] == json!(ward_code)));
     assert!(!get(&a, "/api/services.geojson?category=family_hub").text().contains("new-hub-1"));
     assert_status(&get(&a, "/ogc/collections/services/items/new-hub-1?scenario=hub"), 200, "OGC item");
     assert_status(&get(&a, "/ogc/collections/services/items/new-hub-1"), 404, "not in the baseline");
@@ -393,6 +396,9 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     let provenance = get(&a, "/api/export/ward.csv?scenario=hub&provenance=true").json();
     assert_eq!(provenance["parameters"]["scenario"]["id"], "hub", "{provenance}");
     assert_eq!(provenance["parameters"]["scenario"]["version"], 1);
+    let pdf = get(&a, "/api/print/ward.pdf?scenario=hub");
+    assert_eq!(pdf.status, 200, "{}", pdf.text());
+    assert!(pdf.body.starts_with(b"%PDF"));
     // Meta says which scenario; ETags differ.
     let meta = get(&a, "/api/meta?scenario=hub").json();
     assert_eq!(meta["scenario"]["id"], "hub");
@@ -410,7 +416,13 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     let other = ENGINE.services.iter().find(|o| o.areas[ward()].is_some() && o.areas[ward()] != s.areas[ward()]).unwrap();
     let mut sc = get(&a, "/api/scenarios/hub").json();
     sc["edits"].as_array_mut().unwrap().push(json!({"op": "move", "service": "new-hub-1", "lon": other.wgs84.x, "lat": other.wgs84.y}));
-    assert_status(&write(&a, "PUT", "/api/scenarios/hub", &[("if-match", "\"1\"")], &sc), 200, "move the hub");
+    let closed = ENGINE.services.iter().find(|o| o.category == "library").unwrap();
+    sc["edits"].as_array_mut().unwrap().push(json!({"op": "close", "service": closed.id}));
+    assert_status(&write(&a, "PUT", "/api/scenarios/hub", &[("if-match", "\"1\"")], &sc), 200, "move the hub, close a library");
+    let libraries = get(&a, "/api/services.geojson?category=library&scenario=hub").text();
+    assert!(!libraries.contains(&format!("\"{}\"", closed.id)), "a closed service vanishes");
+    assert!(get(&a, "/api/services.geojson?category=library").text().contains(&format!("\"{}\"", closed.id)));
+    assert_status(&get(&a, &format!("/ogc/collections/services/items/{}?scenario=hub", closed.id)), 404, "closed item");
     let moved = get(&a, &format!("{tile_uri}?scenario=hub"));
     assert!(!contains(&moved.body, "Scenario Test Hub"), "a stale tile was served after the update");
     let (x2, y2) = tile_of(z, other.wgs84.x, other.wgs84.y);
@@ -466,6 +478,21 @@ fn unknown_scenarios_are_404_everywhere_and_bad_ids_400() {
     assert_eq!(send(&off, "GET", "/api/scenarios", &[], Body::empty()).json(), json!({"scenarios": []}));
     assert_status(&send(&off, "GET", "/api/areas/ward.geojson?scenario=x", &[], Body::empty()), 404, "no folder");
     assert!(!missing.exists());
+}
+
+#[test]
+fn a_stored_scenario_that_no_longer_applies_is_409_naming_the_edit() {
+    let a = app(true);
+    let bad = json!({"needmap_scenario": 1, "id": "gone", "name": "n", "version": 4, "edits": [{"op": "close", "service": "no-such-service"}]});
+    std::fs::write(a.dir.path().join("gone.json"), bad.to_string()).unwrap();
+    let v = assert_status(&get(&a, "/api/areas/ward.geojson?scenario=gone"), 409, "no longer applies");
+    assert!(v["message"].as_str().unwrap().contains("edit 1 (close)"), "{v}");
+    // A file that is not a scenario is reported in the list, not skipped silently.
+    std::fs::write(a.dir.path().join("junk.json"), "{").unwrap();
+    let list = get(&a, "/api/scenarios").json();
+    assert_eq!(list["unreadable"], 1, "{list}");
+    assert_eq!(list["scenarios"][0]["id"], "gone");
+    assert!(!list.to_string().contains(&a.dir.path().display().to_string()));
 }
 
 #[test]

@@ -116,12 +116,12 @@ fn collection_json(state: &AppState, base: &str, c: &Collection) -> Value {
         "storageCrs": CRS84,
         "extent": { "spatial": { "bbox": [[bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y]], "crs": CRS84 } },
         "links": [
-            link(in_view(&state, format!("{base}/ogc/collections/{id}")), "self", JSON, "this collection"),
-            link(in_view(&state, format!("{base}/ogc/collections/{id}/items")), "items", GEOJSON, "the features"),
-            link(in_view(&state, format!("{base}/ogc/collections/{id}/schema")), "describedby", JSON_SCHEMA, "schema of the features"),
+            link(in_view(state, format!("{base}/ogc/collections/{id}")), "self", JSON, "this collection"),
+            link(in_view(state, format!("{base}/ogc/collections/{id}/items")), "items", GEOJSON, "the features"),
+            link(in_view(state, format!("{base}/ogc/collections/{id}/schema")), "describedby", JSON_SCHEMA, "schema of the features"),
             // GDAL before 3.8 looks for this spelling only (its comparison is case-sensitive).
-            link(in_view(&state, format!("{base}/ogc/collections/{id}/schema")), "describedBy", JSON_SCHEMA, "schema of the features"),
-            link(in_view(&state, format!("{base}/ogc/collections/{id}/queryables")), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
+            link(in_view(state, format!("{base}/ogc/collections/{id}/schema")), "describedBy", JSON_SCHEMA, "schema of the features"),
+            link(in_view(state, format!("{base}/ogc/collections/{id}/queryables")), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
         ],
     })
 }

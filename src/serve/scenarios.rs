@@ -76,6 +76,21 @@ pub fn store_error(e: ScenarioError) -> ServeError {
     }
 }
 
+/// A problem with a scenario, in words that name no folder of the server
+/// (files of the data folder are named relative to it).
+pub fn scenario_problem(state: &AppState, e: ScenarioError) -> ServeError {
+    match store_error(e) {
+        ServeError::BadScenario { message } => ServeError::BadScenario { message: without_paths(state, &message) },
+        ServeError::Conflict { message, current_version } => ServeError::Conflict { message: without_paths(state, &message), current_version },
+        other => other,
+    }
+}
+
+fn without_paths(state: &AppState, message: &str) -> String {
+    let dir = format!("{}{}", state.engine.data_dir.display(), std::path::MAIN_SEPARATOR);
+    message.replace(&dir, "")
+}
+
 fn scenarios(state: &AppState) -> Result<&Scenarios, ServeError> {
     state.scenarios.as_deref().ok_or_else(|| ServeError::Internal("no scenario folder in a scenario view".into()))
 }
@@ -142,7 +157,7 @@ fn parse_body(state: &AppState, body: &Bytes) -> Result<Scenario, ServeError> {
     let text = std::str::from_utf8(body).map_err(|e| ServeError::BadScenario { message: format!("the request body is not UTF-8 text: {e}") })?;
     let s = Scenario::from_json(text, "the request body").map_err(store_error)?;
     check_id(&s.id)?;
-    s.apply(&state.engine).map_err(|e| store_error(e.within("the request body")))?;
+    s.apply(&state.engine).map_err(|e| scenario_problem(state, e.within("the request body")))?;
     Ok(s)
 }
 
@@ -336,7 +351,7 @@ pub async fn compare(
     let view = super::view::scenario_view(&state, &id).await?;
     let base = state.clone();
     let body = blocking(move || {
-        let c = crate::scenario::compare(&base.engine, &view.state.engine, &base.gap_context, &gq).map_err(store_error)?;
+        let c = crate::scenario::compare(&base.engine, &view.state.engine, &base.gap_context, &gq).map_err(|e| scenario_problem(&base, e))?;
         serde_json::to_string(&c).map_err(|e| ServeError::Internal(e.to_string()))
     })
     .await?;

@@ -217,9 +217,12 @@ impl Scenarios {
             return Ok(v);
         }
         let scenario = self.get(id)?;
-        let applied = scenario.apply(&base.engine).map_err(|e| ServeError::Conflict {
-            message: format!("scenario `{id}` (version {}) no longer applies to the data: {e}; edit it (PUT /api/scenarios/{id})", scenario.version),
-            current_version: None,
+        let applied = scenario.apply(&base.engine).map_err(|e| {
+            let problem = super::scenarios::scenario_problem(base, e);
+            ServeError::Conflict {
+                message: format!("scenario `{id}` (version {}) no longer applies to the data: {problem}; edit it (PUT /api/scenarios/{id})", scenario.version),
+                current_version: None,
+            }
         })?;
         let tag = ScenarioTag {
             id: scenario.id.clone(),
