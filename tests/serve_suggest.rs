@@ -21,8 +21,13 @@ static ENGINE: LazyLock<Arc<Engine>> =
     LazyLock::new(|| Arc::new(Engine::load(&needmap::dataset::locate(None).expect("the Bradford pack")).expect("engine loads")));
 
 fn app(max_downloads: usize) -> Router {
+    app_in(max_downloads, None)
+}
+
+fn app_in(max_downloads: usize, scenarios: Option<&std::path::Path>) -> Router {
     let mut c = needmap::serve::ServeConfig::new("needmap.test:8080").unwrap();
     c.limits.max_downloads = max_downloads;
+    c.edits.scenarios_dir = scenarios.map(|p| p.to_path_buf());
     let state = Arc::new(needmap::serve::AppState::with_config(ENGINE.clone(), PathBuf::from("/nonexistent-web"), c).unwrap());
     needmap::serve::router(state)
 }
@@ -117,4 +122,31 @@ fn suggestions_beyond_the_work_limit_get_503() {
     assert!(ok >= 1 && !busy.is_empty() && ok + busy.len() == 4, "{results:?}");
     assert!(busy.iter().all(|b| b.1.as_deref() == Some("5")));
     assert_eq!(get(&app, "/api/suggest?category=library&add=1&candidates=services:community_centre").0, 200);
+}
+
+#[test]
+fn suggest_with_a_scenario_keeps_the_scenario_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = needmap::scenario::ScenarioStore::open(dir.path()).unwrap();
+    let text = r#"{"needmap_scenario": 1, "id": "hub-in-bowling", "name": "Extra hub", "edits": [
+        {"op": "add", "id": "new-hub", "name": "New hub", "category": "family_hub", "easting": 416500, "northing": 431300}]}"#;
+    let scenario = store.create(needmap::scenario::Scenario::from_json(text, "test").unwrap()).unwrap();
+    let app = app_in(2, Some(dir.path()));
+    let uri = "/api/suggest?category=family_hub&add=1&candidates=services:library,community_centre";
+    let (status, _, base) = get(&app, uri);
+    assert_eq!(status, 200, "{base}");
+    let (status, _, v) = get(&app, &format!("{uri}&scenario=hub-in-bowling"));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["parameters"]["existing_sites"].as_u64().unwrap(), base["parameters"]["existing_sites"].as_u64().unwrap() + 1);
+    assert_eq!(v["parameters"]["scenario"], "hub-in-bowling");
+    let applied = scenario.apply(&ENGINE).unwrap();
+    let ctx = GapContext::new(&applied.engine, false).unwrap();
+    let mut q = SuggestQuery::new("family_hub", 1, CandidateSpec::parse("services:library,community_centre").unwrap());
+    q.scenario = Some("hub-in-bowling".into());
+    let lib = suggest::suggest(&applied.engine, &ctx, &q).unwrap();
+    assert_eq!(v["objective"]["before"].as_f64().unwrap(), lib.objective.before.unwrap());
+    assert_eq!(v["sites"][0]["candidate_id"], lib.sites[0].candidate_id.as_str());
+    assert!(v["objective"]["before"].as_f64().unwrap() > base["objective"]["before"].as_f64().unwrap());
+    let (status, _, v) = get(&app, &format!("{uri}&scenario=no-such-scenario"));
+    assert_eq!(status, 404, "{v}");
 }
