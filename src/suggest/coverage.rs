@@ -26,12 +26,5 @@ pub fn covering_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Servi
             }
         }
     }
-    for p in &mut pairs {
-        p.sort_unstable_by_key(|x| x.0);
-    }
-    Problem {
-        weight: weight.to_vec(),
-        base,
-        pairs,
-    }
+    Problem::new(weight.to_vec(), base, pairs)
 }
