@@ -16,7 +16,7 @@ pub fn covering_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Servi
     let mut base = vec![0.0; origins.len()];
     let mut pairs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n_candidates];
     for (i, &o) in origins.iter().enumerate() {
-        if !(weight[i] > 0.0) || existing.within(o, radius).any(|(_, d)| cost.of(d) <= limit) {
+        if weight[i] <= 0.0 || existing.within(o, radius).any(|(_, d)| cost.of(d) <= limit) {
             continue;
         }
         base[i] = 1.0;
