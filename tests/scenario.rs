@@ -518,8 +518,8 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     ]))
     .unwrap();
     let a = s.apply(engine).unwrap();
-    assert_eq!(s.sensitive_edits(engine), [1, 2, 3]);
-    assert!(s.sensitive_edits(&ENGINE).is_empty(), "libraries are not sensitive in the real manifest");
+    let (shown, withheld) = needmap::serve::scenarios::without_sensitive(engine, &s);
+    assert_eq!((shown.edits.len(), withheld), (0, 3), "the published scenario document withholds them too");
     assert!(a.changed.iter().all(|c| c.sensitive && c.old.is_none() && c.new.is_none()), "{:?}", a.changed);
     let changed = serde_json::to_string(&a.changed).unwrap();
     assert!(!changed.contains("-1.") && !changed.contains("53."), "no coordinates: {changed}");
@@ -614,4 +614,44 @@ fn applying_a_scenario_is_cheap() {
     compare(&ENGINE, &a.engine, &CTX, &q).unwrap();
     println!("compare at ward level (2sfca): {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
     assert!(ms < 1000.0, "{ms} ms");
+}
+
+#[test]
+fn cli_new_list_apply_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+            .args(args)
+            .args(["--data", shared().to_str().unwrap(), "--scenarios", dir.path().to_str().unwrap()])
+            .env("NEEDMAP_LOG", "warn")
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, out, err) = run(&["scenario", "new", "Extra family hub in Bowling"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "extra-family-hub-in-bowling");
+    let (ok, _, err) = run(&["scenario", "new", "Extra family hub in Bowling"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    // Add an edit by hand, as a user would, then apply and compare.
+    let path = dir.path().join("extra-family-hub-in-bowling.json");
+    let mut s = Scenario::from_json(&std::fs::read_to_string(&path).unwrap(), "file").unwrap();
+    s.edits.push(Edit::Add { id: Some("bowling-hub".into()), name: "Bowling hub".into(), category: "family_hub".into(), tier: None, capacity: None, place: Place::Postcode { postcode: "BD4 7AB".into() } });
+    std::fs::write(&path, s.to_json()).unwrap();
+    let (ok, out, err) = run(&["scenario", "list"]);
+    assert!(ok && out.contains("extra-family-hub-in-bowling") && out.contains("Extra family hub in Bowling"), "{out}{err}");
+    let csv = dir.path().join("services.csv");
+    let (ok, out, err) = run(&["scenario", "apply", "extra-family-hub-in-bowling", "-o", csv.to_str().unwrap()]);
+    assert!(ok && out.contains("bowling-hub"), "{out}{err}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(written.lines().count(), ENGINE.services.len() + 2, "header + baseline + the new hub");
+    let (ok, out, err) = run(&["scenario", "compare", "extra-family-hub-in-bowling", "--category", "family_hub", "--method", "nearest", "--level", "ward", "--format", "json"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["rows"].as_array().unwrap().len(), ENGINE.levels[ward()].len());
+    assert!(json["summary"]["sentences"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("more residents")));
+    let (ok, out, err) = run(&["gaps", "--level", "ward", "--category", "family_hub", "--scenario", "extra-family-hub-in-bowling"]);
+    assert!(ok && err.contains("scenario `extra-family-hub-in-bowling`") && out.starts_with("code,"), "{err}");
+    let (ok, _, err) = run(&["report", "--level", "ward", "--scenario", "no-such-scenario"]);
+    assert!(!ok && err.contains("no scenario `no-such-scenario`"), "{err}");
 }

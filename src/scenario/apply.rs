@@ -270,32 +270,3 @@ fn change_of(
         new_capacity,
     }
 }
-
-impl Scenario {
-    /// The 1-based numbers of the edits that place or change a site of a
-    /// sensitive category (an `add` of such a category, or an edit of a
-    /// sensitive site, baseline or added). Whoever publishes the scenario
-    /// document itself (the server's scenario JSON) must withhold the
-    /// places of these edits, as every other output does.
-    pub fn sensitive_edits(&self, engine: &Engine) -> Vec<usize> {
-        let mut sensitive: std::collections::HashSet<String> =
-            engine.services.iter().filter(|s| s.sensitive).map(|s| s.id.clone()).collect();
-        let mut out = Vec::new();
-        for (i, edit) in self.edits.iter().enumerate() {
-            let hit = match edit {
-                Edit::Add { id, category, .. } => {
-                    let hidden = engine.categories.get(category).is_some_and(|c| c.sensitive);
-                    if hidden {
-                        sensitive.insert(id.clone().unwrap_or_else(|| format!("scenario-{}", i + 1)));
-                    }
-                    hidden
-                }
-                other => other.service().is_some_and(|s| sensitive.contains(s)),
-            };
-            if hit {
-                out.push(i + 1);
-            }
-        }
-        out
-    }
-}

@@ -255,10 +255,10 @@ pub(super) fn summarise(
     };
     let mut improved: Vec<&AreaChange> = rows.iter().filter(|r| r.status == Status::Improved).collect();
     improved.sort_by(by_gain);
-    let most_improved: Vec<AreaNote> = improved.iter().take(MOST_IMPROVED).map(|r| note(*r)).collect();
+    let most_improved: Vec<AreaNote> = improved.iter().take(MOST_IMPROVED).map(|r| note(r)).collect();
     let mut worse: Vec<&AreaChange> = rows.iter().filter(|r| r.status == Status::Worse).collect();
     worse.sort_by(|a, b| by_gain(b, a));
-    let worse_areas: Vec<AreaNote> = worse.iter().map(|r| note(*r)).collect();
+    let worse_areas: Vec<AreaNote> = worse.iter().map(|r| note(r)).collect();
 
     // ---- over-subscribed catchments (matched by service id; sensitive sites never named)
     let (rb, ra) = ratios;
