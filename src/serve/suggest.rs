@@ -63,7 +63,7 @@ fn suggest_error(e: SuggestError) -> ServeError {
         SuggestError::Gap(g) => super::columns::gap_error(g),
         SuggestError::BadParameter { name, .. } => ServeError::bad(&name, msg),
         SuggestError::BadCandidates { .. } | SuggestError::SensitiveCandidates { .. } | SuggestError::NoCandidates { .. } => ServeError::bad("candidates", msg),
-        SuggestError::CandidateFile { .. } | SuggestError::CandidateRow { .. } | SuggestError::Write { .. } => ServeError::Internal(msg),
+        SuggestError::CandidateLoad(_) | SuggestError::CandidateFile { .. } | SuggestError::CandidateRow { .. } | SuggestError::Write { .. } => ServeError::Internal(msg),
     }
 }
 

@@ -154,10 +154,7 @@ fn from_services(engine: &Engine, cats: &[String], category: &str) -> Result<Can
 fn from_file(path: &Path) -> Result<Candidates, SuggestError> {
     let file = path.display().to_string();
     let mut diags = Diagnostics::default();
-    let table = read_table(path, &mut diags).map_err(|e| SuggestError::CandidateFile {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let table = read_table(path, &mut diags).map_err(SuggestError::CandidateLoad)?;
     let col = |names: &[&str]| names.iter().find_map(|n| table.headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
     let (lon, lat) = (col(&["lon", "longitude"]), col(&["lat", "latitude"]));
     let (east, north) = (col(&["easting", "x"]), col(&["northing", "y"]));

@@ -16,7 +16,7 @@ pub fn covering_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Servi
     let mut base = vec![0.0; origins.len()];
     let mut pairs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n_candidates];
     for (i, &o) in origins.iter().enumerate() {
-        if !(weight[i] > 0.0) || existing.within(o, radius).any(|(_, d)| cost.of(d) <= limit) {
+        if weight[i] <= 0.0 || existing.within(o, radius).any(|(_, d)| cost.of(d) <= limit) {
             continue;
         }
         base[i] = 1.0;
@@ -26,12 +26,5 @@ pub fn covering_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Servi
             }
         }
     }
-    for p in &mut pairs {
-        p.sort_unstable_by_key(|x| x.0);
-    }
-    Problem {
-        weight: weight.to_vec(),
-        base,
-        pairs,
-    }
+    Problem::new(weight.to_vec(), base, pairs)
 }

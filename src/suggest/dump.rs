@@ -58,7 +58,7 @@ pub(super) fn write_problem(p: &Prepared, engine: &Engine, dir: &Path) -> Result
             let radius = cost.radius_m(limit);
             let candidates = ServiceIndex::new(p.candidates.sites.iter().enumerate().map(|(k, c)| (e + k, c.bng)));
             for (i, o) in origins.bng().enumerate() {
-                if !(p.demand.weight[i] > 0.0) {
+                if p.demand.weight[i] <= 0.0 {
                     continue;
                 }
                 let mut near: Vec<(usize, f64)> = existing.within(o, radius).chain(candidates.within(o, radius)).map(|(s, d)| (s, cost.of(d))).filter(|(_, c)| *c <= limit).collect();
@@ -76,7 +76,7 @@ pub(super) fn write_problem(p: &Prepared, engine: &Engine, dir: &Path) -> Result
                 }
             }
             for (i, o) in origins.bng().enumerate() {
-                if !(p.demand.weight[i] > 0.0) {
+                if p.demand.weight[i] <= 0.0 {
                     continue;
                 }
                 if let Some((k, d)) = existing.nearest(o).next() {

@@ -14,6 +14,8 @@ pub enum SuggestError {
     BadCandidates { spec: String, reason: String },
     #[error("--candidates: category `{category}` is marked sensitive in dataset.toml: its sites are never published, so they cannot be candidates")]
     SensitiveCandidates { category: String },
+    #[error("candidates file: {0}")]
+    CandidateLoad(crate::load::LoadError),
     #[error("candidates file {file}: {message}")]
     CandidateFile { file: String, message: String },
     #[error("candidates file {file}, line {line}: {message}")]

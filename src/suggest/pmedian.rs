@@ -18,7 +18,7 @@ pub fn median_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Service
     let mut pairs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n_candidates];
     let mut farthest: f64 = 0.0;
     for (i, &o) in origins.iter().enumerate() {
-        if !(weight[i] > 0.0) {
+        if weight[i] <= 0.0 {
             continue;
         }
         match existing.nearest(o).next() {
@@ -49,12 +49,5 @@ pub fn median_problem(origins: &[Coord<f64>], weight: &[f64], existing: &Service
             }
         }
     }
-    for p in &mut pairs {
-        p.sort_unstable_by_key(|x| x.0);
-    }
-    Problem {
-        weight: weight.to_vec(),
-        base,
-        pairs,
-    }
+    Problem::new(weight.to_vec(), base, pairs)
 }

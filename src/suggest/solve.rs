@@ -45,16 +45,29 @@ pub struct Solution {
 const MAX_SWAPS: usize = 10_000;
 
 impl Problem {
+    /// An instance; each candidate's pairs are put in origin order.
+    pub fn new(weight: Vec<f64>, base: Vec<f64>, mut pairs: Vec<Vec<(u32, f64)>>) -> Problem {
+        for p in &mut pairs {
+            p.sort_unstable_by_key(|x| x.0);
+        }
+        Problem { weight, base, pairs }
+    }
+
+    /// Lower the per-origin costs `d` to what candidate `j` offers.
+    fn open(&self, j: usize, d: &mut [f64]) {
+        for &(i, c) in &self.pairs[j] {
+            let slot = &mut d[i as usize];
+            if c < *slot {
+                *slot = c;
+            }
+        }
+    }
+
     /// Per-origin cost with `chosen` open (and the existing sites).
     pub fn costs(&self, chosen: impl IntoIterator<Item = usize>) -> Vec<f64> {
         let mut d = self.base.clone();
         for j in chosen {
-            for &(i, c) in &self.pairs[j] {
-                let slot = &mut d[i as usize];
-                if c < *slot {
-                    *slot = c;
-                }
-            }
+            self.open(j, &mut d);
         }
         d
     }
@@ -114,12 +127,7 @@ impl Problem {
             }
             let (pos, g) = best;
             let j = left.remove(pos);
-            for &(i, c) in &self.pairs[j] {
-                let slot = &mut d[i as usize];
-                if c < *slot {
-                    *slot = c;
-                }
-            }
+            self.open(j, &mut d);
             order.push(j);
             gains.push(g);
         }
@@ -137,12 +145,7 @@ pub fn solve(p: &Problem, add: usize) -> Solution {
     for _ in 0..add {
         match p.best(&d, &chosen) {
             Some((j, g)) if g > 0.0 => {
-                for &(i, c) in &p.pairs[j] {
-                    let slot = &mut d[i as usize];
-                    if c < *slot {
-                        *slot = c;
-                    }
-                }
+                p.open(j, &mut d);
                 chosen.push(j);
             }
             _ => break,
@@ -151,7 +154,7 @@ pub fn solve(p: &Problem, add: usize) -> Solution {
     let greedy_loss = p.loss(&chosen);
     let mut loss = greedy_loss;
     let mut swaps = 0;
-    while swaps < MAX_SWAPS && chosen.len() > 0 {
+    while swaps < MAX_SWAPS && !chosen.is_empty() {
         let tolerance = 1e-10 * loss.abs().max(1.0);
         let mut best: Option<(usize, usize, f64)> = None;
         for pos in 0..chosen.len() {

@@ -82,12 +82,14 @@ pub struct Suggestion {
 }
 
 impl Prepared {
-    fn who(&self) -> String {
-        match (&self.demand.need_weight, self.demand.population_id.as_str()) {
-            (Some(_), _) => "people in need".into(),
-            (None, "children") => "children".into(),
-            (None, p) if p == "total" => "people".into(),
-            (None, p) => format!("people ({p})"),
+    fn who(&self, engine: &Engine) -> String {
+        let d = &engine.manifest.dataset;
+        let p = &self.demand.population_id;
+        match &self.demand.need_weight {
+            Some(_) => "people in need".into(),
+            None if *p == d.child_population => "children".into(),
+            None if *p == d.total_population => "people".into(),
+            None => format!("people ({p})"),
         }
     }
 
@@ -99,7 +101,7 @@ impl Prepared {
         let reach = q.reach();
         let travel = format!("{} {}", reach.label(), q.travel.as_str());
         let no_base = q.objective == Objective::Pmedian && self.existing.is_empty();
-        let who = self.who();
+        let who = self.who(engine);
         let (unit, gain_unit, description, before, after, greedy) = match q.objective {
             Objective::Coverage => (
                 format!("{who} covered"),
