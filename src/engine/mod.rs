@@ -6,6 +6,7 @@
 mod build;
 mod level_checks;
 mod levels;
+mod places;
 mod services;
 mod values;
 
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use build::EngineError;
+pub use places::is_statistical_name;
 use build::OverlayCache;
 
 use crate::analyse::{LevelValues, Overlay, Provision};

@@ -23,7 +23,7 @@ use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
-use super::{access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, security, services, static_files, tiles};
+use super::{access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, search, security, services, static_files, tiles};
 use crate::report::Report;
 use crate::Engine;
 
@@ -68,6 +68,8 @@ pub struct AppState {
     pub requests: std::sync::atomic::AtomicU64,
     /// Travel model for the gap fields, calibrated once.
     pub gap_context: crate::gaps::GapContext,
+    /// Names and codes for `/api/search`.
+    pub search: super::search::SearchIndex,
 }
 
 impl AppState {
@@ -113,6 +115,7 @@ impl AppState {
         let limits = &config.limits;
         Ok(AppState {
             gap_context,
+            search: super::search::SearchIndex::new(&engine),
             csp: security::content_security_policy(),
             engine,
             tiles,
@@ -248,6 +251,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/meta", get(meta::meta))
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
+        .route("/api/search", get(search::search))
         .route("/api/report/{file}", get(report::report_csv))
         .route("/api/export/{file}", get(downloads::export).route_layer(downloads_limit.clone()))
         .route("/api/print/{file}", get(downloads::print_pdf).route_layer(downloads_limit))

@@ -2,7 +2,7 @@
 //! with TileJSON, OGC API Features and the static web app, on axum.
 //!
 //! One file per concern: [`app`] (state, router), [`meta`], [`areas`],
-//! [`services`], [`report`], [`tiles`], [`ogc`], [`static_files`],
+//! [`services`], [`search`] (with [`fuzzy`] matching), [`report`], [`tiles`], [`ogc`], [`static_files`],
 //! [`errors`]; the hardening layers [`connections`] (timeouts, connection
 //! limit, graceful shutdown), [`edge`] (request sizes, trusted proxies),
 //! [`parameters`] (accepted query parameters per route), [`busy`] (work
@@ -24,12 +24,14 @@ pub mod edge;
 pub mod encoding;
 pub mod error_bodies;
 pub mod errors;
+pub mod fuzzy;
 pub mod geojson;
 pub mod meta;
 pub mod ogc;
 pub mod parameters;
 pub mod query;
 pub mod report;
+pub mod search;
 pub mod security;
 pub mod services;
 pub mod static_files;
