@@ -122,3 +122,8 @@ export function loadAreas(level, params = {}) {
 export function loadServices(params = {}) {
   return getJson(`api/services.geojson${query(params)}`);
 }
+
+/** Search areas, services and postcodes: `{ query, results, more, ambiguous }` (/api/search). */
+export function searchPlaces(q, limit = 10) {
+  return getJson(`api/search${query({ q, limit })}`);
+}
