@@ -308,7 +308,7 @@ test('search, keyboard focus and downloads', async () => {
   });
   assert.equal(focused.id, 'search');
   assert.notEqual(focused.outline, 'none', 'focused control shows a focus ring');
-  assert.match(focused.label, /Ward or constituency/);
+  assert.match(focused.label, /Area name or code, service, or postcode/);
   const unlabelled = await fresh.$$eval('select, input:not([type=radio]):not([type=checkbox])',
     (els) => els.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id));
   assert.deepEqual(unlabelled, [], 'every control has a label');
@@ -540,5 +540,100 @@ test('every level can be drawn', async () => {
   await page.selectOption('#level', 'oa');
   await settled();
   await shot('07-oa-level');
+  assert.deepEqual(consoleErrors, []);
+});
+
+/** Search for `q` with the search box (Enter). */
+async function searchFor(q, p = page) {
+  await p.fill('#search', q);
+  await p.press('#search', 'Enter');
+}
+
+async function popupText(p = page) {
+  await p.waitForSelector('.maplibregl-popup', { timeout: 15000 });
+  await settled(p);
+  return p.textContent('.maplibregl-popup');
+}
+
+test('search: typos, a choice list when ambiguous, LSOAs by code with their ward, services by name', async () => {
+  await visit('level=ward&indicator=imd_score');
+  await searchFor('Keighly Centrl');
+  assert.match(await popupText(), /Keighley Central/, 'a typo finds the ward');
+  assert.equal(await page.isHidden('#search-choices'), true, 'one clear answer: no choice list');
+
+  await searchFor('Bradford');
+  await page.waitForSelector('#search-choices:not([hidden]) button', { timeout: 10000 });
+  const choices = await page.$$eval('#search-choices button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(choices.length >= 5, choices.join(' | '));
+  assert.match(choices[0], /^Bradford (East|South|West) \(Constituency\)$/);
+  assert.match(await page.textContent('#search-status'), /places match .Bradford.: choose one/);
+  await shot('14-search-choices');
+  const moor = choices.findIndex((c) => c === 'Bradford Moor (Ward)');
+  assert.ok(moor >= 0, choices.join(' | '));
+  await page.click(`#search-choices li:nth-child(${moor + 1}) button`);
+  assert.match(await popupText(), /Bradford Moor/);
+  assert.equal(await page.isHidden('#search-choices'), true, 'the list closes after a choice');
+
+  // An LSOA by code: the map switches to LSOAs and names it with its ward.
+  await searchFor('e01010677');
+  const lsoa = await popupText();
+  assert.equal(hashParams().get('level'), 'lsoa');
+  const title = await page.textContent('.maplibregl-popup h3');
+  assert.match(title, /^Bradford \d{3}[A-Z], [A-Z][a-z]+/, 'LSOA name with its ward');
+  assert.match(lsoa, /E01010677/);
+  const ward = await page.evaluate(() => window.needmap.byCode.get('E01010677').properties.place);
+  assert.ok(ward && title.endsWith(ward), `${title} ends with ${ward}`);
+  await shot('15-search-lsoa-with-ward');
+
+  // A service by name opens its details.
+  const svc = await page.evaluate(async () => {
+    const r = await fetch('api/services.geojson?category=gp');
+    const fc = await r.json();
+    return fc.features.map((f) => f.properties).find((p) => p.name.split(' ').length >= 3);
+  });
+  await searchFor(svc.name);
+  const details = await popupText();
+  assert.match(details, new RegExp(svc.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.match(details, /GP/);
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('a click opens the area first, services under it are listed, and labels stay off the popup', async () => {
+  await visit('level=ward&indicator=imd_score&services=1&z=13.00&c=-1.7530,53.7940');
+  const target = await page.evaluate(() => {
+    const m = window.needmap.map;
+    const f = m.queryRenderedFeatures({ layers: ['services'] })[0];
+    if (!f) return null;
+    const pt = m.project(f.geometry.coordinates);
+    const box = m.getCanvas().getBoundingClientRect();
+    return { x: box.left + pt.x, y: box.top + pt.y, name: f.properties.name };
+  });
+  assert.ok(target, 'service points are drawn in the city centre');
+  await page.mouse.click(target.x, target.y);
+  const text = await popupText();
+  assert.match(text, /Ward E05/, 'the area profile opens first');
+  assert.match(text, /Service points here/);
+  const names = await page.$$eval('.services-here button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(names.includes(target.name), `${target.name} in ${names.join(' | ')}`);
+  // Labels: none drawn where the popup is.
+  const overlap = () => page.evaluate(() => {
+    const p = document.querySelector('.maplibregl-popup').getBoundingClientRect();
+    const shown = [...document.querySelectorAll('#labels span')].filter((s) => s.style.display !== 'none');
+    const hit = shown.filter((s) => {
+      const r = s.getBoundingClientRect();
+      return r.left < p.right && p.left < r.right && r.top < p.bottom && p.top < r.bottom;
+    }).map((s) => s.textContent);
+    return { shown: shown.length, hit };
+  });
+  const open = await overlap();
+  assert.ok(open.shown > 0, 'ward labels are drawn at this zoom');
+  assert.deepEqual(open.hit, [], 'no label over the popup');
+  await shot('16-click-area-first');
+  // The service's details open from the list, and labels still avoid the new popup.
+  await page.click('.services-here button');
+  await page.waitForFunction(() => !document.querySelector('.maplibregl-popup .services-here'), null, { timeout: 10000 });
+  assert.match(await popupText(), new RegExp(target.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.deepEqual((await overlap()).hit, []);
+  await page.keyboard.press('Escape');
   assert.deepEqual(consoleErrors, []);
 });

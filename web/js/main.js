@@ -323,14 +323,16 @@ function setState(patch) {
   const s = app.state;
   syncControls();
   writeHashNow();
+  let loading = null;
   if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || JSON.stringify(areaParamsOf(before)) !== JSON.stringify(areaParams())) {
-    track(loadLevel());
+    loading = track(loadLevel());
   } else {
     restyle();
   }
   if (before.category !== s.category || before.tier !== s.tier || before.services !== s.services) {
     track(refreshServices());
   }
+  return loading; // the new level's areas, when they are loading
 }
 
 window.addEventListener('hashchange', () => {
@@ -650,11 +652,6 @@ async function showAreaPopup(code, lngLat, note = '', services = []) {
   watchPopup(app.popup);
 }
 
-/** Wait for every pending request (a level switch, its areas) to finish. */
-async function whenLoaded() {
-  while (app.loading.size > 0) await Promise.allSettled([...app.loading]);
-}
-
 /**
  * Go to a search result: an area of the current or a finer level opens its profile (switching
  * to that level); a coarser area is outlined and zoomed to; a service or postcode is zoomed to
@@ -662,12 +659,10 @@ async function whenLoaded() {
  */
 async function goToResult(r) {
   const index = (id) => app.meta.levels.findIndex((l) => l.id === id);
+  if (app.popup) app.popup.remove();
   if (r.kind === 'area') {
     if (index(r.level) >= index(app.state.level)) {
-      if (r.level !== app.state.level) {
-        setState({ level: r.level });
-        await whenLoaded();
-      }
+      if (r.level !== app.state.level) await setState({ level: r.level });
       const f = app.byCode.get(r.code);
       if (f) zoomToArea(f, true);
       return;
