@@ -23,6 +23,7 @@ pub mod load;
 pub mod model;
 pub mod print;
 pub mod report;
+pub mod scenario;
 pub mod serve;
 
 pub use engine::{Engine, EngineError};

@@ -86,6 +86,27 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
         },
         Err(e) => println!("travel model: {e}; built-in driving model used"),
     }
+    match engine.postcodes() {
+        None => println!("postcodes: no [postcodes] in the manifest (scenario sites cannot be placed by postcode)"),
+        Some(Err(e)) => println!("postcodes: {e}; scenario sites cannot be placed by postcode"),
+        Some(Ok(p)) => {
+            println!(
+                "postcodes: {} loaded from {} ({} rows, {} duplicate(s), {} bad row(s) skipped)",
+                p.len(),
+                p.file,
+                p.rows,
+                p.duplicates,
+                p.bad_rows
+            );
+            const SHOWN: usize = 20;
+            for problem in p.diagnostics.problems.iter().take(SHOWN) {
+                println!("  {problem}");
+            }
+            if p.diagnostics.problems.len() > SHOWN {
+                println!("  ... and {} more", p.diagnostics.problems.len() - SHOWN);
+            }
+        }
+    }
     println!("timings (ms):");
     for (stage, ms) in &engine.timings {
         println!("  {stage:<26} {ms:>8.1}");

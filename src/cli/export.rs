@@ -51,11 +51,13 @@ pub struct ExportArgs {
     #[arg(long, default_value_t = export::DEFAULT_THRESHOLD, value_name = "N")]
     pub threshold: u32,
     #[command(flatten)]
+    pub scenario: super::scenario::ScenarioArgs,
+    #[command(flatten)]
     pub data: DataArgs,
 }
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let engine = args.data.load()?;
+    let (engine, scenario) = args.scenario.engine(args.data.load()?)?;
     let mut request = ExportRequest::new(&args.level);
     request.layer = args.layer;
     request.indicator = args.indicator.clone();
@@ -67,6 +69,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     request.disclosure = Disclosure {
         threshold: args.threshold,
     };
+    if let Some(s) = &scenario {
+        request.parameters.insert("scenario".into(), serde_json::json!({ "id": s.id, "name": s.name, "version": s.version }));
+    }
     if let Some(method) = &args.method {
         let gaps = gaps_table(&engine, &args.level, args.category.as_deref(), args.tier.as_deref(), Some(method))?;
         request.table = Some(gaps.report);

@@ -64,6 +64,8 @@ pub struct GapsArgs {
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     #[command(flatten)]
+    pub scenario: super::scenario::ScenarioArgs,
+    #[command(flatten)]
     pub data: DataArgs,
 }
 
@@ -88,7 +90,7 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         unmet_minutes: args.unmet_min,
         include_sensitive: args.include_sensitive,
     };
-    let engine = args.data.load()?;
+    let (engine, _) = args.scenario.engine(args.data.load()?)?;
     let table = gaps::compute(&engine, &query)?;
     if args.include_sensitive {
         eprintln!("warning: --include-sensitive: these figures may locate sensitive sites; for internal analysis only, never publish them");

@@ -5,6 +5,7 @@ mod export;
 mod gaps;
 mod print;
 mod report;
+mod scenario;
 mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +45,9 @@ enum Command {
     /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
     #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nAccess log: off by default (server errors are always logged); --access-log-sample N logs\none request in N at info, NEEDMAP_LOG=needmap::access=debug logs every request.\nLimits: --header-timeout, --idle-timeout, --max-connections, --shutdown-grace, --max-downloads, --cache-mib.\nBehind a reverse proxy: --public-url https://host/path --trusted-proxy IP.")]
     Serve(serve::ServeArgs),
+    /// What-if scenarios: add, move or close sites and compare with the baseline.
+    #[command(subcommand, after_help = "Examples:\n  needmap scenario new \"Extra family hub in Bowling\"\n  needmap scenario list\n  needmap scenario apply hub-in-bowling\n  needmap scenario compare hub-in-bowling --category family_hub --level ward\n  needmap gaps --level ward --category family_hub --scenario hub-in-bowling\n\nScenario files are JSON (schema in README \"Scenarios\"), kept in <data dir>/scenarios/ or --scenarios DIR.")]
+    Scenario(scenario::ScenarioCommand),
 }
 
 /// Where the dataset is.
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Print(args) => print::run(&args),
         Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Scenario(command) => scenario::run(&command),
     };
     match result {
         Ok(code) => code,

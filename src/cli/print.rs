@@ -69,6 +69,8 @@ pub struct PrintArgs {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
+    pub scenario: super::scenario::ScenarioArgs,
+    #[command(flatten)]
     pub data: DataArgs,
 }
 
@@ -107,7 +109,13 @@ fn save(path: &Path, bytes: &[u8], force: bool, map: &print::PrintedMap) -> anyh
 }
 
 pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
-    let engine = args.data.load()?;
+    let base = args.data.load()?;
+    let scenario = args.scenario.scenario.as_ref().map(|name| args.scenario.read(&base, name)).transpose()?;
+    let applied = scenario.as_ref().map(|s| s.apply(&base)).transpose()?;
+    for w in applied.iter().flat_map(|a| &a.warnings) {
+        eprintln!("warning: {w}");
+    }
+    let engine = applied.as_ref().map(|a| &a.engine).unwrap_or(&base);
     let theme = if args.gap {
         let Some(category) = args.category.clone() else {
             bail!("--gap needs --category C");
@@ -120,15 +128,23 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
     request.committee_level = args.committee_level.clone();
     request.paper = args.paper;
     request.landscape = args.landscape;
-    request.title = args.title.clone();
+    request.title = args.title.clone().or_else(|| scenario.as_ref().map(|s| format!("Scenario: {}", s.name)));
     request.subtitle = args.subtitle.clone();
     request.disclosure = Disclosure {
         threshold: args.threshold,
     };
     if args.gap {
-        let gaps = super::export::gaps_table(&engine, &args.level, args.category.as_deref(), None, None)?;
+        let gaps = super::export::gaps_table(engine, &args.level, args.category.as_deref(), None, None)?;
         request.table = Some(gaps.report);
         request.notes.push(gaps.description);
+    }
+    if let (Some(s), Some(a), Some(category)) = (&scenario, &applied, &args.category) {
+        // The committee summary of the scenario, under the map.
+        let query = needmap::gaps::GapQuery { level: args.level.clone(), category: Some(category.clone()), ..Default::default() };
+        let ctx = needmap::gaps::GapContext::new(&base, false)?;
+        let comparison = needmap::scenario::compare(&base, &a.engine, &ctx, &query)?;
+        request.notes.push(format!("Scenario `{}` (version {}) against the baseline, {} (2SFCA):", s.id, s.version, category));
+        request.notes.extend(super::scenario::summary_lines(&comparison));
     }
 
     if args.all_committees {
@@ -140,7 +156,7 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
             PageFormat::Png => "png",
             PageFormat::Svg => "svg",
         };
-        let committees = print::committee_areas(&engine, &args.committee_level)?;
+        let committees = print::committee_areas(engine, &args.committee_level)?;
         // Check every target first so that nothing is half done.
         let targets: Vec<PathBuf> = committees.iter().map(|(_, name)| dir.join(format!("{}.{ext}", print::slug(name)))).collect();
         let marker = dir.join(INCOMPLETE_MARKER);
@@ -169,7 +185,7 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
             tracing::info!("rendering {name} ({}/{})", i + 1, committees.len());
             let mut r = request.clone();
             r.area = Some(code.clone());
-            let (bytes, map) = render(&engine, &r, format, args.dpi)?;
+            let (bytes, map) = render(engine, &r, format, args.dpi)?;
             save(target, &bytes, args.force, &map)?;
             atomic::write_file(&marker, true, |w| Ok(w.write_all(note(i + 1).as_bytes())?))
                 .with_context(|| format!("cannot write {}", marker.display()))?;
@@ -182,7 +198,7 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
     request.area = args.area.clone();
     let format = format_of(args, &args.output);
     tracing::info!("rendering {} map of {} on {}", args.level, args.area.as_deref().unwrap_or("the district"), args.paper.as_str());
-    let (bytes, map) = render(&engine, &request, format, args.dpi)?;
+    let (bytes, map) = render(engine, &request, format, args.dpi)?;
     save(&args.output, &bytes, args.force, &map)?;
     Ok(ExitCode::SUCCESS)
 }

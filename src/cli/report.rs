@@ -15,11 +15,13 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     #[command(flatten)]
+    pub scenario: super::scenario::ScenarioArgs,
+    #[command(flatten)]
     pub data: DataArgs,
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let engine = args.data.load()?;
+    let (engine, _) = args.scenario.engine(args.data.load()?)?;
     let report = area_report(&engine, &args.level)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

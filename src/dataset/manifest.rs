@@ -48,6 +48,39 @@ pub struct Manifest {
     /// Disclosure control: how sensitive sites are counted.
     #[serde(default)]
     pub disclosure: DisclosureSpec,
+    /// Optional postcode lookup (postcode -> point), read on first use.
+    #[serde(default)]
+    pub postcodes: Option<PostcodeSpec>,
+}
+
+/// `[postcodes]`: a table of postcode units and their points (e.g. OS
+/// Code-Point Open), used to place scenario sites given by postcode.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostcodeSpec {
+    pub file: String,
+    #[serde(default = "default_postcode_column")]
+    pub postcode_column: String,
+    #[serde(default = "default_easting")]
+    pub x_column: String,
+    #[serde(default = "default_northing")]
+    pub y_column: String,
+    /// CRS of the coordinates (default EPSG:27700).
+    #[serde(default = "default_bng")]
+    pub crs: CrsSpec,
+}
+
+fn default_postcode_column() -> String {
+    "postcode".into()
+}
+fn default_easting() -> String {
+    "easting".into()
+}
+fn default_northing() -> String {
+    "northing".into()
+}
+fn default_bng() -> CrsSpec {
+    CrsSpec::Bng
 }
 
 /// `[disclosure]`: rules that keep sensitive sites (refuges, ...) from being
@@ -96,6 +129,10 @@ pub struct DatasetInfo {
     /// Default need indicator for categories serving `child_population`.
     #[serde(default)]
     pub child_need_indicator: Option<String>,
+    /// A decile indicator (1 = most deprived 10% nationally) by which a
+    /// scenario's summary splits who gains access (equity). None: no split.
+    #[serde(default)]
+    pub equity_decile_indicator: Option<String>,
     /// Caveats shown with the default need indicator (legend, /api/meta).
     #[serde(default)]
     pub need_caveat: Option<String>,
@@ -458,7 +495,11 @@ impl Manifest {
                 self.dataset.total_population
             )));
         }
-        let defaults = [("need_indicator", &self.dataset.need_indicator), ("child_need_indicator", &self.dataset.child_need_indicator)];
+        let defaults = [
+            ("need_indicator", &self.dataset.need_indicator),
+            ("child_need_indicator", &self.dataset.child_need_indicator),
+            ("equity_decile_indicator", &self.dataset.equity_decile_indicator),
+        ];
         for (field, id) in defaults {
             let Some(id) = id else { continue };
             if !self.indicator_tables.iter().flat_map(|t| &t.indicators).any(|i| &i.id == id) {

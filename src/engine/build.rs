@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{levels, services, values, Engine, RepPoint};
-use crate::analyse::{assign_services, edge_indexes, EdgeIndex, Overlay, Provision};
+use super::{levels, services, values, Engine, RepPoint, Shared};
+use crate::analyse::{assign_services, edge_indexes, EdgeIndex, Overlay};
 use crate::crs::{Transform, BNG, WGS84};
 use crate::dataset::{DatasetError, DatasetLocation};
-use crate::index::{AreaIndex, ServiceIndex};
+use crate::index::AreaIndex;
 use crate::load::{parse_number, read_table, Diagnostics, LoadError};
 use crate::model::Level;
 
@@ -184,26 +184,8 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
             );
         }
     }
-    let service_index = ServiceIndex::new(service_list.iter().enumerate().map(|(i, s)| (i, s.bng)));
     lap("assign services", &mut timings);
 
-    let child = &loc.manifest.dataset.child_population;
-    let provision = (0..levels.len())
-        .map(|l| {
-            let v = &values.values[l];
-            Provision::compute(
-                &service_list,
-                l,
-                levels[l].len(),
-                &categories,
-                child,
-                v.populations.get(&loc.manifest.dataset.total_population).map(|p| p.as_slice()),
-                v.populations.get(child).map(|p| p.as_slice()),
-                loc.manifest.disclosure.sensitive_min_population,
-            )
-        })
-        .collect();
-    lap("provision", &mut timings);
 
     let centroids = join_centroids(raw_centroids, &levels, &mut diags);
     if let Some(t) = &loc.manifest.travel_times {
@@ -215,7 +197,7 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
     }
     lap("centroids", &mut timings);
 
-    Ok(Engine {
+    let shared = Shared {
         data_dir: loc.data_dir.clone(),
         manifest_path: loc.manifest_path.clone(),
         manifest: loc.manifest.clone(),
@@ -224,17 +206,23 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         indicators: values.indicators,
         populations: values.populations,
         values: values.values,
-        services: service_list,
-        service_index,
         categories,
         tiers,
-        provision,
-        outside,
         centroids,
         overlays: std::sync::Mutex::new(overlays),
+        postcodes: std::sync::OnceLock::new(),
         diagnostics: diags,
         timings,
-    })
+    };
+    // Services were assigned above (after the swapped-coordinate check):
+    // the engine indexes them and counts provision.
+    let clock = Instant::now();
+    let mut engine = Engine::assemble(std::sync::Arc::new(shared), service_list, None);
+    debug_assert_eq!(engine.outside, outside);
+    if let Some(shared) = std::sync::Arc::get_mut(&mut engine.shared) {
+        shared.timings.push(("index services and provision", clock.elapsed().as_secs_f64() * 1e3));
+    }
+    Ok(engine)
 }
 
 type Centroids = std::collections::BTreeMap<String, (String, Vec<Option<RepPoint>>)>;

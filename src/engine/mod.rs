@@ -12,9 +12,11 @@ mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use build::EngineError;
 pub use places::is_statistical_name;
+pub use services::{MAX_CAPACITY, UNCLASSIFIED_TIER};
 use build::OverlayCache;
 
 use crate::analyse::{LevelValues, Overlay, Provision};
@@ -30,9 +32,12 @@ pub struct RepPoint {
     pub wgs84: geo::Coord<f64>,
 }
 
-/// Everything loaded and derived for one dataset.
+/// The immutable parts of an [`Engine`] that every scenario engine shares
+/// with the baseline (areas, values, overlays, diagnostics): a scenario
+/// engine costs only its services. Reached through `Deref`, so
+/// `engine.levels[i]` reads as before.
 #[derive(Debug)]
-pub struct Engine {
+pub struct Shared {
     pub data_dir: PathBuf,
     pub manifest_path: PathBuf,
     pub manifest: Manifest,
@@ -45,22 +50,38 @@ pub struct Engine {
     pub populations: Vec<String>,
     /// Per level: populations, indicators, decile-1 shares.
     pub values: Vec<LevelValues>,
-    pub services: Vec<Service>,
-    pub service_index: ServiceIndex,
     pub categories: BTreeMap<String, Category>,
     pub tiers: Vec<Tier>,
-    /// Per level: provision counts and rates.
-    pub provision: Vec<Provision>,
-    /// Per level: services in no area of that level.
-    pub outside: Vec<usize>,
     /// Published representative points per level id and area index.
     pub centroids: BTreeMap<String, (String, Vec<Option<RepPoint>>)>,
     /// Overlays between levels: those made while loading, more on demand.
     overlays: std::sync::Mutex<OverlayCache>,
+    /// The manifest's `[postcodes]` lookup, read on first use.
+    postcodes: std::sync::OnceLock<Result<crate::load::Postcodes, String>>,
     /// Recoverable problems found while loading.
     pub diagnostics: Diagnostics,
     /// Wall-clock milliseconds per stage, for `check` and benchmarks.
     pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Everything loaded and derived for one dataset: the shared parts plus one
+/// set of services (the baseline, or a scenario's, see [`Engine::with_services`]).
+#[derive(Debug)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    pub services: Vec<Service>,
+    pub service_index: ServiceIndex,
+    /// Per level: provision counts and rates.
+    pub provision: Vec<Provision>,
+    /// Per level: services in no area of that level.
+    pub outside: Vec<usize>,
+}
+
+impl std::ops::Deref for Engine {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl Engine {
@@ -69,6 +90,64 @@ impl Engine {
         build::build(location)
     }
 
+    /// The engine for another set of services (a scenario's) over the same
+    /// shared parts (`Arc`, not copied). Services whose id and point match
+    /// one of this engine's keep its areas; the others are located afresh.
+    /// The service index, provision counts and outside counts are rebuilt.
+    pub fn with_services(&self, services: Vec<Service>) -> Engine {
+        Engine::assemble(self.shared.clone(), services, Some(&self.services))
+    }
+
+    /// Whether two engines share their areas, values and overlays.
+    pub fn shares_with(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Put an engine together: assign services (reusing the areas of `known`
+    /// services at the same point), index them and count provision.
+    fn assemble(shared: Arc<Shared>, mut services: Vec<Service>, known: Option<&[Service]>) -> Engine {
+        let by_id: std::collections::HashMap<&str, &Service> =
+            known.unwrap_or_default().iter().map(|s| (s.id.as_str(), s)).collect();
+        let levels = shared.levels.len();
+        let mut fresh = Vec::new();
+        for (i, s) in services.iter_mut().enumerate() {
+            match by_id.get(s.id.as_str()) {
+                Some(old) if old.bng == s.bng && old.areas.len() == levels => s.areas = old.areas.clone(),
+                _ if s.areas.len() == levels && known.is_none() => {}
+                _ => fresh.push(i),
+            }
+        }
+        if !fresh.is_empty() {
+            let mut located: Vec<Service> = fresh.iter().map(|&i| services[i].clone()).collect();
+            crate::analyse::assign_services(&mut located, &shared.levels, &shared.indexes);
+            for (&i, s) in fresh.iter().zip(located) {
+                services[i].areas = s.areas;
+            }
+        }
+        let outside = (0..levels).map(|l| services.iter().filter(|s| s.areas[l].is_none()).count()).collect();
+        let service_index = ServiceIndex::new(services.iter().enumerate().map(|(i, s)| (i, s.bng)));
+        let m = &shared.manifest;
+        let child = &m.dataset.child_population;
+        let provision = (0..levels)
+            .map(|l| {
+                let v = &shared.values[l];
+                Provision::compute(
+                    &services,
+                    l,
+                    shared.levels[l].len(),
+                    &shared.categories,
+                    child,
+                    v.populations.get(&m.dataset.total_population).map(|p| p.as_slice()),
+                    v.populations.get(child).map(|p| p.as_slice()),
+                    m.disclosure.sensitive_min_population,
+                )
+            })
+            .collect();
+        Engine { shared, services, service_index, provision, outside }
+    }
+}
+
+impl Shared {
     /// Index of a level by id.
     pub fn level_index(&self, id: &str) -> Option<usize> {
         self.levels.iter().position(|l| l.id == id)
@@ -115,7 +194,6 @@ impl Engine {
         cache.get(&self.levels, source, target).clone()
     }
 
-    /// Dataset name from the manifest.
     /// The area of `level` in which `service` is counted (see
     /// [`crate::analyse::counted_area`]: sensitive services only in
     /// areas of at least `[disclosure] sensitive_min_population` residents).
@@ -128,6 +206,21 @@ impl Engine {
         )
     }
 
+    /// The manifest's `[postcodes]` lookup, read on the first call (so
+    /// start-up does not pay for it): `None` without a `[postcodes]` section,
+    /// `Some(Err(message))` when the file cannot be read.
+    pub fn postcodes(&self) -> Option<Result<&crate::load::Postcodes, &str>> {
+        let spec = self.manifest.postcodes.as_ref()?;
+        let loaded = self.postcodes.get_or_init(|| {
+            let clock = std::time::Instant::now();
+            let p = crate::load::Postcodes::read(&self.data_dir, spec).map_err(|e| e.to_string());
+            tracing::debug!("postcodes: {:.1} ms", clock.elapsed().as_secs_f64() * 1e3);
+            p
+        });
+        Some(loaded.as_ref().map_err(|e| e.as_str()))
+    }
+
+    /// Dataset name from the manifest.
     pub fn name(&self) -> &str {
         &self.manifest.dataset.name
     }

@@ -270,6 +270,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     };
 
     // ---- floating catchment
+    let mut service_ratios = Vec::new();
     let access: Option<Vec<f64>> = match q.method {
         Method::Nearest => None,
         Method::TwoStep | Method::Enhanced => {
@@ -288,6 +289,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                     a.services_without_demand
                 ));
             }
+            service_ratios = services.iter().zip(&a.ratio).map(|(&i, &r)| (i, r)).collect();
             Some(a.access)
         }
     };
@@ -508,6 +510,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         threshold_labels: q.thresholds.labels(),
         rows,
         district,
+        service_ratios,
         notes,
     })
 }

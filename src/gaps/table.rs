@@ -70,6 +70,9 @@ pub struct GapTable {
     pub threshold_labels: Vec<String>,
     pub rows: Vec<GapRow>,
     pub district: District,
+    /// 2SFCA/E2SFCA only: (index into `engine.services`, supply-to-demand
+    /// ratio `R_j`) per service of the filter; empty for `nearest`.
+    pub service_ratios: Vec<(usize, f64)>,
     /// Plain-language notes on documented values (skips, fallbacks, model).
     pub notes: Vec<String>,
 }

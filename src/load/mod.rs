@@ -8,6 +8,7 @@ mod boundaries;
 mod diagnostics;
 mod file;
 mod points;
+mod postcodes;
 mod shapefile_words;
 mod table;
 mod text;
@@ -20,6 +21,7 @@ pub use boundaries::{read_boundaries, read_boundaries_capped, RawArea, MAX_VERTI
 pub use diagnostics::{Diagnostics, Problem, Severity};
 pub use file::{read_limited, MAX_FILE_BYTES};
 pub use points::{read_points, PointColumns, RawPoint};
+pub use postcodes::{normalise_postcode, PostcodePoint, Postcodes};
 pub use table::{number_text, parse_number, read_table, Table};
 pub use text::strip_bom;
 pub use travel_times::{plausible_minutes, read_travel_times, TravelTimeRow, MAX_TRAVEL_MINUTES};
