@@ -172,3 +172,28 @@ fn bad_queries_are_refused_in_words_and_answers_are_bounded() {
     let (_, v) = get_on(&APP, "/api/search?q=bradford&limit=50");
     assert_eq!(v["results"].as_array().unwrap().len(), 50);
 }
+
+#[test]
+fn postcodes_are_found_in_any_spelling_with_their_areas_and_slips_offer_a_choice() {
+    // From the pack's lookup: BD1 1AA at (416515, 433357), ward E05001347.
+    for q in ["BD1 1AA", "bd11aa", " Bd1  1aA "] {
+        let v = search(q);
+        let top = &v["results"][0];
+        assert_eq!(top["kind"], "postcode", "{q}: {v}");
+        assert_eq!(top["postcode"], "BD1 1AA");
+        assert_eq!(v["ambiguous"], false);
+        let ward = top["areas"].as_array().unwrap().iter().find(|a| a["level"] == "ward").expect("in a ward");
+        assert_eq!(ward["code"], "E05001347");
+        assert!(top["label"].as_str().unwrap().starts_with("BD1 1AA, "));
+        let (x, y) = (top["point"][0].as_f64().unwrap(), top["point"][1].as_f64().unwrap());
+        assert!((-1.76..-1.74).contains(&x) && (53.78..53.80).contains(&y), "{x}, {y}");
+    }
+    // One character wrong: the postcodes one slip away, as a choice.
+    let v = search("BD1 1AZ");
+    let found: Vec<&str> = v["results"].as_array().unwrap().iter().filter_map(|r| r["postcode"].as_str()).collect();
+    assert!(found.contains(&"BD1 1AA"), "{found:?}");
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["score"].as_f64().unwrap() < 1.0));
+    assert_eq!(v["ambiguous"], true);
+    // Not a postcode at all: no postcode results.
+    assert!(search("Tong")["results"].as_array().unwrap().iter().all(|r| r["kind"] != "postcode"));
+}

@@ -1,8 +1,9 @@
 //! `GET /api/search?q=&limit=`: find areas of every level (by name, with
 //! their place for statistical names, and by code), services by name
 //! (non-sensitive ones only: a sensitive site is never listed, so never
-//! located) and postcodes (through the manifest's `[postcodes]` lookup),
-//! with typo tolerance ([`super::fuzzy`]).
+//! located) and postcodes (through the manifest's `[postcodes]` lookup: the
+//! postcode typed, in any case or spacing, or when it is not listed every
+//! listed postcode one slip away), with typo tolerance ([`super::fuzzy`]).
 //!
 //! The answer is bounded: at most `limit` results (default 10, at most 50),
 //! best first, with `more` counting those left off, and `ambiguous` set
@@ -21,6 +22,7 @@ use super::fuzzy::{normalise, score};
 use super::query::Params;
 use super::tiles::visible_services;
 use crate::engine::is_statistical_name;
+use crate::load::{normalise_postcode, PostcodePoint};
 use crate::Engine;
 
 /// Most results one answer holds.
@@ -120,8 +122,112 @@ impl SearchIndex {
                 hits.push(entry_hit(engine, e.target, s));
             }
         }
+        hits.extend(postcode_hits(engine, query));
         sort(&mut hits);
         hits
+    }
+}
+
+/// Score of a postcode one typing slip away from the query (a character
+/// changed, missing, extra or two swapped): below exact names, so several
+/// such postcodes make a choice list.
+const POSTCODE_TYPO_SCORE: f64 = 0.8;
+
+/// The postcode `query` is, or those one slip away when it is not in the
+/// lookup (no postcodes without a `[postcodes]` section).
+fn postcode_hits(engine: &Engine, query: &str) -> Vec<Hit> {
+    let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let shaped = compact.len() >= 4
+        && compact.len() <= 8
+        && compact.is_ascii()
+        && compact.starts_with(|c: char| c.is_ascii_alphabetic())
+        && compact.contains(|c: char| c.is_ascii_digit())
+        && compact.chars().all(|c| c.is_ascii_alphanumeric());
+    if !shaped {
+        return Vec::new();
+    }
+    let lookup = match engine.postcodes() {
+        None => return Vec::new(),
+        Some(Err(e)) => {
+            tracing::warn!("search: the postcode lookup is not available: {e}");
+            return Vec::new();
+        }
+        Some(Ok(p)) => p,
+    };
+    if let Some(point) = lookup.get(&compact) {
+        let code = normalise_postcode(&compact).unwrap_or(compact);
+        return vec![postcode_hit(engine, &code, point, 1.0)];
+    }
+    let mut found: Vec<String> = one_slip_variants(&compact)
+        .into_iter()
+        .filter_map(|v| normalise_postcode(&v))
+        .filter(|v| lookup.get(v).is_some())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+        .iter()
+        .filter_map(|code| lookup.get(code).map(|p| postcode_hit(engine, code, p, POSTCODE_TYPO_SCORE)))
+        .collect()
+}
+
+/// Every text one slip from `compact` (upper-case letters and digits):
+/// one character changed, deleted or inserted, or two neighbours swapped.
+fn one_slip_variants(compact: &str) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let b = compact.as_bytes();
+    let mut out = Vec::new();
+    let text = |v: Vec<u8>| String::from_utf8(v).unwrap_or_default();
+    for i in 0..=b.len() {
+        for &c in ALPHABET {
+            let mut ins = b.to_vec();
+            ins.insert(i, c);
+            out.push(text(ins));
+            if i < b.len() && b[i] != c {
+                let mut sub = b.to_vec();
+                sub[i] = c;
+                out.push(text(sub));
+            }
+        }
+        if i < b.len() {
+            let mut del = b.to_vec();
+            del.remove(i);
+            out.push(text(del));
+        }
+        if i + 1 < b.len() {
+            let mut swap = b.to_vec();
+            swap.swap(i, i + 1);
+            out.push(text(swap));
+        }
+    }
+    out
+}
+
+/// A postcode result: its point and the area of every level it lies in.
+fn postcode_hit(engine: &Engine, code: &str, point: &PostcodePoint, score: f64) -> Hit {
+    let areas: Vec<Option<usize>> = engine
+        .levels
+        .iter()
+        .zip(&engine.indexes)
+        .map(|(level, index)| index.locate_by(point.bng, |i| &level.areas[i].bng))
+        .collect();
+    let place = place_among(engine, &areas);
+    let label = match &place {
+        Some(p) => format!("{code}, {p}"),
+        None => code.to_string(),
+    };
+    Hit {
+        score,
+        order: (0, code.to_string()),
+        json: json!({
+            "kind": "postcode",
+            "postcode": code,
+            "place": place,
+            "label": label,
+            "score": score,
+            "point": [point.wgs84.x, point.wgs84.y],
+            "areas": areas_json(engine, &areas),
+        }),
     }
 }
 
@@ -266,6 +372,15 @@ mod tests {
         let typos = [hit(0.8, "Tong"), hit(0.78, "Toller")];
         assert_eq!(answer("tonq", &typos, 10)["ambiguous"], true);
         assert_eq!(answer("tonq", &typos[..1], 10)["ambiguous"], false);
+    }
+
+    #[test]
+    fn one_slip_variants_cover_every_kind_of_slip() {
+        let v = one_slip_variants("BD57AA");
+        for slip in ["BD57AB", "BD5AA", "BDX57AA", "DB57AA", "BD57AAA"] {
+            assert!(v.iter().any(|x| x == slip), "{slip}");
+        }
+        assert!(!v.iter().any(|x| x == "BD57AA"), "the text itself is not a variant");
     }
 
     #[test]
