@@ -261,6 +261,7 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
   await page.selectOption('#category', 'family_hub');
   await settled();
   assert.ok(served, 'the areas were requested with the category');
+  assert.equal(await page.inputValue('#indicator'), 'children_income_deprived_2019', 'need for a children’s service: children in income-deprived families');
   assert.equal(await page.$$eval('.bivariate .cell', (c) => c.length), 9);
   const counts = await page.$$eval('.bivariate .cell', (c) => c.map((x) => Number(x.title.split(': ')[1].split(' ')[0])));
   assert.ok(counts.reduce((a, b) => a + b, 0) >= 25, `most wards classified: ${counts}`);
@@ -279,6 +280,10 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
   assert.match(await page.textContent('.maplibregl-popup'), new RegExp(top));
   await shot('05b-gap-zoomed');
   await page.unroute(/\/api\/areas\/ward\.geojson\?.*category=/);
+  await page.selectOption('#category', 'gp');
+  await settled();
+  // IMD 2025 deciles (at wards the selector shows their decile-1 share; the server counts deciles 1-2).
+  assert.match(await page.inputValue('#indicator'), /^imd2025_decile/, 'the server’s default need for GP surgeries');
   console.log(`# gap fields supplied by: ${served}`);
   assert.deepEqual(consoleErrors, []);
 });
@@ -584,6 +589,16 @@ test('search: typos, a choice list when ambiguous, LSOAs by code with their ward
   const ward = await page.evaluate(() => window.needmap.byCode.get('E01010677').properties.place);
   assert.ok(ward && title.endsWith(ward), `${title} ends with ${ward}`);
   await shot('15-search-lsoa-with-ward');
+
+  // A postcode opens the profile of the area it lies in.
+  await searchFor('bd11aa');
+  const pc = await popupText();
+  assert.match(pc, /Postcode BD1 1AA is in this LSOA/);
+  // A mistyped postcode offers the postcodes one slip away.
+  await searchFor('BD1 1AZ');
+  await page.waitForSelector('#search-choices:not([hidden]) button', { timeout: 10000 });
+  const slips = await page.$$eval('#search-choices button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(slips.some((t) => /^BD1 1AA, .*\(Postcode\)$/.test(t)), slips.join(' | '));
 
   // A service by name opens its details.
   const svc = await page.evaluate(async () => {

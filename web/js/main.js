@@ -18,6 +18,7 @@ import { plainError, plainNote } from './errors.js';
 import { modeWord } from './format.js';
 import { SearchBox } from './search.js';
 import { areaName } from './names.js';
+import { defaultNeed } from './need.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -320,6 +321,12 @@ function areaParamsOf(state) {
 function setState(patch) {
   const before = { ...app.state };
   Object.assign(app.state, patch);
+  // Entering the gap map, or another category in it, starts from the server's need for it.
+  const gapChoice = app.state.view === 'gaps' && (before.view !== 'gaps' || before.category !== app.state.category);
+  if (gapChoice && patch.indicator === undefined) {
+    const need = defaultNeed(app.meta.raw, app.state.category, app.state.level);
+    if (need) app.state.indicator = need;
+  }
   const s = app.state;
   syncControls();
   writeHashNow();
@@ -683,6 +690,11 @@ async function goToResult(r) {
   } else if (here) {
     if (app.byCode.has(here.code)) setAreaSelection(app.byCode.get(here.code));
     showAreaPopup(here.code, r.point, `Postcode ${r.postcode ?? r.label} is in this ${levelWord(app.state.level)}.`);
+  } else {
+    app.popup = new Popup({ maxWidth: '320px' }).setLngLat(r.point)
+      .setHTML(`<p class="popup-note">Postcode ${escapeHtml(r.postcode ?? r.label)} lies outside the mapped ${escapeHtml(plural(app.state.level))}.</p>`)
+      .addTo(map);
+    watchPopup(app.popup);
   }
 }
 
