@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::DataArgs;
-use needmap::serve::config::{parse_public_url, public_url_for, Limits, ServeConfig};
+use needmap::serve::config::{parse_public_url, public_url_for, EditSettings, Limits, ServeConfig};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -57,6 +57,17 @@ pub struct ServeArgs {
     /// Log one request in N at info level (0: only server errors).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub access_log_sample: u64,
+    /// Allow creating, changing and deleting scenarios over HTTP (with the
+    /// editor token; the server prints the editor link).
+    #[arg(long)]
+    pub allow_edits: bool,
+    /// File holding the editor token (default: env NEEDMAP_EDIT_TOKEN, else a
+    /// random token made at start).
+    #[arg(long, value_name = "FILE")]
+    pub edit_token_file: Option<PathBuf>,
+    /// Folder of the scenario files (default: <data dir>/scenarios).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -91,7 +102,29 @@ impl ServeArgs {
             Some(u) => parse_public_url(u).map_err(|e| anyhow::anyhow!("--{e}"))?,
             None => public_url_for(local),
         };
-        Ok(ServeConfig { public_url, trusted_proxies: self.trusted_proxies.clone(), limits, access_log_sample: self.access_log_sample })
+        Ok(ServeConfig {
+            public_url,
+            trusted_proxies: self.trusted_proxies.clone(),
+            limits,
+            access_log_sample: self.access_log_sample,
+            edits: self.edit_settings()?,
+        })
+    }
+
+    /// Editing, the editor token and the scenario folder.
+    fn edit_settings(&self) -> anyhow::Result<EditSettings> {
+        let token = match &self.edit_token_file {
+            Some(f) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("--edit-token-file {}: cannot read the editor token", f.display()))?,
+            ),
+            None => std::env::var("NEEDMAP_EDIT_TOKEN").ok(),
+        };
+        if token.is_some() && !self.allow_edits {
+            tracing::warn!("an editor token is given but editing is off; add --allow-edits to allow scenario edits");
+        }
+        let token = token.map(|t| needmap::serve::edit_guard::checked_token(&t).map_err(|e| anyhow::anyhow!("{e}"))).transpose()?;
+        Ok(EditSettings { allowed: self.allow_edits, token, scenarios_dir: self.scenarios.clone() })
     }
 }
 
@@ -122,6 +155,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let limits = config.limits.clone();
         let public = config.public_url.clone();
         let state = Arc::new(needmap::serve::AppState::with_config(engine, web.clone(), config)?);
+        let editor_token = state.edit_token().map(str::to_string);
         let app = needmap::serve::router(state.clone());
         let max_zoom = args.prerender;
         tokio::task::spawn_blocking(move || {
@@ -133,6 +167,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             tracing::warn!("the web folder has no index.html: `/` shows a plain start page");
         }
         println!("needmap serving on {local} at {public}/  (OGC API: {public}/ogc/, Ctrl-C to stop)");
+        if let Some(token) = editor_token {
+            println!("scenario editing is on; editor link (keep it private): {}", needmap::serve::edit_guard::editor_link(&public, &token));
+        }
         needmap::serve::connections::serve(listener, app, needmap::serve::shutdown_signal(), limits).await?;
         anyhow::Ok(())
     });

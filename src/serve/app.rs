@@ -23,7 +23,11 @@ use super::encoding::CachedBody;
 use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
-use super::{access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, search, security, services, static_files, tiles};
+use super::view::{ScenarioTag, Scenarios};
+use super::{
+    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, scenarios, search, security, services,
+    static_files, tiles, view,
+};
 use crate::report::Report;
 use crate::Engine;
 
@@ -43,8 +47,8 @@ pub struct AppState {
     pub tiles: TileSet,
     /// Area report per level (engine order).
     pub reports: Vec<Arc<Report>>,
-    /// GeoJSON geometry text per level and area.
-    pub geometry: Vec<Vec<String>>,
+    /// GeoJSON geometry text per level and area (shared with scenario views).
+    pub geometry: Arc<Vec<Vec<String>>>,
     /// Area tables for non-default queries.
     pub tables: BoundedCache<(usize, AreaQuery), Arc<Report>>,
     /// Whole GeoJSON documents by request path and query.
@@ -66,8 +70,12 @@ pub struct AppState {
     pub downloads: WorkLimit,
     /// Requests seen, for sampling the access log.
     pub requests: std::sync::atomic::AtomicU64,
-    /// Travel model for the gap fields, calibrated once.
-    pub gap_context: crate::gaps::GapContext,
+    /// Travel model for the gap fields, calibrated once (shared with scenario views).
+    pub gap_context: Arc<crate::gaps::GapContext>,
+    /// The scenario this state shows (None: the baseline).
+    pub scenario: Option<ScenarioTag>,
+    /// The scenario folder, editing and the scenario views (baseline only).
+    pub scenarios: Option<Arc<Scenarios>>,
     /// Names and codes for `/api/search`.
     pub search: super::search::SearchIndex,
 }
@@ -82,17 +90,14 @@ impl AppState {
 
     /// Precompute reports, GeoJSON geometry and tile geometry.
     pub fn with_config(engine: Arc<Engine>, web_dir: PathBuf, config: ServeConfig) -> Result<AppState, ServeError> {
-        let reports = engine
-            .levels
-            .iter()
-            .map(|l| crate::report::area_report(&engine, &l.id).map(Arc::new))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ServeError::Internal(e.to_string()))?;
-        let geometry = engine
-            .levels
-            .iter()
-            .map(|l| l.areas.iter().map(|a| geojson::geometry_json(&a.wgs84.clone().into())).collect())
-            .collect();
+        let reports = area_reports(&engine)?;
+        let geometry = Arc::new(
+            engine
+                .levels
+                .iter()
+                .map(|l| l.areas.iter().map(|a| geojson::geometry_json(&a.wgs84.clone().into())).collect())
+                .collect(),
+        );
         let tiles = TileSet::new(&engine);
         let bounds = engine
             .levels
@@ -108,12 +113,15 @@ impl AppState {
         let mut attribution: Vec<String> = engine.manifest.sources.iter().filter_map(|s| s.attribution.clone()).collect();
         attribution.dedup();
         let dataset_hash = dataset_hash(&engine);
-        let gap_context = crate::gaps::GapContext::new(&engine, false).unwrap_or_else(|e| {
+        let gap_context = Arc::new(crate::gaps::GapContext::new(&engine, false).unwrap_or_else(|e| {
             tracing::warn!("gap fields: {e}; the built-in travel model is used");
             crate::gaps::GapContext::default()
-        });
+        }));
+        let scenarios = Some(Arc::new(Scenarios::open(&engine, &config)?));
         let limits = &config.limits;
         Ok(AppState {
+            scenario: None,
+            scenarios,
             gap_context,
             search: super::search::SearchIndex::new(&engine),
             csp: security::content_security_policy(),
@@ -132,6 +140,63 @@ impl AppState {
             requests: std::sync::atomic::AtomicU64::new(0),
             config,
         })
+    }
+
+    /// The state of one scenario version: `engine` is the scenario's engine
+    /// (same areas); the geometry, area tile layers and travel model are
+    /// shared with this (baseline) state, the reports and caches are its
+    /// own (their byte budgets divided among the scenario views), and the
+    /// ETags mix in the scenario id and version.
+    pub fn for_scenario(&self, engine: Arc<Engine>, tag: ScenarioTag) -> Result<AppState, ServeError> {
+        let reports = area_reports(&engine)?;
+        let tiles = self.tiles.with_services(&engine);
+        let mut h = DefaultHasher::new();
+        self.dataset_hash.hash(&mut h);
+        tag.id.hash(&mut h);
+        tag.version.hash(&mut h);
+        let limits = &self.config.limits;
+        let share = limits.scenario_views.max(1);
+        Ok(AppState {
+            search: super::search::SearchIndex::new(&engine),
+            engine,
+            tiles,
+            reports,
+            geometry: self.geometry.clone(),
+            tables: BoundedCache::with_budget(CACHE_ENTRIES, limits.table_cache_bytes / share),
+            documents: BoundedCache::with_budget(CACHE_ENTRIES, limits.document_cache_bytes / share),
+            tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes / share),
+            dataset_hash: h.finish(),
+            web_dir: self.web_dir.clone(),
+            bounds: self.bounds,
+            attribution: self.attribution.clone(),
+            config: self.config.clone(),
+            csp: self.csp.clone(),
+            downloads: self.downloads.clone(),
+            requests: std::sync::atomic::AtomicU64::new(0),
+            gap_context: self.gap_context.clone(),
+            scenario: Some(tag),
+            scenarios: None,
+        })
+    }
+
+    /// The state a request sees: this one for `None`, else the current
+    /// version of scenario `id` (built on first use; 404 when unknown).
+    pub fn view(self: &Arc<Self>, scenario: Option<&str>) -> Result<Arc<AppState>, ServeError> {
+        match (scenario, &self.scenarios) {
+            (None, _) => Ok(self.clone()),
+            (Some(id), Some(s)) => Ok(s.view(self, id)?.state.clone()),
+            (Some(id), None) => Err(ServeError::UnknownScenario { id: id.to_string() }),
+        }
+    }
+
+    /// The editor token when editing is on.
+    pub fn edit_token(&self) -> Option<&str> {
+        self.scenarios.as_ref().and_then(|s| s.edit_token())
+    }
+
+    /// Bytes held by this state's caches and reports (for the scenario-view budget).
+    pub fn cached_bytes(&self) -> usize {
+        self.tables.bytes() + self.documents.bytes() + self.tile_cache.bytes() + self.reports.iter().map(|r| report_bytes(r)).sum::<usize>()
     }
 
     /// Engine index of level `id`, or 404.
@@ -205,6 +270,16 @@ impl AppState {
     }
 }
 
+/// The area report of every level (engine order).
+fn area_reports(engine: &Engine) -> Result<Vec<Arc<Report>>, ServeError> {
+    engine
+        .levels
+        .iter()
+        .map(|l| crate::report::area_report(engine, &l.id).map(Arc::new))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ServeError::Internal(e.to_string()))
+}
+
 /// `proto://host` from `X-Forwarded-Proto` and `X-Forwarded-Host` (first
 /// values), when the host looks like a host name.
 fn forwarded_base(headers: &HeaderMap) -> Option<String> {
@@ -239,15 +314,34 @@ fn dataset_hash(engine: &Engine) -> u64 {
     h.finish()
 }
 
-/// The whole application: API, tiles, OGC API Features and the web app.
+/// The whole application: API, tiles, OGC API Features, the scenario API
+/// and the web app.
 ///
 /// Layers, from the outside in: panic catcher, security headers, JSON error
-/// bodies, request-size and forwarded-header guard, access log, compression;
-/// then per route: CORS (API, tiles and OGC only, never the web app), the
-/// accepted-parameter check, ETags, and for exports and prints the work limit.
+/// bodies, request-size and forwarded-header guard, access log, compression,
+/// the scenario dispatch (a request with `scenario=ID` is answered by that
+/// scenario's [`api_routes`], see [`super::view::dispatch`]); then per route:
+/// CORS (API, tiles and OGC only, never the web app), the accepted-parameter
+/// check, ETags, and for exports and prints the work limit.
 pub fn router(state: Arc<AppState>) -> Router {
+    api_routes(state.clone())
+        .merge(scenarios::routes(state.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), view::dispatch))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state.clone(), access_log::log))
+        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        .layer(middleware::from_fn(error_bodies::json_errors))
+        .layer(middleware::from_fn_with_state(state, security::headers))
+        .layer(CatchPanicLayer::custom(|_| {
+            ServeError::Internal("the request handler panicked; please report this URL".into()).into_response()
+        }))
+}
+
+/// The read-only endpoints of one state (the baseline or a scenario view)
+/// with their per-route layers, and the web app as the fallback.
+pub fn api_routes(state: Arc<AppState>) -> Router {
     let downloads_limit = middleware::from_fn_with_state(state.downloads.clone(), busy::limit);
-    let api = Router::new()
+    Router::new()
         .route("/api/meta", get(meta::meta))
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
@@ -276,15 +370,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .expose_headers([header::ETAG, header::LINK]),
         )
         .fallback(static_files::fallback)
-        .with_state(state.clone());
-    api.layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(state.clone(), access_log::log))
-        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
-        .layer(middleware::from_fn(error_bodies::json_errors))
-        .layer(middleware::from_fn_with_state(state, security::headers))
-        .layer(CatchPanicLayer::custom(|_| {
-            ServeError::Internal("the request handler panicked; please report this URL".into()).into_response()
-        }))
+        .with_state(state)
 }
 
 /// Weak ETags from the dataset hash and the request (path, query, host);
@@ -298,7 +384,8 @@ async fn etag(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
     req.uri().query().hash(&mut h);
     state.base_url(req.headers()).hash(&mut h);
     let tag = format!("W/\"{:016x}-{:016x}\"", state.dataset_hash, h.finish());
-    let cache_control = HeaderValue::from_static("public, max-age=3600");
+    // A scenario can change at any time: browsers revalidate (cheap, 304).
+    let cache_control = HeaderValue::from_static(if state.scenario.is_some() { "no-cache" } else { "public, max-age=3600" });
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -178,7 +178,8 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
     })
 }
 
-fn gap_error(e: GapError) -> ServeError {
+/// The answer to a gap-analysis error (400 naming the parameter, or 404 for a level).
+pub fn gap_error(e: GapError) -> ServeError {
     let msg = e.to_string();
     match e {
         GapError::UnknownCategory { .. } | GapError::NoFilter | GapError::NoServices { .. } | GapError::SensitiveCategory { .. } => {

@@ -17,6 +17,20 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// Log one request in this many at info level (0: none; errors are always logged).
     pub access_log_sample: u64,
+    /// Scenario editing and the scenario folder ([`super::edit_guard`]).
+    pub edits: EditSettings,
+}
+
+/// Who may write scenarios, and where they are kept.
+#[derive(Debug, Clone, Default)]
+pub struct EditSettings {
+    /// Writes are refused (403) unless this is set (`--allow-edits`).
+    pub allowed: bool,
+    /// The editor token (`--edit-token-file`, `NEEDMAP_EDIT_TOKEN`); a random
+    /// one is made at start when editing is allowed and none is given.
+    pub token: Option<String>,
+    /// The scenario folder (`--scenarios`; default `<data dir>/scenarios`).
+    pub scenarios_dir: Option<std::path::PathBuf>,
 }
 
 impl ServeConfig {
@@ -28,6 +42,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
             access_log_sample: 0,
+            edits: EditSettings::default(),
         })
     }
 }
@@ -49,8 +64,12 @@ pub struct Limits {
     pub max_uri_bytes: usize,
     /// Largest request head (all header names and values), in bytes (431 beyond it).
     pub max_header_bytes: usize,
-    /// Largest request body (the API takes none; 413 beyond it).
+    /// Largest request body outside the scenario API (which takes none; 413 beyond it).
     pub max_body_bytes: usize,
+    /// Largest scenario body (`POST`/`PUT /api/scenarios`; 413 beyond it).
+    pub max_scenario_bytes: usize,
+    /// Scenario views (engine, reports, caches of one scenario version) kept at once.
+    pub scenario_views: usize,
     /// Memory for cached area tables (per query), in bytes.
     pub table_cache_bytes: usize,
     /// Memory for cached whole documents (GeoJSON, metadata), in bytes.
@@ -71,6 +90,8 @@ impl Default for Limits {
             max_uri_bytes: 8 * 1024,
             max_header_bytes: 32 * 1024,
             max_body_bytes: 16 * 1024,
+            max_scenario_bytes: 2 << 20,
+            scenario_views: 8,
             table_cache_bytes: 256 << 20,
             document_cache_bytes: 256 << 20,
             tile_cache_bytes: 512 << 20,

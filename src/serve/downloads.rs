@@ -59,6 +59,9 @@ pub async fn export(
         request.category = None;
         request.tier = None;
     }
+    if let Some(t) = &state.scenario {
+        request.parameters.insert("scenario".into(), serde_json::json!({ "id": t.id, "name": t.name, "version": t.version }));
+    }
     let want_provenance = params.get("provenance")?.is_some_and(|v| v == "true");
     let name = format!("needmap-{level_id}");
     let state2 = state.clone();
@@ -114,6 +117,9 @@ pub async fn print_pdf(
             return Err(ServeError::bad("category", format!("no gap scores for category `{category}` (no services match); choose another category")));
         }
         request.table = Some((*table).clone());
+    }
+    if let Some(t) = &state.scenario {
+        request.notes.push(t.describe());
     }
     let state2 = state.clone();
     let slug = print::slug(request.area.as_deref().unwrap_or(level_id));

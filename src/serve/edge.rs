@@ -45,8 +45,14 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
         );
     }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {} bytes; the API takes none", limits.max_body_bytes));
+    // Only the scenario API takes a body (a scenario JSON).
+    let (max_body, what) = if super::scenarios::takes_body(req.uri().path()) {
+        (limits.max_scenario_bytes, "a scenario may be at most")
+    } else {
+        (limits.max_body_bytes, "the API takes none; the most is")
+    };
+    if declared.is_some_and(|n| n > max_body as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {max_body} bytes; {what} {max_body} bytes"));
     }
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let trusted = peer.is_some_and(|ip| state.config.trusted_proxies.contains(&ip));

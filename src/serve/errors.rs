@@ -33,6 +33,25 @@ pub enum ServeError {
     /// (405, 413, 414, 416, 431, ...), or any status without a body of its own.
     #[error("{message}")]
     Refused { status: u16, message: String },
+    /// A scenario id that the scenario folder does not hold (404).
+    #[error("unknown scenario `{id}`; GET /api/scenarios lists the scenarios")]
+    UnknownScenario { id: String },
+    /// A scenario body or edit the server cannot use (400), named in `message`.
+    #[error("{message}")]
+    BadScenario { message: String },
+    /// A write that conflicts with the stored state (409): a stale version
+    /// (`current_version` is then the stored one) or an id already taken.
+    #[error("{message}")]
+    Conflict { message: String, current_version: Option<u64> },
+    /// A write without the version it was based on (428).
+    #[error("{message}")]
+    PreconditionRequired { message: String },
+    /// A write without a valid editor token (401).
+    #[error("{message}")]
+    Unauthorized { message: String },
+    /// A write the server does not allow (403): editing off, or another origin.
+    #[error("{message}")]
+    Forbidden { message: String },
     /// A failure on the server side (500); should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -52,7 +71,13 @@ impl ServeError {
             | ServeError::UnknownLayer { .. }
             | ServeError::UnknownFeature { .. }
             | ServeError::NoSuchTile { .. }
-            | ServeError::NotFound { .. } => StatusCode::NOT_FOUND,
+            | ServeError::NotFound { .. }
+            | ServeError::UnknownScenario { .. } => StatusCode::NOT_FOUND,
+            ServeError::BadScenario { .. } => StatusCode::BAD_REQUEST,
+            ServeError::Conflict { .. } => StatusCode::CONFLICT,
+            ServeError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
+            ServeError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ServeError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ServeError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Refused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,6 +93,13 @@ impl ServeError {
             ServeError::UnknownFeature { .. } => "unknown_feature",
             ServeError::NoSuchTile { .. } => "no_such_tile",
             ServeError::NotFound { .. } => "not_found",
+            ServeError::UnknownScenario { .. } => "unknown_scenario",
+            ServeError::BadScenario { .. } => "bad_scenario",
+            ServeError::Conflict { current_version: Some(_), .. } => "stale_version",
+            ServeError::Conflict { .. } => "conflict",
+            ServeError::PreconditionRequired { .. } => "version_required",
+            ServeError::Unauthorized { .. } => "unauthorized",
+            ServeError::Forbidden { .. } => "forbidden",
             ServeError::Busy { .. } => "busy",
             ServeError::Refused { status, .. } => match *status {
                 405 => "method_not_allowed",
@@ -84,7 +116,7 @@ impl ServeError {
     }
 
     /// The JSON body: `status`, `error`, `message` and `parameter` (the
-    /// offending parameter's name, or null).
+    /// offending parameter's name, or null); a stale write adds `current_version`.
     pub fn to_json(&self) -> serde_json::Value {
         let parameter = match self {
             ServeError::BadParameter { parameter, .. } => serde_json::Value::String(parameter.clone()),
@@ -95,12 +127,16 @@ impl ServeError {
             ServeError::Internal(_) => "internal error; the server log has the details".to_string(),
             _ => self.to_string(),
         };
-        serde_json::json!({
+        let mut body = serde_json::json!({
             "status": self.status().as_u16(),
             "error": self.code(),
             "message": message,
             "parameter": parameter,
-        })
+        });
+        if let ServeError::Conflict { current_version: Some(v), .. } = self {
+            body["current_version"] = serde_json::Value::from(*v);
+        }
+        body
     }
 
     /// The JSON error for a bare `status` from a layer that gave no body.
@@ -127,6 +163,9 @@ impl IntoResponse for ServeError {
         let mut res = (self.status(), [(header::CONTENT_TYPE, "application/json")], body).into_response();
         if let ServeError::Busy { retry_after_s, .. } = &self {
             res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_s));
+        }
+        if let ServeError::Unauthorized { .. } = &self {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"needmap scenarios\""));
         }
         res
     }

@@ -11,6 +11,7 @@ use super::app::{AppState, JSON};
 use super::encoding::{respond, CachedBody};
 use super::columns::GAPS_AVAILABLE;
 use super::query::GapMethod;
+use super::view::in_view;
 use super::tiles::{self, MAX_ZOOM, MIN_ZOOM, SERVICES};
 
 /// The metadata document (also used by the OGC landing page).
@@ -41,10 +42,10 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
                 "note": l.note,
                 "areas": l.len(),
                 "parent": l.parent_level.map(|p| e.levels[p].id.clone()),
-                "geojson": format!("{base}/api/areas/{}.geojson", l.id),
-                "csv": format!("{base}/api/report/{}.csv", l.id),
-                "tilejson": format!("{base}/tiles/{}.json", l.id),
-                "ogc_items": format!("{base}/ogc/collections/{}/items", l.id),
+                "geojson": in_view(state, format!("{base}/api/areas/{}.geojson", l.id)),
+                "csv": in_view(state, format!("{base}/api/report/{}.csv", l.id)),
+                "tilejson": in_view(state, format!("{base}/tiles/{}.json", l.id)),
+                "ogc_items": in_view(state, format!("{base}/ogc/collections/{}/items", l.id)),
             })
         })
         .collect();
@@ -116,6 +117,11 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
             "child_need_indicator": m.dataset.child_need_indicator,
             "need_caveat": m.dataset.need_caveat,
         },
+        "scenario": state.scenario.as_ref().map(|t| json!({
+            "id": t.id, "name": t.name, "version": t.version, "edits": t.edits, "warnings": t.warnings,
+            "url": format!("{base}/api/scenarios/{}", t.id),
+        })),
+        "scenarios": { "url": format!("{base}/api/scenarios"), "editing": state.config.edits.allowed },
         "basemap_style": m.dataset.basemap_style,
         "tiles": { "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM, "layers": state.tiles.layers.iter().map(|l| format!("{base}/tiles/{}.json", l.id)).collect::<Vec<_>>() },
         "links": {

@@ -7,7 +7,9 @@
 //! limit, graceful shutdown), [`edge`] (request sizes, trusted proxies),
 //! [`parameters`] (accepted query parameters per route), [`busy`] (work
 //! limit for exports and prints), [`error_bodies`], [`security`] (headers,
-//! CSP) and [`access_log`], configured by [`config`]. The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
+//! CSP) and [`access_log`], configured by [`config`]. Scenarios (issue 10):
+//! [`view`] (per-scenario state and the `scenario=ID` dispatch),
+//! [`scenarios`] (the CRUD and compare API) and [`edit_guard`] (who may write). The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
 //! are pure functions, tested on their own. The [`crate::Engine`] is shared
 //! read-only as `Arc<Engine>`.
 
@@ -21,6 +23,7 @@ pub mod config;
 pub mod connections;
 pub mod downloads;
 pub mod edge;
+pub mod edit_guard;
 pub mod encoding;
 pub mod error_bodies;
 pub mod errors;
@@ -31,18 +34,20 @@ pub mod ogc;
 pub mod parameters;
 pub mod query;
 pub mod report;
+pub mod scenarios;
 pub mod search;
 pub mod security;
 pub mod services;
 pub mod static_files;
 pub mod tiles;
+pub mod view;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use app::{router, AppState};
-pub use config::{Limits, ServeConfig};
+pub use config::{EditSettings, Limits, ServeConfig};
 pub use errors::ServeError;
 
 use crate::Engine;

@@ -24,6 +24,7 @@ use super::areas::push_area;
 use super::errors::ServeError;
 use super::geojson::{geometry_json, string, FeatureCollection};
 use super::parameters::CRS84;
+use super::view::in_view;
 use super::query::{AreaQuery, Params};
 use crate::report::Cell;
 use super::services::{push_service, service_properties};
@@ -115,12 +116,12 @@ fn collection_json(state: &AppState, base: &str, c: &Collection) -> Value {
         "storageCrs": CRS84,
         "extent": { "spatial": { "bbox": [[bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y]], "crs": CRS84 } },
         "links": [
-            link(format!("{base}/ogc/collections/{id}"), "self", JSON, "this collection"),
-            link(format!("{base}/ogc/collections/{id}/items"), "items", GEOJSON, "the features"),
-            link(format!("{base}/ogc/collections/{id}/schema"), "describedby", JSON_SCHEMA, "schema of the features"),
+            link(in_view(&state, format!("{base}/ogc/collections/{id}")), "self", JSON, "this collection"),
+            link(in_view(&state, format!("{base}/ogc/collections/{id}/items")), "items", GEOJSON, "the features"),
+            link(in_view(&state, format!("{base}/ogc/collections/{id}/schema")), "describedby", JSON_SCHEMA, "schema of the features"),
             // GDAL before 3.8 looks for this spelling only (its comparison is case-sensitive).
-            link(format!("{base}/ogc/collections/{id}/schema"), "describedBy", JSON_SCHEMA, "schema of the features"),
-            link(format!("{base}/ogc/collections/{id}/queryables"), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
+            link(in_view(&state, format!("{base}/ogc/collections/{id}/schema")), "describedBy", JSON_SCHEMA, "schema of the features"),
+            link(in_view(&state, format!("{base}/ogc/collections/{id}/queryables")), REL_QUERYABLES, JSON_SCHEMA, "properties features can be selected by"),
         ],
     })
 }
@@ -133,11 +134,11 @@ pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
         "description": "Need and provision by area, as OGC API Features. Add this URL to QGIS (Layer > Add WFS / OGC API - Features Layer).",
         "attribution": state.attribution,
         "links": [
-            link(format!("{base}/ogc/"), "self", JSON, "this document"),
-            link(format!("{base}/ogc/api"), "service-desc", OPENAPI, "the API definition"),
-            link(format!("{base}/ogc/conformance"), "conformance", JSON, "conformance classes"),
-            link(format!("{base}/ogc/collections"), "data", JSON, "the collections"),
-            link(format!("{base}/api/meta"), "describedby", JSON, "dataset metadata"),
+            link(in_view(&state, format!("{base}/ogc/")), "self", JSON, "this document"),
+            link(in_view(&state, format!("{base}/ogc/api")), "service-desc", OPENAPI, "the API definition"),
+            link(in_view(&state, format!("{base}/ogc/conformance")), "conformance", JSON, "conformance classes"),
+            link(in_view(&state, format!("{base}/ogc/collections")), "data", JSON, "the collections"),
+            link(in_view(&state, format!("{base}/api/meta")), "describedby", JSON, "dataset metadata"),
         ],
     });
     with_links(JSON, doc.to_string(), &links_of(&doc))
@@ -145,7 +146,7 @@ pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 
 /// `GET /ogc/conformance`.
 pub async fn conformance(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let links = [link(format!("{}/ogc/conformance", state.base_url(&headers)), "self", JSON, "conformance classes")];
+    let links = [link(in_view(&state, format!("{}/ogc/conformance", state.base_url(&headers))), "self", JSON, "conformance classes")];
     with_links(JSON, json!({ "conformsTo": CONFORMANCE, "links": links }).to_string(), &links)
 }
 
@@ -155,7 +156,7 @@ pub async fn collections(State(state): State<Arc<AppState>>, headers: HeaderMap)
     let mut cs: Vec<Value> = (0..state.engine.levels.len()).map(|l| collection_json(&state, &base, &Collection::Level(l))).collect();
     cs.push(collection_json(&state, &base, &Collection::Services));
     let doc = json!({
-        "links": [link(format!("{base}/ogc/collections"), "self", JSON, "the collections")],
+        "links": [link(in_view(&state, format!("{base}/ogc/collections")), "self", JSON, "the collections")],
         "collections": cs,
     });
     with_links(JSON, doc.to_string(), &links_of(&doc))
@@ -332,7 +333,7 @@ pub async fn items(
     let here = format!("{base}/ogc/collections/{id}/items");
     let mut links = vec![
         link(format!("{here}?{}", page_query(raw.as_deref(), offset, limit)), "self", GEOJSON, "this page"),
-        link(format!("{base}/ogc/collections/{id}"), "collection", JSON, "the collection"),
+        link(in_view(&state, format!("{base}/ogc/collections/{id}")), "collection", JSON, "the collection"),
     ];
     if offset.saturating_add(returned) < matched.len() {
         links.push(link(format!("{here}?{}", page_query(raw.as_deref(), offset + returned, limit)), "next", GEOJSON, "next page"));
@@ -374,8 +375,8 @@ pub async fn item(
     let base = state.base_url(&headers);
     let enc = |s: &str| serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default();
     let links = vec![
-        link(format!("{base}/ogc/collections/{id}/items/{}", enc(&feature)), "self", GEOJSON, "this feature"),
-        link(format!("{base}/ogc/collections/{id}"), "collection", JSON, "the collection"),
+        link(in_view(&state, format!("{base}/ogc/collections/{id}/items/{}", enc(&feature))), "self", GEOJSON, "this feature"),
+        link(in_view(&state, format!("{base}/ogc/collections/{id}")), "collection", JSON, "the collection"),
     ];
     let body = format!(
         r#"{{"type":"Feature","id":{},"geometry":{geometry},"properties":{properties},"links":{}}}"#,

@@ -103,8 +103,13 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
             p.extend(AREA_QUERY);
             p.extend([OGC_F, OGC_CRS]);
         }
+        "/api/scenarios" => return Some(p),
+        "/api/scenarios/{id}" => return Some(vec![("version", Value::Handler)]),
+        "/api/scenarios/{id}/compare" => return Some([AREA_QUERY.as_slice(), &[("level", Value::Level)]].concat()),
         _ => return None,
     }
+    // Every other route can show a scenario (see `super::view`).
+    p.push(("scenario", Value::Handler));
     Some(p)
 }
 
@@ -174,6 +179,8 @@ mod tests {
             assert_eq!(unique.len(), names.len(), "{route}: {names:?}");
         }
         assert!(accepted("/{*rest}").is_none());
-        assert!(accepted("/api/meta").unwrap().is_empty());
+        let meta: Vec<&str> = accepted("/api/meta").unwrap().iter().map(|(n, _)| *n).collect();
+        assert_eq!(meta, ["scenario"]);
+        assert!(accepted("/api/scenarios").unwrap().is_empty());
     }
 }

@@ -8,7 +8,7 @@ pub mod mvt;
 pub mod routes;
 pub mod tilejson;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use geo::{BoundingRect, Coord, Intersects, MapCoords, MultiPolygon, Rect, SimplifyVwPreserve};
 use geozero::mvt::TileValue;
@@ -65,7 +65,8 @@ pub struct ServicePoint {
 
 /// What a layer draws.
 pub enum LayerKind {
-    Areas(AreaLayer),
+    /// Shared by the baseline and every scenario (the areas never change).
+    Areas(Arc<AreaLayer>),
     Services(Vec<ServicePoint>),
 }
 
@@ -91,17 +92,25 @@ impl TileSet {
             .map(|(i, l)| TileLayer {
                 id: l.id.clone(),
                 description: format!("{}: {} areas with population, indicators and provision", l.label, l.len()),
-                kind: LayerKind::Areas(AreaLayer::new(engine, i)),
+                kind: LayerKind::Areas(Arc::new(AreaLayer::new(engine, i))),
             })
             .collect();
-        let points = visible_services(engine)
-            .map(|i| ServicePoint { service: i, world: mercator::to_world(engine.services[i].wgs84) })
+        layers.push(services_layer(engine));
+        TileSet { layers }
+    }
+
+    /// The same area layers (shared, not copied) with the service points of
+    /// `engine`, which has the same areas (a scenario's engine).
+    pub fn with_services(&self, engine: &Engine) -> TileSet {
+        let mut layers: Vec<TileLayer> = self
+            .layers
+            .iter()
+            .filter_map(|l| match &l.kind {
+                LayerKind::Areas(a) => Some(TileLayer { id: l.id.clone(), description: l.description.clone(), kind: LayerKind::Areas(a.clone()) }),
+                LayerKind::Services(_) => None,
+            })
             .collect();
-        layers.push(TileLayer {
-            id: SERVICES.to_string(),
-            description: "Service points by category and tier (sensitive categories are not shown)".into(),
-            kind: LayerKind::Services(points),
-        });
+        layers.push(services_layer(engine));
         TileSet { layers }
     }
 
@@ -182,6 +191,18 @@ impl TileSet {
             }
         }
         (!builder.is_empty()).then(|| mvt::encode(vec![builder.into_layer()]))
+    }
+}
+
+/// The layer of the (non-sensitive) service points of `engine`.
+fn services_layer(engine: &Engine) -> TileLayer {
+    let points = visible_services(engine)
+        .map(|i| ServicePoint { service: i, world: mercator::to_world(engine.services[i].wgs84) })
+        .collect();
+    TileLayer {
+        id: SERVICES.to_string(),
+        description: "Service points by category and tier (sensitive categories are not shown)".into(),
+        kind: LayerKind::Services(points),
     }
 }
 
