@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { MACHADO, simulate, deltaE, chroma, closestPair } from './colourvision.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -650,5 +652,57 @@ test('a click opens the area first, services under it are listed, and labels sta
   assert.match(await popupText(), new RegExp(target.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   assert.deepEqual((await overlap()).hit, []);
   await page.keyboard.press('Escape');
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('colour vision: the rendered bivariate classes stay apart under protanopia and deuteranopia', async () => {
+  await visit('level=ward&view=gaps&category=gp&method=2sfca');
+  await page.locator('.bivariate').scrollIntoViewIfNeeded();
+  await settled();
+  const png = await page.screenshot();
+  // Decode the screenshot in the page; sample the centre of each legend cell (need high..low
+  // rows, access low..high columns) and write the simulated screenshots for a human to see.
+  const out = await page.evaluate(async ({ b64, matrices }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const cells = [...document.querySelectorAll('.bivariate .cell')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return [...g.getImageData(Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2), 1, 1).data].slice(0, 3);
+    });
+    const lin = (v) => { const x = v / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    const enc = (x) => { const v = Math.min(1, Math.max(0, x)); return 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055); };
+    const simulated = {};
+    for (const [kind, m] of Object.entries(matrices)) {
+      const d = g.getImageData(0, 0, c.width, c.height);
+      for (let i = 0; i < d.data.length; i += 4) {
+        const p = [lin(d.data[i]), lin(d.data[i + 1]), lin(d.data[i + 2])];
+        for (let k = 0; k < 3; k++) d.data[i + k] = enc(m[k][0] * p[0] + m[k][1] * p[1] + m[k][2] * p[2]);
+      }
+      const s = document.createElement('canvas');
+      s.width = c.width; s.height = c.height;
+      s.getContext('2d').putImageData(d, 0, 0);
+      simulated[kind] = s.toDataURL('image/png').split(',')[1];
+    }
+    return { cells, simulated };
+  }, { b64: png.toString('base64'), matrices: MACHADO });
+  assert.equal(out.cells.length, 9);
+  for (const [kind, b64] of Object.entries(out.simulated)) writeFileSync(join(shots, `17-gap-map-${kind}.png`), Buffer.from(b64, 'base64'));
+  // Legend order: rows need high, mid, low; columns access low, mid, high. The gap is the first.
+  const gapIndex = 0;
+  const lowNeed = [6, 7, 8];
+  const highNeed = [0, 1, 2];
+  for (const kind of ['normal', 'protanopia', 'deuteranopia']) {
+    const seen = out.cells.map((c) => simulate(c, kind));
+    const { d, i, j } = closestPair(seen);
+    assert.ok(d >= 10, `${kind}: legend cells ${i} and ${j} differ by CIE76 ${d.toFixed(1)} only`);
+    const salience = seen.map((c) => deltaE(c, [255, 255, 255]));
+    assert.equal(salience.indexOf(Math.max(...salience)), gapIndex, `${kind}: the gap cell is the most salient`);
+    assert.ok(Math.max(...lowNeed.map((k) => chroma(seen[k]))) < Math.min(...highNeed.map((k) => chroma(seen[k]))), `${kind}: low-need cells muted`);
+  }
   assert.deepEqual(consoleErrors, []);
 });
