@@ -194,7 +194,7 @@ fn one_slip_variants(compact: &str) -> Vec<String> {
             del.remove(i);
             out.push(text(del));
         }
-        if i + 1 < b.len() {
+        if i + 1 < b.len() && b[i] != b[i + 1] {
             let mut swap = b.to_vec();
             swap.swap(i, i + 1);
             out.push(text(swap));
