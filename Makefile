@@ -23,6 +23,7 @@ bench: deps
 	$(CARGO) bench --bench engine
 	$(CARGO) bench --bench gaps
 	$(CARGO) bench --bench serve
+	$(CARGO) bench --bench suggest
 
 ## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
 loadtest: deps
@@ -66,6 +67,7 @@ fixtures:
 	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network
 	$(CARGO) build --release
+	python3 tests/fixtures/suggest/make_suggest_fixtures.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap $(SHARED_DATA) tests/fixtures/suggest
 	python3 tests/fixtures/jenks_reference.py $(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap tests/browser/unit/jenks_reference.json
 
 clean:
@@ -107,6 +109,7 @@ browser-test: web-vendor browser-deps
 	$(CARGO) build --release
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node --test unit/
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node browser.test.mjs
+	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node scenario.test.mjs
 
 ## GDAL and QGIS 3.22 for the file and QGIS tests (tests/files.rs, tests/qgis/): gdal-bin
 ## and python3-qgis from Debian (about 300 packages, 1.2 GB installed, 1.5 minutes).

@@ -8,6 +8,7 @@
 //! - [`engine`]: runs the pipeline and holds the result;
 //! - [`report`]: tables for the command line and downloads;
 //! - [`gaps`]: travel distance, coverage, floating-catchment access and the gap index;
+//! - [`suggest`]: where new sites would do the most good (covering and p-median);
 //! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app);
 //! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
 //! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees.
@@ -25,5 +26,6 @@ pub mod print;
 pub mod report;
 pub mod scenario;
 pub mod serve;
+pub mod suggest;
 
 pub use engine::{Engine, EngineError};

@@ -455,7 +455,7 @@ fn pbf_problems_are_explained() {
     let mut loc = locate(Some(&root().join("../shared/geodata/bradford"))).unwrap();
     let leeds = root().join("../shared/geodata/osm/leeds_university_example.osm.pbf");
     loc.manifest.network = Some(needmap::dataset::NetworkSpec { osm_pbf: leeds.display().to_string() });
-    let mut with_net = Engine::load(&loc).unwrap();
+    let with_net = Engine::load(&loc).unwrap();
     let ctx = GapContext::new(&with_net, true).unwrap();
     assert!(ctx.network.as_ref().is_some_and(|n| !n.walk.is_empty()));
     let q = GapQuery { mode: Mode::Network, ..query("lsoa", "library", Method::TwoStep) };
@@ -470,9 +470,11 @@ fn pbf_problems_are_explained() {
     assert_eq!(n.nearest_min[1], None);
     assert_eq!(n.nearest_min[0], Some(0.0));
     // A manifest naming a PBF without roads fails with the file and the reason.
-    with_net.manifest.network = Some(needmap::dataset::NetworkSpec {
+    // (the engine is immutable: load it again with that manifest)
+    loc.manifest.network = Some(needmap::dataset::NetworkSpec {
         osm_pbf: root().join("tests/fixtures/network/no_roads.osm.pbf").display().to_string(),
     });
+    let with_net = Engine::load(&loc).unwrap();
     let m = GapContext::new(&with_net, true).unwrap_err().to_string();
     assert!(m.contains("no_roads.osm.pbf") && m.contains("no routable ways"), "{m}");
 }

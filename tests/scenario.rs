@@ -29,8 +29,9 @@ fn scenario(edits: serde_json::Value) -> Result<Scenario, ScenarioError> {
 
 /// The message of applying `edits` (parse or apply), which must fail.
 fn refused(edits: serde_json::Value) -> String {
+    let shown = edits.to_string().chars().take(300).collect::<String>();
     match scenario(edits).and_then(|s| s.apply(&ENGINE).map(|_| ())) {
-        Ok(()) => panic!("accepted"),
+        Ok(()) => panic!("accepted: {shown}"),
         Err(e) => e.to_string(),
     }
 }
@@ -125,12 +126,11 @@ fn every_bad_edit_is_refused_naming_the_edit() {
         (serde_json::json!([at(-1.75, 53.78), at(200.0, 53.78)]), "edit 2 (add): lon/lat (200, 53.78) are out of range"),
         (serde_json::json!([at(-1.75, 95.0)]), "out of range"),
         (serde_json::json!([{"op": "add", "name": "x", "category": "family_hub", "easting": 416500, "northing": -50000}]), "outside the British National Grid"),
-        (serde_json::json!([{"op": "add", "name": "x", "category": "family_hub", "postcode": "ZZ9 9ZZ"}]), "postcode ZZ9 9ZZ is not in postcodes_bd_2014.csv"),
+        (serde_json::json!([{"op": "add", "name": "x", "category": "family_hub", "postcode": "ZZ9 9ZZ"}]), "postcode ZZ9 9ZZ is not in /"),
         (serde_json::json!([{"op": "add", "name": "x", "category": "family_hub", "postcode": "hello"}]), "`hello` is not a postcode"),
         (serde_json::json!([{"op": "capacity", "service": hub, "capacity": -1}]), "edit 1 (capacity): capacity -1 is negative"),
         (serde_json::json!([{"op": "add", "name": "x", "category": "family_hub", "capacity": -0.5, "lon": -1.75, "lat": 53.78}]), "capacity -0.5 is negative"),
         (serde_json::json!([{"op": "add", "id": hub, "name": "x", "category": "family_hub", "lon": -1.75, "lat": 53.78}]), "edit 1 (add): id"),
-        (serde_json::json!([at(-1.75, 53.78), at(-1.76, 53.78)]), "edit 2 (add): id `scenario-1`"),
         (serde_json::json!([{"op": "close", "service": hub}, {"op": "move", "service": hub, "lon": -1.75, "lat": 53.78}]), "edit 2 (move): service"),
         (serde_json::json!([{"op": "close", "service": hub}, {"op": "close", "service": hub}]), "is closed by an earlier edit"),
         (serde_json::json!([{"op": "close", "service": hub, "capacity": 3}]), "edit 1 (close): `capacity` does not belong to a close edit"),
@@ -141,7 +141,8 @@ fn every_bad_edit_is_refused_naming_the_edit() {
         let msg = refused(edits.clone());
         assert!(msg.contains(expected), "{edits}: `{msg}` lacks `{expected}`");
     }
-    // A second add with the same default id differs from the first only by edit number.
+    // Default ids are `scenario-<n>`: two adds get different ones, an explicit id may clash.
+    assert!(scenario(serde_json::json!([at(-1.75, 53.78), at(-1.76, 53.78)])).unwrap().apply(&ENGINE).is_ok());
     let msg = refused(serde_json::json!([at(-1.75, 53.78), {"op": "add", "id": "scenario-1", "name": "y", "category": "family_hub", "lon": -1.7, "lat": 53.8}]));
     assert!(msg.contains("edit 2 (add): id `scenario-1` is already used"), "{msg}");
     // Non-finite values cannot be written in JSON; the Rust API refuses them.
@@ -333,10 +334,12 @@ fn summary_totals_add_up_from_origins() {
         assert!(th.by_decile.iter().all(|d| d.decile.is_none_or(|d| (1..=10).contains(&d))));
     }
     // District unmet need: the sum over origins, and the wards' changes add up to it.
-    let sum_origins = |t: &gaps::GapTable| t.rows.iter().filter_map(|r| r.unmet_need).sum::<f64>();
+    // (the district figures of a gap table are sums over its origins)
     let d = c.summary.unmet_need;
-    assert!((d.baseline.unwrap() - sum_origins(&ob)).abs() < 1e-6);
-    assert!((d.scenario.unwrap() - sum_origins(&oa)).abs() < 1e-6);
+    let district = |e: &Engine| gaps::compute_with(e, &CTX, &q).unwrap().district.unmet_need.unwrap();
+    assert!((d.baseline.unwrap() - district(&ENGINE)).abs() < 1e-6);
+    assert!((d.scenario.unwrap() - district(&a.engine)).abs() < 1e-6);
+    assert!(d.change.unwrap() != 0.0);
     let wards: f64 = c.rows.iter().filter_map(|r| r.unmet_need.change).sum();
     assert!((wards - d.change.unwrap()).abs() < 1e-6 * d.baseline.unwrap().max(1.0), "{wards} vs {:?}", d.change);
     assert_eq!(c.summary.improved + c.summary.worse + c.summary.unchanged, c.rows.len());
@@ -346,20 +349,25 @@ fn summary_totals_add_up_from_origins() {
 
 #[test]
 fn oversubscribed_catchments_are_listed_with_old_and_new_ratio() {
-    // A second hub right beside an existing one shares its catchment: that hub's ratio falls.
-    let hub = first_of("family_hub");
-    let s = scenario(serde_json::json!([{"op": "add", "id": "twin", "name": "Twin hub", "category": "family_hub", "easting": hub.bng.x + 50.0, "northing": hub.bng.y}])).unwrap();
+    // In 2SFCA a site's ratio (capacity per person in its catchment) falls when
+    // its capacity falls or it moves to where more people live around it.
+    let hubs: Vec<&needmap::model::Service> = ENGINE.services.iter().filter(|s| s.category == "family_hub").collect();
+    let s = scenario(serde_json::json!([
+        {"op": "capacity", "service": hubs[0].id, "capacity": hubs[0].capacity / 2.0},
+        {"op": "add", "id": "twin", "name": "Twin hub", "category": "family_hub", "easting": hubs[1].bng.x + 50.0, "northing": hubs[1].bng.y},
+    ]))
+    .unwrap();
     let a = s.apply(&ENGINE).unwrap();
     let q = GapQuery { level: "ward".into(), category: Some("family_hub".into()), method: Method::TwoStep, ..Default::default() };
     let c = compare(&ENGINE, &a.engine, &CTX, &q).unwrap();
-    let r = c.summary.oversubscribed.iter().find(|r| r.id == hub.id).expect("the twin's neighbour is listed");
-    assert!(r.ratio.scenario.unwrap() < r.ratio.baseline.unwrap());
-    assert!(!c.summary.oversubscribed.iter().any(|r| r.id == "twin"), "a new site has no old ratio");
+    let r = c.summary.oversubscribed.iter().find(|r| r.id == hubs[0].id).expect("the halved hub is listed");
+    assert!((r.ratio.scenario.unwrap() - r.ratio.baseline.unwrap() / 2.0).abs() < 1e-12 * r.ratio.baseline.unwrap());
+    assert_eq!(c.summary.oversubscribed.len(), 1, "{:?}", c.summary.oversubscribed);
     // With a nearest query the ratios come from a 2SFCA run too.
     let qn = GapQuery { method: Method::Nearest, ..q };
     let cn = compare(&ENGINE, &a.engine, &CTX, &qn).unwrap();
-    assert!(cn.summary.oversubscribed.iter().any(|r| r.id == hub.id));
-    assert!(cn.summary.sentences.iter().any(|l| l.contains("more over-subscribed")));
+    assert_eq!(cn.summary.oversubscribed, c.summary.oversubscribed);
+    assert!(cn.summary.sentences.iter().any(|l| l.contains("1 service(s) become more over-subscribed")), "{:?}", cn.summary.sentences);
 }
 
 fn store() -> (tempfile::TempDir, ScenarioStore) {
@@ -510,6 +518,8 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     ]))
     .unwrap();
     let a = s.apply(engine).unwrap();
+    let (shown, withheld) = needmap::serve::scenarios::without_sensitive(engine, &s);
+    assert_eq!((shown.edits.len(), withheld), (0, 3), "the published scenario document withholds them too");
     assert!(a.changed.iter().all(|c| c.sensitive && c.old.is_none() && c.new.is_none()), "{:?}", a.changed);
     let changed = serde_json::to_string(&a.changed).unwrap();
     assert!(!changed.contains("-1.") && !changed.contains("53."), "no coordinates: {changed}");
@@ -519,7 +529,9 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     let mut out = Vec::new();
     needmap::export::write(&a.engine, &request, needmap::export::Format::Geojson, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(!text.contains("\"library\"") && !text.contains("New refuge") && !text.contains(&library.name), "a sensitive site is exported");
+    for needle in ["\"category\":\"library\"", "\"category\": \"library\"", "New refuge", &library.id] {
+        assert!(!text.contains(needle), "a sensitive site is exported: `{needle}` in the services GeoJSON");
+    }
     // Gaps and comparisons for the category are refused.
     let q = GapQuery { level: "ward".into(), category: Some("library".into()), ..Default::default() };
     let ctx = GapContext::new(engine, false).unwrap();
@@ -542,4 +554,104 @@ fn a_scenario_never_reveals_a_sensitive_site() {
     if let Ok(t) = t {
         assert!(t.notes.iter().any(|n| n.contains("sensitive")), "{:?}", t.notes);
     }
+}
+
+#[test]
+fn postcode_file_normalises_and_counts_bad_and_duplicate_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pc.csv"),
+        "pc,e,n\nbd57aa,416000,431000\nBD5 7AA,1,1\nnot a postcode,416000,431000\nBD1 1AA,,431000\nBD1 1AB,x,y\n BD11AE ,416508,433243\n",
+    )
+    .unwrap();
+    let spec = needmap::dataset::PostcodeSpec {
+        file: "pc.csv".into(),
+        postcode_column: "pc".into(),
+        x_column: "e".into(),
+        y_column: "n".into(),
+        crs: needmap::dataset::CrsSpec::Bng,
+    };
+    let p = needmap::load::Postcodes::read(dir.path(), &spec).unwrap();
+    assert_eq!((p.rows, p.len(), p.duplicates, p.bad_rows), (6, 2, 1, 3));
+    assert_eq!(p.get("bd5 7aa").unwrap().bng, geo::Coord { x: 416000.0, y: 431000.0 }, "the first row of a duplicate is kept");
+    assert_eq!(p.get("BD1 1AE").unwrap().line, 7);
+    let messages: Vec<String> = p.diagnostics.problems.iter().map(|m| m.to_string()).collect();
+    for (row, text) in [(3, "listed again (first at row 2)"), (4, "is not a postcode"), (5, "coordinates missing"), (6, "coordinates missing")] {
+        assert!(messages.iter().any(|m| m.contains(&format!("row {row}: ")) && m.contains(text)), "row {row}: {messages:?}");
+    }
+    assert_eq!(p.diagnostics.skipped_total(), 4);
+    // A missing column names the file and the columns there are.
+    let bad = needmap::dataset::PostcodeSpec { postcode_column: "postcode".into(), ..spec };
+    let e = needmap::load::Postcodes::read(dir.path(), &bad).unwrap_err().to_string();
+    assert!(e.contains("pc.csv") && e.contains("no column `postcode`") && e.contains("pc, e, n"), "{e}");
+}
+
+#[test]
+fn applying_a_scenario_is_cheap() {
+    let hub = first_of("family_hub");
+    let s = scenario(serde_json::json!([
+        {"op": "add", "name": "New", "category": "family_hub", "lon": -1.75, "lat": 53.78},
+        {"op": "move", "service": hub.id, "lon": -1.76, "lat": 53.79},
+    ]))
+    .unwrap();
+    s.apply(&ENGINE).unwrap();
+    let runs = 20;
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        s.apply(&ENGINE).unwrap();
+    }
+    let ms = started.elapsed().as_secs_f64() * 1e3 / runs as f64;
+    println!("apply (2 edits, {} services): {ms:.2} ms", ENGINE.services.len());
+    let cap = scenario(serde_json::json!([{"op": "capacity", "service": hub.id, "capacity": 2}])).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        cap.apply(&ENGINE).unwrap();
+    }
+    println!("apply (1 capacity edit): {:.2} ms", started.elapsed().as_secs_f64() * 1e3 / runs as f64);
+    let started = std::time::Instant::now();
+    let q = GapQuery { level: "ward".into(), category: Some("family_hub".into()), ..Default::default() };
+    let a = s.apply(&ENGINE).unwrap();
+    compare(&ENGINE, &a.engine, &CTX, &q).unwrap();
+    println!("compare at ward level (2sfca): {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    assert!(ms < 1000.0, "{ms} ms");
+}
+
+#[test]
+fn cli_new_list_apply_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+            .args(args)
+            .args(["--data", shared().to_str().unwrap(), "--scenarios", dir.path().to_str().unwrap()])
+            .env("NEEDMAP_LOG", "warn")
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, out, err) = run(&["scenario", "new", "Extra family hub in Bowling"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "extra-family-hub-in-bowling");
+    let (ok, _, err) = run(&["scenario", "new", "Extra family hub in Bowling"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    // Add an edit by hand, as a user would, then apply and compare.
+    let path = dir.path().join("extra-family-hub-in-bowling.json");
+    let mut s = Scenario::from_json(&std::fs::read_to_string(&path).unwrap(), "file").unwrap();
+    s.edits.push(Edit::Add { id: Some("bowling-hub".into()), name: "Bowling hub".into(), category: "family_hub".into(), tier: None, capacity: None, place: Place::Postcode { postcode: "BD4 7AB".into() } });
+    std::fs::write(&path, s.to_json()).unwrap();
+    let (ok, out, err) = run(&["scenario", "list"]);
+    assert!(ok && out.contains("extra-family-hub-in-bowling") && out.contains("Extra family hub in Bowling"), "{out}{err}");
+    let csv = dir.path().join("services.csv");
+    let (ok, out, err) = run(&["scenario", "apply", "extra-family-hub-in-bowling", "-o", csv.to_str().unwrap()]);
+    assert!(ok && out.contains("bowling-hub"), "{out}{err}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(written.lines().count(), ENGINE.services.len() + 2, "header + baseline + the new hub");
+    let (ok, out, err) = run(&["scenario", "compare", "extra-family-hub-in-bowling", "--category", "family_hub", "--method", "nearest", "--level", "ward", "--format", "json"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["rows"].as_array().unwrap().len(), ENGINE.levels[ward()].len());
+    assert!(json["summary"]["sentences"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("more residents")));
+    let (ok, out, err) = run(&["gaps", "--level", "ward", "--category", "family_hub", "--scenario", "extra-family-hub-in-bowling"]);
+    assert!(ok && err.contains("scenario `extra-family-hub-in-bowling`") && out.starts_with("code,"), "{err}");
+    let (ok, _, err) = run(&["report", "--level", "ward", "--scenario", "no-such-scenario"]);
+    assert!(!ok && err.contains("no scenario `no-such-scenario`"), "{err}");
 }

@@ -7,6 +7,7 @@ mod print;
 mod report;
 mod scenario;
 mod serve;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,9 @@ enum Command {
     /// What-if scenarios: add, move or close sites and compare with the baseline.
     #[command(subcommand, after_help = "Examples:\n  needmap scenario new \"Extra family hub in Bowling\"\n  needmap scenario list\n  needmap scenario apply hub-in-bowling\n  needmap scenario compare hub-in-bowling --category family_hub --level ward\n  needmap gaps --level ward --category family_hub --scenario hub-in-bowling\n\nScenario files are JSON (schema in README \"Scenarios\"), kept in <data dir>/scenarios/ or --scenarios DIR.")]
     Scenario(scenario::ScenarioCommand),
+    /// Suggest where N new sites of a category would do the most good (existing sites kept).
+    #[command(after_help = "Examples:\n  needmap suggest --category family_hub --add 2\n  needmap suggest --category library --add 5 --candidates services:community_centre,warm_space -o libraries.json\n  needmap suggest --category gp --add 1 --objective pmedian --threshold 1.6km --candidates services:pharmacy\n  needmap suggest --category family_hub --add 3 --need-weight imd_score --candidates grid:500m --threshold 15min\n  needmap suggest --category library --add 2 --travel drive --threshold 10min --scenario hub-in-bowling\n  needmap suggest --category gp --add 2 --candidates sites.csv   (columns lon,lat or easting,northing; optional id,name)\n\nObjectives: coverage maximises the demand within --threshold of some site (maximal covering);\npmedian minimises the total demand-weighted travel to the nearest site (in --threshold's unit).\nDemand: the category's population at the finest level's origins (OAs), or --demand total|children,\nweighted by people in need with --need-weight. Travel: the estimated model of `needmap gaps`.\nSolved by greedy selection then swaps until no swap improves (checked against exact PySAL spopt optima).\nThe JSON (-o) lists the sites with marginal gains, the objective before/after and a `scenario` to save.")]
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Where the dataset is.
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Scenario(command) => scenario::run(&command),
+        Command::Suggest(args) => suggest::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -419,7 +419,7 @@ pub fn summary_lines(c: &Comparison) -> Vec<String> {
         .iter()
         .map(|t| {
             format!(
-                "Within {}: +{} residents (+{} children), -{} ({} children)",
+                "Within {}: {} residents ({} children) newly within reach, {} ({} children) no longer",
                 t.threshold,
                 thousands(t.reach.gained_population),
                 thousands(t.reach.gained_children),

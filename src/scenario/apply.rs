@@ -44,7 +44,8 @@ pub struct ServiceChange {
     pub new_capacity: Option<f64>,
 }
 
-/// Transforms made on first use (each costs a PROJ set-up).
+/// Transforms made on first use in each thread (a PROJ set-up costs tens of
+/// milliseconds; PROJ objects cannot be shared between threads).
 #[derive(Default)]
 struct Transforms {
     to_bng: Option<Transform>,
@@ -60,13 +61,29 @@ impl Transforms {
     }
 }
 
+thread_local! {
+    static TRANSFORMS: std::cell::RefCell<Transforms> = std::cell::RefCell::new(Transforms::default());
+}
+
+/// Project `c` to BNG (`to_bng`) or from BNG to WGS84, with this thread's transforms.
+fn project(c: Coord<f64>, to_bng: bool) -> Result<Coord<f64>, String> {
+    TRANSFORMS.with(|t| {
+        let mut t = t.borrow_mut();
+        let transform = if to_bng {
+            Transforms::get(&mut t.to_bng, WGS84, BNG)?
+        } else {
+            Transforms::get(&mut t.to_wgs84, BNG, WGS84)?
+        };
+        transform.coord(c).map_err(|e| e.to_string())
+    })
+}
+
 /// The baseline services plus the scenario's as they stand after each edit.
 struct Working<'a> {
     engine: &'a Engine,
     /// Services in order: baseline first, added ones after; `None` = closed.
     services: Vec<Option<Service>>,
     by_id: HashMap<String, usize>,
-    transforms: Transforms,
 }
 
 impl Working<'_> {
@@ -88,18 +105,16 @@ impl Working<'_> {
     }
 
     /// A place as (BNG, WGS84) coordinates.
-    fn locate(&mut self, place: &Place) -> Result<(Coord<f64>, Coord<f64>), String> {
+    fn locate(&self, place: &Place) -> Result<(Coord<f64>, Coord<f64>), String> {
         match place {
             Place::LonLat { lon, lat } => {
                 let wgs84 = Coord { x: *lon, y: *lat };
-                let t = Transforms::get(&mut self.transforms.to_bng, WGS84, BNG)?;
-                let bng = t.coord(wgs84).map_err(|e| format!("lon/lat ({lon}, {lat}) cannot be projected: {e}"))?;
+                let bng = project(wgs84, true).map_err(|e| format!("lon/lat ({lon}, {lat}) cannot be projected: {e}"))?;
                 Ok((bng, wgs84))
             }
             Place::Grid { easting, northing } => {
                 let bng = Coord { x: *easting, y: *northing };
-                let t = Transforms::get(&mut self.transforms.to_wgs84, BNG, WGS84)?;
-                let wgs84 = t.coord(bng).map_err(|e| format!("easting/northing ({easting}, {northing}) cannot be projected: {e}"))?;
+                let wgs84 = project(bng, false).map_err(|e| format!("easting/northing ({easting}, {northing}) cannot be projected: {e}"))?;
                 Ok((bng, wgs84))
             }
             Place::Postcode { postcode } => match self.engine.postcodes() {
@@ -133,7 +148,6 @@ impl Scenario {
             engine,
             services: engine.services.iter().cloned().map(Some).collect(),
             by_id: engine.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
-            transforms: Transforms::default(),
         };
         let mut changed = Vec::with_capacity(self.edits.len());
         for (i, edit) in self.edits.iter().enumerate() {

@@ -160,7 +160,7 @@ pub fn compare(base: &Engine, scenario: &Engine, ctx: &GapContext, q: &GapQuery)
         Some((b, a)) => (b, a),
         None => (ob, oa),
     };
-    let summary = summarise(base, scenario, &before, ob, oa, (rb, ra), &rows)?;
+    let summary = summarise(base, scenario, (&before, &after), ob, oa, (rb, ra), &rows)?;
     Ok(Comparison { rows, summary })
 }
 

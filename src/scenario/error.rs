@@ -54,10 +54,10 @@ impl ScenarioError {
             ScenarioError::Schema { origin, .. }
             | ScenarioError::BadId { origin, .. }
             | ScenarioError::Invalid { origin, .. }
-            | ScenarioError::Edit { origin, .. } => {
-                if origin.is_empty() {
-                    *origin = name.to_string();
-                }
+            | ScenarioError::Edit { origin, .. }
+                if origin.is_empty() =>
+            {
+                *origin = name.to_string();
             }
             _ => {}
         }

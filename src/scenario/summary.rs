@@ -173,7 +173,7 @@ fn origin_deciles(engine: &Engine, origin_level: usize, indicator: usize) -> Vec
 pub(super) fn summarise(
     base: &Engine,
     scenario: &Engine,
-    query_table: &GapTable,
+    (query_table, query_after): (&GapTable, &GapTable),
     origins_before: &GapTable,
     origins_after: &GapTable,
     ratios: (&GapTable, &GapTable),
@@ -232,15 +232,17 @@ pub(super) fn summarise(
             threshold: label.clone(),
             reach,
             share: Delta::new(
-                origins_before.district.coverage.get(t).copied().flatten(),
-                origins_after.district.coverage.get(t).copied().flatten(),
+                query_table.district.coverage.get(t).copied().flatten(),
+                query_after.district.coverage.get(t).copied().flatten(),
             ),
             by_decile,
         });
     }
 
     // ---- unmet need, gap areas, statuses
-    let unmet_need = Delta::new(origins_before.district.unmet_need, origins_after.district.unmet_need);
+    // District figures of the query's own tables are sums over its origins (the
+    // need indicator may not be offered at the origin level itself).
+    let unmet_need = Delta::new(query_table.district.unmet_need, query_after.district.unmet_need);
     let gap = GapClass::Class { need: Tercile::High, access: Tercile::Low }.label();
     let gap_areas = [0, 1].map(|i| rows.iter().filter(|r| r.gap_class[i] == gap).count());
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
@@ -253,10 +255,10 @@ pub(super) fn summarise(
     };
     let mut improved: Vec<&AreaChange> = rows.iter().filter(|r| r.status == Status::Improved).collect();
     improved.sort_by(by_gain);
-    let most_improved: Vec<AreaNote> = improved.iter().take(MOST_IMPROVED).map(|r| note(*r)).collect();
+    let most_improved: Vec<AreaNote> = improved.iter().take(MOST_IMPROVED).map(|r| note(r)).collect();
     let mut worse: Vec<&AreaChange> = rows.iter().filter(|r| r.status == Status::Worse).collect();
     worse.sort_by(|a, b| by_gain(b, a));
-    let worse_areas: Vec<AreaNote> = worse.iter().map(|r| note(*r)).collect();
+    let worse_areas: Vec<AreaNote> = worse.iter().map(|r| note(r)).collect();
 
     // ---- over-subscribed catchments (matched by service id; sensitive sites never named)
     let (rb, ra) = ratios;

@@ -26,7 +26,7 @@ use super::tiles::{LayerKind, TileSet};
 use super::view::{ScenarioTag, Scenarios};
 use super::{
     access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, scenarios, search, security, services,
-    static_files, tiles, view,
+    static_files, suggest, tiles, view,
 };
 use crate::report::Report;
 use crate::Engine;
@@ -348,7 +348,8 @@ pub fn api_routes(state: Arc<AppState>) -> Router {
         .route("/api/search", get(search::search))
         .route("/api/report/{file}", get(report::report_csv))
         .route("/api/export/{file}", get(downloads::export).route_layer(downloads_limit.clone()))
-        .route("/api/print/{file}", get(downloads::print_pdf).route_layer(downloads_limit))
+        .route("/api/print/{file}", get(downloads::print_pdf).route_layer(downloads_limit.clone()))
+        .route("/api/suggest", get(suggest::suggest).route_layer(downloads_limit))
         .route("/tiles/{file}", get(tiles::routes::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::routes::tile))
         .route("/ogc", get(ogc::landing))

@@ -39,6 +39,7 @@ pub mod search;
 pub mod security;
 pub mod services;
 pub mod static_files;
+pub mod suggest;
 pub mod tiles;
 pub mod view;
 

@@ -81,6 +81,9 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
                 ("threshold", Value::Handler),
             ]);
         }
+        "/api/suggest" => p.extend(
+            ["category", "add", "objective", "threshold", "candidates", "demand", "need_weight", "travel"].map(|n| (n, Value::Handler)),
+        ),
         "/ogc" | "/ogc/" | "/ogc/api" | "/ogc/conformance" | "/ogc/collections" | "/ogc/collections/{id}"
         | "/ogc/collections/{id}/queryables" => p.push(OGC_F),
         "/ogc/collections/{id}/schema" => {

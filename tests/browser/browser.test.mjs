@@ -9,63 +9,20 @@
 //   NEEDMAP_BIN=target/release/needmap node tests/browser/browser.test.mjs
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { shots, startServer, launchBrowser, openPage as openPageIn, settled as settledPage, screenshotPixels } from './harness.mjs';
 import { writeFileSync } from 'node:fs';
 import { MACHADO, simulate, deltaE, chroma, closestPair } from './colourvision.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const shots = join(repo, 'target', 'screenshots');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--enable-unsafe-swiftshader'];
-
 let server = null;
-let serverLog = '';
 let base = process.env.NEEDMAP_URL ?? '';
 let browser = null;
 let page = null;
 const consoleErrors = [];
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitForServer(url, ms) {
-  const end = Date.now() + ms;
-  let last = '';
-  while (Date.now() < end) {
-    if (server && server.exitCode !== null) throw new Error(`needmap serve exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const r = await fetch(`${url}api/meta`);
-      if (r.ok) return;
-      last = `HTTP ${r.status}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`needmap serve did not answer ${url}api/meta within ${ms} ms (${last}):\n${serverLog}`);
-}
-
 /** Wait until every request of the app is done and MapLibre fired `idle`. */
 async function settled(p = page) {
-  await p.waitForFunction(() => window.needmap && window.needmap.ready === true, null, { timeout: 60000 });
-  await p.evaluate(() => window.needmap.settled());
+  await settledPage(p);
 }
 
 function rendered(layer, p = page) {
@@ -90,41 +47,22 @@ function hashParams(p = page) {
 }
 
 async function openPage() {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1 });
-  const p = await context.newPage();
-  p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location()?.url ?? ''}`); });
-  p.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-  // Requests cancelled by a navigation (net::ERR_ABORTED) are not failures of the app.
-  p.on('requestfailed', (r) => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  return p;
+  return openPageIn(browser, consoleErrors);
 }
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
   if (!base) {
-    const bin = process.env.NEEDMAP_BIN ?? join(repo, 'target', 'release', 'needmap');
-    assert.ok(existsSync(bin), `needmap binary not found at ${bin}: run cargo build --release (or set NEEDMAP_BIN)`);
-    assert.ok(existsSync(join(repo, 'web', 'vendor', 'maplibre-gl.mjs')), 'web/vendor is missing: run make web-vendor');
-    const port = await freePort();
-    server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    base = `http://127.0.0.1:${port}/`;
-    await waitForServer(base, 120000);
+    server = await startServer();
+    base = server.base;
   }
   if (!base.endsWith('/')) base += '/';
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   page = await openPage();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGINT');
-    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
-  }
+  if (server) await server.stop();
 });
 
 test('the page loads, draws areas and services, and has no console errors', async () => {
@@ -382,23 +320,13 @@ test('the map title says what is mapped, with its unit and level', async () => {
   assert.ok(box.x >= map.x && box.y >= map.y && box.x + box.width <= map.x + map.width, 'title inside the map');
   assert.ok(box.x + box.width <= nav.x || box.y >= nav.y + nav.height, 'title clear of the zoom control');
   // The screenshot shows it: dark text on a light box (decoded in the page from the PNG).
-  const png = await page.screenshot({ clip: box });
-  const ink = await page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width; c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let dark = 0; let light = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
-      if (y < 80) dark++; else if (y > 220) light++;
-    }
-    return { dark: dark / (d.length / 4), light: light / (d.length / 4) };
-  }, png.toString('base64'));
+  const d = await screenshotPixels(page, box);
+  let dark = 0; let light = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+    if (y < 80) dark++; else if (y > 220) light++;
+  }
+  const ink = { dark: dark / (d.length / 4), light: light / (d.length / 4) };
   assert.ok(ink.dark > 0.03 && ink.light > 0.5, `the title is legible in the screenshot: ${JSON.stringify(ink)}`);
   await page.selectOption('#level', 'lsoa');
   await settled();

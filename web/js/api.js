@@ -9,10 +9,11 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson(url) {
+async function getJson(url, fresh = false) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' } });
+    // `fresh`: the answer can change under the same URL (a scenario saved again): revalidate.
+    response = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, cache: fresh ? 'no-cache' : 'default' });
   } catch (e) {
     throw new ApiError(url, 0, `cannot reach the server (${e.message})`);
   }
@@ -70,6 +71,7 @@ export async function loadMeta() {
 }
 
 const cache = new Map();
+const versions = new Map(); // URL -> cache key of the scenario version kept
 
 /** Query string of the non-empty parameters. */
 export function query(params) {
@@ -104,23 +106,32 @@ export function printUrl(level, params = {}) {
   return `api/print/${encodeURIComponent(level)}.pdf${query(params)}`;
 }
 
-/** Areas of a level as a GeoJSON FeatureCollection (cached per URL). */
-export function loadAreas(level, params = {}) {
+/**
+ * Areas of a level as a GeoJSON FeatureCollection, cached per URL and `version` (the version
+ * of the scenario in `params.scenario`: each save changes the answer under the same URL).
+ */
+export function loadAreas(level, params = {}, version = null) {
   const url = areasUrl(level, params);
-  if (!cache.has(url)) {
-    const p = getJson(url).then((fc) => {
+  const key = version === null ? url : `${url}#v${version}`;
+  if (!cache.has(key)) {
+    // Keep one version of a scenario's answer: the older ones will not be asked for again.
+    if (version !== null) {
+      if (versions.has(url)) cache.delete(versions.get(url));
+      versions.set(url, key);
+    }
+    const p = getJson(url, version !== null).then((fc) => {
       if (!fc || !Array.isArray(fc.features)) throw new ApiError(url, 200, 'not a GeoJSON FeatureCollection');
       return fc;
     });
-    p.catch(() => cache.delete(url));
-    cache.set(url, p);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
   }
-  return cache.get(url);
+  return cache.get(key);
 }
 
-/** Service points, optionally filtered by category and tier. */
+/** Service points, optionally filtered by category and tier, of a scenario when `params.scenario` is set. */
 export function loadServices(params = {}) {
-  return getJson(`api/services.geojson${query(params)}`);
+  return getJson(`api/services.geojson${query(params)}`, Boolean(params.scenario));
 }
 
 /** Search areas, services and postcodes: `{ query, results, more, ambiguous }` (/api/search). */

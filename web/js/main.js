@@ -19,6 +19,8 @@ import { modeWord } from './format.js';
 import { SearchBox } from './search.js';
 import { areaName } from './names.js';
 import { defaultNeed } from './need.js';
+import { ScenarioPanel } from './scenario/panel.js';
+import { renderChange } from './scenario/change_view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -113,8 +115,14 @@ function areaParams() {
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
   // Only a need the server can count people in (meta `gap_need`) at this level (`levels`).
   const usable = ind && ind.gap_need === true && (!Array.isArray(ind.levels) || ind.levels.includes(s.level));
-  if (s.view === 'gaps' && usable) params.indicator = s.indicator;
+  if ((s.view === 'gaps' || s.view === 'change') && usable) params.indicator = s.indicator;
   return params;
+}
+
+/** The open scenario's query (`scenario=ID`) and version, or none for the baseline. */
+function scenarioQuery() {
+  const doc = app.scenarioPanel?.scenario;
+  return doc ? { params: { scenario: doc.id }, version: doc.version } : { params: {}, version: null };
 }
 
 /**
@@ -122,11 +130,16 @@ function areaParams() {
  * fields of the filtered one (selection, access, gaps) laid over it, matched by code.
  */
 async function loadMergedAreas(level, params) {
-  const base = await loadAreas(level);
-  if (Object.keys(params).length === 0) return base;
+  const scen = scenarioQuery();
+  // Both requests at once: after a scenario edit both answers are new.
+  const basePromise = loadAreas(level, scen.params, scen.version);
+  const extraPromise = Object.keys(params).length === 0 ? null : loadAreas(level, { ...params, ...scen.params }, scen.version);
+  extraPromise?.catch(() => {});
+  const base = await basePromise;
+  if (!extraPromise) return base;
   let extra;
   try {
-    extra = await loadAreas(level, params);
+    extra = await extraPromise;
   } catch (e) {
     // The filter's fields are missing, the rest of the map still works.
     showMessage(`${plainError(e, `the ${plural(level)} for this service filter`)} The map shows them without the filter.`);
@@ -260,10 +273,11 @@ function syncControls() {
   $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
   $('choropleth-controls').hidden = false;
-  document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' ? 'Need indicator (gap map)' : 'Indicator';
-  const fixed = s.view === 'gaps' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
+  document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' || s.view === 'change' ? 'Need indicator (gap map)' : 'Indicator';
+  const fixed = s.view === 'gaps' || s.view === 'change' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
   for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
-  const { indicator, ...q } = areaParams(); // downloads keep every indicator column
+  const { indicator, ...filter } = areaParams(); // downloads keep every indicator column
+  const q = { ...filter, ...scenarioQuery().params }; // and show the open scenario
   const label = levelLabel(s.level);
   const links = [
     ['dl-geojson', exportUrl(s.level, 'geojson', q), `${s.level}.geojson`, `Download ${label} areas as GeoJSON`],
@@ -272,9 +286,12 @@ function syncControls() {
   ];
   // The printed map shows the current view: the gap map, or the chosen indicator.
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
-  const theme = s.view === 'gaps' && s.category
-    ? { gap: 'true', category: s.category, method: s.method }
-    : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {});
+  const theme = {
+    ...((s.view === 'gaps' || s.view === 'change') && s.category
+      ? { gap: 'true', category: s.category, method: s.method }
+      : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {})),
+    ...scenarioQuery().params,
+  };
   links.push(['print-a4', printUrl(s.level, { ...theme, paper: 'a4' }), `${s.level}-a4.pdf`, `Print the ${label} map on A4 (PDF)`]);
   links.push(['print-a3', printUrl(s.level, { ...theme, paper: 'a3', landscape: 'true' }), `${s.level}-a3.pdf`, `Print the ${label} map on A3 landscape (PDF)`]);
   for (const [id, href, file, aria] of links) {
@@ -311,6 +328,7 @@ function buildIndicatorSelect() {
 // ------------------------------------------------------------------ state changes
 
 const RELOAD_KEYS = ['level', 'category', 'tier', 'method'];
+// `scenario` is not among them: the scenario is read first (ScenarioPanel.open), then the map reloads.
 
 function areaParamsOf(state) {
   const saved = app.state;
@@ -338,6 +356,10 @@ function setState(patch) {
   }
   if (before.category !== s.category || before.tier !== s.tier || before.services !== s.services) {
     track(refreshServices());
+  }
+  if (app.scenarioPanel) {
+    if (before.scenario !== s.scenario) track(app.scenarioPanel.open(s.scenario));
+    if (before.category !== s.category) app.scenarioPanel.syncCategory();
   }
   return loading; // the new level's areas, when they are loading
 }
@@ -393,7 +415,7 @@ async function refreshServices() {
   }
   const seq = ++app.serviceRequests;
   try {
-    const fc = await loadServices({ category: s.category, tier: s.tier });
+    const fc = await loadServices({ category: s.category, tier: s.tier, ...scenarioQuery().params });
     if (seq !== app.serviceRequests) return; // a newer filter won
     app.map.getSource('services').setData(fc);
     // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
@@ -492,6 +514,7 @@ function updateTitle() {
     categoryLabel: s.category ? categoryLabel(s.category) : s.tier ? tierLabel(s.tier) : '',
     method: s.method || app.meta.raw?.gaps?.default_method || '',
     level: levelWord(s.level),
+    scenarioName: app.scenarioPanel?.scenario?.name ?? '',
   });
   $('map-title').textContent = text ?? '';
   $('map-title').hidden = !text;
@@ -504,8 +527,13 @@ function restyle() {
   updateTitle();
   const features = app.areas.features;
   let data = app.areas;
+  if (app.scenarioPanel) track(app.scenarioPanel.updateSummary($('scenario-summary')));
   if (s.view === 'gaps') {
     renderGaps(features);
+    return;
+  }
+  if (s.view === 'change') {
+    track(renderChangeView(features));
     return;
   }
   $('gaps').replaceChildren(el('p', { class: 'note' }, 'Switch the view to “Gap map” and choose a service category to see where high need meets low access.'));
@@ -608,6 +636,40 @@ function renderGaps(features) {
     `${plural(s.level)[0].toUpperCase()}${plural(s.level).slice(1)} ranked by unmet need (people in need who lack access to ${categoryLabel(s.category) || tierLabel(s.tier)}). Click to zoom.`), list);
 }
 
+/** The change view: areas coloured by what the open scenario changes (scenario/change_view.js). */
+async function renderChangeView(features) {
+  const s = app.state;
+  const panel = app.scenarioPanel;
+  const grey = (text) => {
+    setAreaData(app.areas);
+    paintAreas('#d9d9d9');
+    $('gaps').replaceChildren(el('p', { class: 'status' }, text));
+    $('legend').replaceChildren(el('p', {}, text));
+  };
+  if (!panel?.scenario) { grey('Open or start a scenario (under Scenario) to see what it changes.'); return; }
+  if (!s.category && !s.tier) { grey('Choose a service category (under Services) to see what the scenario changes.'); return; }
+  let comparison;
+  try {
+    comparison = await panel.comparisonFor();
+  } catch (e) {
+    console.warn(e);
+    grey(plainError(e, 'the comparison with the baseline'));
+    return;
+  }
+  if (!comparison || app.areas?.features !== features || app.state.view !== 'change') return; // a newer view won
+  renderChange(features, {
+    comparison,
+    scenarioName: panel.scenario.name,
+    plural: plural(s.level),
+    setAreaData,
+    paintAreas,
+    legend: $('legend'),
+    list: $('gaps'),
+    name: (code) => app.byCode.get(code)?.properties?.name ?? null,
+    onPick: (code) => { const f = app.byCode.get(code); if (f) zoomToArea(f, true); },
+  });
+}
+
 // ------------------------------------------------------------------ interaction
 
 function setAreaSelection(feature) {
@@ -706,6 +768,8 @@ function showServicePopup(p, lngLat) {
       const n = app.names.get(code);
       return n ? n.name : null;
     })).addTo(app.map);
+  const actions = app.scenarioPanel?.servicePopupActions(p, app.popup);
+  if (actions) app.popup.getElement().querySelector('.maplibregl-popup-content').append(actions);
   watchPopup(app.popup);
 }
 
@@ -721,6 +785,7 @@ function watchPopup(popup) {
  * listed in it as buttons that open their details. A click off every area opens a service.
  */
 function onClick(e) {
+  if (app.scenarioPanel?.handleClick(e)) return; // placing a scenario site
   const svc = app.map.queryRenderedFeatures(e.point, { layers: ['services'] });
   const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
@@ -730,6 +795,38 @@ function onClick(e) {
   } else if (svc.length > 0) {
     showServicePopup(svc[0].properties, svc[0].geometry.coordinates);
   }
+}
+
+// ------------------------------------------------------------------ scenario panel
+
+/** What the Scenario panel (js/scenario/panel.js) may ask of the app. */
+function scenarioHooks() {
+  return {
+    meta: app.meta,
+    map: () => app.map,
+    state: () => app.state,
+    setState,
+    track,
+    categoryLabel,
+    plural: () => plural(app.state.level),
+    mode: travelMode,
+    loadServices: () => loadServices(),
+    shareUrl: () => { writeHashNow(); return window.location.href; },
+    /**
+     * The compare query of the view. The comparison counts need at the finest level, so a
+     * need indicator not offered there is left to the server's default (`defaultNeed`).
+     */
+    compareParams: () => {
+      const { indicator, ...p } = areaParams();
+      if (!p.category && !p.tier) return null;
+      const finest = app.meta.levels[app.meta.levels.length - 1]?.id;
+      const ind = app.meta.indicators.find((i) => i.id === indicator);
+      const countable = Boolean(ind) && (!Array.isArray(ind.levels) || ind.levels.includes(finest));
+      return { query: { level: app.state.level, ...p, ...(countable ? { indicator } : {}) }, defaultNeed: Boolean(indicator) && !countable };
+    },
+    /** A scenario was opened, closed or saved again: redraw everything for it. */
+    refresh: () => { syncControls(); track(loadLevel()); track(refreshServices()); },
+  };
 }
 
 // ------------------------------------------------------------------ start
@@ -747,6 +844,7 @@ async function start() {
     app.state.level = m.levels.find((l) => l.id === 'ward')?.id ?? m.levels[0]?.id;
   }
   app.symbols = symbolTable(m.categories, m.tiers);
+  app.scenarioPanel = new ScenarioPanel($('scenario-panel'), scenarioHooks());
   buildStaticControls();
 
   const style = m.basemapStyle || offlineStyle();
@@ -809,6 +907,8 @@ async function start() {
     }
     map.on('moveend', writeHash);
     const base = track(loadBasemap());
+    // The scenario of the link is read before the areas, so they are drawn for it at once.
+    await track(app.scenarioPanel.attach(map));
     track(loadLevel());
     track(refreshServices());
     await base;

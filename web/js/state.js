@@ -1,12 +1,12 @@
 // The view state and its URL hash, so a link restores the same map.
 // Hash form: #level=ward&indicator=imd_score&view=choropleth&class=jenks&k=5&palette=viridis
-//            &category=gp&tier=1&method=2sfca&services=1&tiles=1&z=10.4&c=-1.8500,53.8300
+//            &category=gp&tier=1&method=2sfca&services=1&tiles=1&scenario=hub-in-bowling&z=10.4&c=-1.8500,53.8300
 // Pure functions (no DOM): unit-tested with node --test.
 
 export const DEFAULTS = Object.freeze({
   level: 'ward',
   indicator: 'imd_score',
-  view: 'choropleth', // 'choropleth' | 'gaps'
+  view: 'choropleth', // 'choropleth' | 'gaps' | 'change' (a scenario against the baseline)
   classification: 'quantile', // 'quantile' | 'jenks' | 'equal'
   classes: 5,
   palette: 'viridis',
@@ -15,6 +15,7 @@ export const DEFAULTS = Object.freeze({
   method: '',
   services: false, // service points are off until asked for, so they do not hide the areas
   tiles: false, // draw the areas from the vector tiles instead of GeoJSON
+  scenario: '', // id of the saved scenario the map shows ('' = the baseline)
   zoom: null,
   center: null, // [lon, lat]
 });
@@ -22,6 +23,7 @@ export const DEFAULTS = Object.freeze({
 const KEYS = {
   level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
   palette: 'palette', category: 'category', tier: 'tier', method: 'method', services: 'services', tiles: 'tiles',
+  scenario: 'scenario',
 };
 
 const TOKEN = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -41,7 +43,7 @@ export function parseHash(hash) {
     } else if (field === 'tiles') {
       state.tiles = raw === '1';
     } else if (field === 'view') {
-      if (raw === 'choropleth' || raw === 'gaps') state.view = raw;
+      if (raw === 'choropleth' || raw === 'gaps' || raw === 'change') state.view = raw;
     } else if (field === 'classification') {
       if (['quantile', 'jenks', 'equal'].includes(raw)) state.classification = raw;
     } else {

@@ -23,9 +23,21 @@ function unitSuffix(label, unit) {
 
 /**
  * Title text. `view` 'choropleth': "<indicator> (<unit>), by <level>"; 'gaps':
- * "Unmet need: <category> (<method in words>), by <level>". With nothing to map, null.
+ * "Unmet need: <category> (<method in words>), by <level>"; 'change': "Change in unmet need
+ * with “<scenario>”: <category> (...), by <level>". With a scenario open, the other views end
+ * in "; scenario “<name>”". With nothing to map, null.
  */
-export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', level = '' }) {
+export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', level = '', scenarioName = '' }) {
+  if (view === 'change') {
+    if (!scenarioName) return `Change with a scenario: open or start one${level ? `, by ${level}` : ''}`;
+    const rest = mapTitle({ view: 'gaps', categoryLabel, method, level }).replace(/^Unmet need: /, '');
+    return `Change in unmet need with “${scenarioName}”: ${rest}`;
+  }
+  const plain = baseTitle({ view, indicatorLabel, unit, categoryLabel, method, level });
+  return plain && scenarioName ? `${plain}; scenario “${scenarioName}”` : plain;
+}
+
+function baseTitle({ view, indicatorLabel, unit, categoryLabel, method, level }) {
   const by = level ? `, by ${level}` : '';
   if (view === 'gaps') {
     if (!categoryLabel) return `Unmet need: choose a service category${by}`;

@@ -25,3 +25,13 @@ test('empty and malformed hashes fall back to defaults', () => {
   assert.equal(s.level, DEFAULTS.level);
   assert.equal(s.services, false);
 });
+
+test('the open scenario and the change view are part of the shared link', () => {
+  const s = parseHash('#level=ward&view=change&scenario=hub-in-bowling&category=family_hub');
+  assert.equal(s.view, 'change');
+  assert.equal(s.scenario, 'hub-in-bowling');
+  assert.match(formatHash(s), /scenario=hub-in-bowling/);
+  assert.doesNotMatch(formatHash({ ...s, scenario: '' }), /scenario=/, 'the baseline has no scenario key');
+  assert.equal(parseHash('#scenario=<x>').scenario, '', 'a malformed id is ignored');
+  assert.equal(parseHash('#edit=token123456').scenario, '', 'the editor token is not view state');
+});

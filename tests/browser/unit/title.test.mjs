@@ -23,3 +23,14 @@ test('gap title: unmet need, category and the method in words', () => {
   assert.match(mapTitle({ view: 'gaps', level: 'ward' }), /choose a service category/);
   assert.equal(methodWords(''), '');
 });
+
+test('scenario titles: the change view and the scenario name on the other views', () => {
+  assert.equal(mapTitle({ view: 'change', categoryLabel: 'Family hub', method: 'nearest', level: 'ward', scenarioName: 'Hub in Bowling' }),
+    'Change in unmet need with “Hub in Bowling”: Family hub (distance to the nearest service), by ward');
+  assert.equal(mapTitle({ view: 'change', level: 'ward' }), 'Change with a scenario: open or start one, by ward');
+  assert.equal(mapTitle({ view: 'gaps', categoryLabel: 'GP surgery', level: 'ward', scenarioName: 'Close two' }),
+    'Unmet need: GP surgery, by ward; scenario “Close two”');
+  assert.equal(mapTitle({ view: 'choropleth', indicatorLabel: 'IMD 2019 score', unit: 'score', level: 'ward', scenarioName: 'S' }),
+    'IMD 2019 score, by ward; scenario “S”');
+  assert.equal(mapTitle({ view: 'choropleth', indicatorLabel: '', level: 'ward', scenarioName: 'S' }), null);
+});
