@@ -14,6 +14,11 @@ pub struct ReportArgs {
     pub level: String,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// Add, for each indicator published at a coarser level (e.g. constituency crime rates),
+    /// a column `<level>_<indicator>` (e.g. `constituency_crime_rate`) with the value of the
+    /// area each row lies in: the parent's value, never the area's own
+    #[arg(long)]
+    pub parent_values: bool,
     #[command(flatten)]
     pub scenario: super::scenario::ScenarioArgs,
     #[command(flatten)]
@@ -22,7 +27,13 @@ pub struct ReportArgs {
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let (engine, _) = args.scenario.engine(args.data.load()?)?;
-    let report = area_report(&engine, &args.level)?;
+    let mut report = area_report(&engine, &args.level)?;
+    if args.parent_values {
+        let added = needmap::report::add_parent_values(&engine, &args.level, &mut report)?;
+        if !added.is_empty() {
+            eprintln!("parent values (the value of the area each row lies in, not its own): {}", added.join(", "));
+        }
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     report.write(args.format, &mut out)?;

@@ -6,6 +6,7 @@
 mod build;
 mod level_checks;
 mod levels;
+mod places;
 mod services;
 mod values;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use build::EngineError;
+pub use places::is_statistical_name;
 pub use services::{MAX_CAPACITY, UNCLASSIFIED_TIER};
 use build::OverlayCache;
 

@@ -171,10 +171,13 @@ impl Classes {
 
 /// Bivariate 3 x 3 palette, rows = need (low, mid, high), columns = access
 /// (high, mid, low): the last cell, high need with low access, is the gap.
+/// The colours of the browser's `web/js/palettes.js` `BIVARIATE` (columns
+/// reversed), so a print matches the screen; chosen to stay apart under
+/// protanopia and deuteranopia (see there).
 pub const BIVARIATE: [[&str; 3]; 3] = [
-    ["#e8e8e8", "#ace4e4", "#5ac8c8"],
-    ["#dfb0d6", "#a5add3", "#5698b9"],
-    ["#be64ac", "#8c62aa", "#3b4994"],
+    ["#e8f1fa", "#d1d6d2", "#c0b4af"],
+    ["#6caddb", "#779480", "#9a6449"],
+    ["#166e9a", "#43604d", "#6f3c23"],
 ];
 
 fn tercile(s: &str) -> Option<usize> {

@@ -100,6 +100,27 @@ fn cell_value(cell: Option<&Cell>) -> Option<f64> {
     }
 }
 
+/// An indicator of the dataset that is not offered at level `l` (published
+/// for a coarser level) is refused: its map would be all "No data".
+fn refuse_not_offered(engine: &Engine, l: usize, id: &str) -> Result<(), PrintError> {
+    let Some(k) = engine.indicator_index(id) else { return Ok(()) };
+    if engine.offers(k, l) {
+        return Ok(());
+    }
+    let ind = &engine.indicators[k];
+    let published = engine
+        .level(&ind.published_level)
+        .map(|p| format!("published for {}", p.plural_name()))
+        .unwrap_or_else(|| format!("published at level `{}`", ind.published_level));
+    let levels: Vec<&str> = (0..engine.levels.len()).filter(|&m| engine.offers(k, m)).map(|m| engine.levels[m].id.as_str()).collect();
+    Err(PrintError::NotOffered {
+        indicator: id.to_string(),
+        level: engine.levels[l].id.clone(),
+        published,
+        levels: levels.join(", "),
+    })
+}
+
 fn indicator_fills(
     engine: &Engine,
     table: &Report,
@@ -239,14 +260,18 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         Theme::Indicator(id) => {
             let id = match id {
                 Some(i) => i.clone(),
-                None => engine
-                    .indicators
-                    .iter()
-                    .find(|i| i.id == "imd_score")
-                    .or(engine.indicators.first())
-                    .map(|i| i.id.clone())
-                    .ok_or(PrintError::NoIndicators)?,
+                None => {
+                    let offered: Vec<&crate::model::Indicator> =
+                        engine.indicators.iter().enumerate().filter(|(k, _)| engine.offers(*k, l)).map(|(_, i)| i).collect();
+                    offered
+                        .iter()
+                        .find(|i| i.id == "imd_score")
+                        .or(offered.first())
+                        .map(|i| i.id.clone())
+                        .ok_or(PrintError::NoIndicators)?
+                }
             };
+            refuse_not_offered(engine, l, &id)?;
             (indicator_fills(engine, &table, &rows, &suppression, &id)?, None)
         }
         Theme::Gap { category } => {

@@ -37,6 +37,8 @@ pub enum PrintError {
     UnknownLevel { level: String, known: String },
     #[error("unknown indicator `{indicator}`; indicators are: {known}")]
     UnknownIndicator { indicator: String, known: String },
+    #[error("indicator `{indicator}` is {published} and is not offered at level `{level}`, so every area would be \"No data\"; print it at one of: {levels}")]
+    NotOffered { indicator: String, level: String, published: String, levels: String },
     #[error("the dataset has no indicators to map")]
     NoIndicators,
     #[error("unknown service category `{category}`; categories are: {known}")]
@@ -70,7 +72,9 @@ pub enum PrintError {
 /// What the map shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Theme {
-    /// A need indicator by id (`None`: `imd_score` when present, else the first).
+    /// A need indicator by id (`None`: `imd_score` when present, else the first
+    /// offered at the level). One not offered at the level is refused
+    /// ([`PrintError::NotOffered`]).
     Indicator(Option<String>),
     /// Coverage gaps for one service category: the table's `gap_class`
     /// column as a 3 x 3 bivariate map, with the category's (non-sensitive)

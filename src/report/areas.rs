@@ -8,7 +8,9 @@ use crate::engine::Engine;
 /// Columns: `code`, `name`, `parent_code`, `population`, other populations as
 /// `pop_<id>`, one column per indicator id, `<decile id>1_pop_share` for each
 /// decile indicator, `services_<category>`, `services_tier_<tier>`,
-/// `services_total`, `services_per_10k`, `services_children_per_1k`.
+/// `services_total`, `services_per_10k`, `services_children_per_1k`, and
+/// `place`: for areas with a statistical name (LSOAs, OAs) the place they lie
+/// in (the nearest ancestor with a place name, such as the ward).
 pub fn area_report(engine: &Engine, level_id: &str) -> Result<Report, ReportError> {
     let l = engine.level_index(level_id).ok_or_else(|| ReportError::UnknownLevel {
         level: level_id.to_string(),
@@ -32,7 +34,7 @@ pub fn area_report(engine: &Engine, level_id: &str) -> Result<Report, ReportErro
     columns.extend(decile_cols.iter().map(|(_, c)| c.clone()));
     columns.extend(provision.by_category.keys().map(|c| format!("services_{c}")));
     columns.extend(provision.by_tier.keys().map(|t| format!("services_tier_{t}")));
-    columns.extend(["services_total", "services_per_10k", "services_children_per_1k"].map(String::from));
+    columns.extend(["services_total", "services_per_10k", "services_children_per_1k", "place"].map(String::from));
 
     let mut rows = Vec::with_capacity(level.len());
     for (a, area) in level.areas.iter().enumerate() {
@@ -57,6 +59,7 @@ pub fn area_report(engine: &Engine, level_id: &str) -> Result<Report, ReportErro
         row.push(Cell::Count(provision.total[a] as u64));
         row.push(Cell::Number(provision.per_10k[a]));
         row.push(Cell::Number(provision.children_per_1k[a]));
+        row.push(Cell::Text(engine.place_of(l, a).map(String::from)));
         rows.push(row);
     }
     Ok(Report { columns, rows })

@@ -2,7 +2,9 @@
 //! CSV, JSON or an aligned text table.
 
 mod areas;
+mod parent_values;
 mod table;
 
 pub use areas::area_report;
+pub use parent_values::add_parent_values;
 pub use table::{full_precision, Cell, Format, Report, ReportError};

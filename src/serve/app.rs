@@ -24,7 +24,10 @@ use super::errors::ServeError;
 use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
 use super::view::{ScenarioTag, Scenarios};
-use super::{access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, scenarios, security, services, static_files, suggest, tiles, view};
+use super::{
+    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, scenarios, search, security, services,
+    static_files, suggest, tiles, view,
+};
 use crate::report::Report;
 use crate::Engine;
 
@@ -73,6 +76,8 @@ pub struct AppState {
     pub scenario: Option<ScenarioTag>,
     /// The scenario folder, editing and the scenario views (baseline only).
     pub scenarios: Option<Arc<Scenarios>>,
+    /// Names and codes for `/api/search`.
+    pub search: super::search::SearchIndex,
 }
 
 impl AppState {
@@ -118,6 +123,7 @@ impl AppState {
             scenario: None,
             scenarios,
             gap_context,
+            search: super::search::SearchIndex::new(&engine),
             csp: security::content_security_policy(),
             engine,
             tiles,
@@ -151,6 +157,7 @@ impl AppState {
         let limits = &self.config.limits;
         let share = limits.scenario_views.max(1);
         Ok(AppState {
+            search: super::search::SearchIndex::new(&engine),
             engine,
             tiles,
             reports,
@@ -338,6 +345,7 @@ pub fn api_routes(state: Arc<AppState>) -> Router {
         .route("/api/meta", get(meta::meta))
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
+        .route("/api/search", get(search::search))
         .route("/api/report/{file}", get(report::report_csv))
         .route("/api/export/{file}", get(downloads::export).route_layer(downloads_limit.clone()))
         .route("/api/print/{file}", get(downloads::print_pdf).route_layer(downloads_limit.clone()))

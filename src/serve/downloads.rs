@@ -161,6 +161,7 @@ fn print_error(e: PrintError) -> ServeError {
         PrintError::BadParameter { name, value, expected } => {
             ServeError::bad(&name, format!("`{value}` is not valid: expected {expected}"))
         }
+        e @ PrintError::NotOffered { .. } => ServeError::bad("indicator", e.to_string()),
         other => ServeError::bad("print", other.to_string()),
     }
 }

@@ -2,7 +2,7 @@
 //! with TileJSON, OGC API Features and the static web app, on axum.
 //!
 //! One file per concern: [`app`] (state, router), [`meta`], [`areas`],
-//! [`services`], [`report`], [`tiles`], [`ogc`], [`static_files`],
+//! [`services`], [`search`] (with [`fuzzy`] matching), [`report`], [`tiles`], [`ogc`], [`static_files`],
 //! [`errors`]; the hardening layers [`connections`] (timeouts, connection
 //! limit, graceful shutdown), [`edge`] (request sizes, trusted proxies),
 //! [`parameters`] (accepted query parameters per route), [`busy`] (work
@@ -27,6 +27,7 @@ pub mod edit_guard;
 pub mod encoding;
 pub mod error_bodies;
 pub mod errors;
+pub mod fuzzy;
 pub mod geojson;
 pub mod meta;
 pub mod ogc;
@@ -34,6 +35,7 @@ pub mod parameters;
 pub mod query;
 pub mod report;
 pub mod scenarios;
+pub mod search;
 pub mod security;
 pub mod services;
 pub mod static_files;

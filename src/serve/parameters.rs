@@ -50,6 +50,7 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
     match pattern {
         "/api/meta" | "/api/report/{file}" => {}
         "/api/areas/{file}" => p.extend(AREA_QUERY),
+        "/api/search" => p.extend([("q", Value::Handler), ("limit", Value::Handler)]),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
         "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),
         "/tiles/{file}" => {

@@ -11,6 +11,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { shots, startServer, launchBrowser, openPage as openPageIn, settled as settledPage, screenshotPixels } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { MACHADO, simulate, deltaE, chroma, closestPair } from './colourvision.mjs';
 
 let server = null;
 let base = process.env.NEEDMAP_URL ?? '';
@@ -199,6 +201,7 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
   await page.selectOption('#category', 'family_hub');
   await settled();
   assert.ok(served, 'the areas were requested with the category');
+  assert.equal(await page.inputValue('#indicator'), 'children_income_deprived_2019', 'need for a children’s service: children in income-deprived families');
   assert.equal(await page.$$eval('.bivariate .cell', (c) => c.length), 9);
   const counts = await page.$$eval('.bivariate .cell', (c) => c.map((x) => Number(x.title.split(': ')[1].split(' ')[0])));
   assert.ok(counts.reduce((a, b) => a + b, 0) >= 25, `most wards classified: ${counts}`);
@@ -217,6 +220,10 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
   assert.match(await page.textContent('.maplibregl-popup'), new RegExp(top));
   await shot('05b-gap-zoomed');
   await page.unroute(/\/api\/areas\/ward\.geojson\?.*category=/);
+  await page.selectOption('#category', 'gp');
+  await settled();
+  // IMD 2025 deciles (at wards the selector shows their decile-1 share; the server counts deciles 1-2).
+  assert.match(await page.inputValue('#indicator'), /^imd2025_decile/, 'the server’s default need for GP surgeries');
   console.log(`# gap fields supplied by: ${served}`);
   assert.deepEqual(consoleErrors, []);
 });
@@ -246,7 +253,7 @@ test('search, keyboard focus and downloads', async () => {
   });
   assert.equal(focused.id, 'search');
   assert.notEqual(focused.outline, 'none', 'focused control shows a focus ring');
-  assert.match(focused.label, /Ward or constituency/);
+  assert.match(focused.label, /Area name or code, service, or postcode/);
   const unlabelled = await fresh.$$eval('select, input:not([type=radio]):not([type=checkbox])',
     (els) => els.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id));
   assert.deepEqual(unlabelled, [], 'every control has a label');
@@ -468,5 +475,164 @@ test('every level can be drawn', async () => {
   await page.selectOption('#level', 'oa');
   await settled();
   await shot('07-oa-level');
+  assert.deepEqual(consoleErrors, []);
+});
+
+/** Search for `q` with the search box (Enter). */
+async function searchFor(q, p = page) {
+  // The previous answer's popup goes first, so the next one read is this search's.
+  await p.evaluate(() => window.needmap.popup?.remove());
+  await p.fill('#search', q);
+  await p.press('#search', 'Enter');
+}
+
+async function popupText(p = page) {
+  await p.waitForSelector('.maplibregl-popup', { timeout: 15000 });
+  await settled(p);
+  return p.textContent('.maplibregl-popup');
+}
+
+test('search: typos, a choice list when ambiguous, LSOAs by code with their ward, services by name', async () => {
+  await visit('level=ward&indicator=imd_score');
+  await searchFor('Keighly Centrl');
+  assert.match(await popupText(), /Keighley Central/, 'a typo finds the ward');
+  assert.equal(await page.isHidden('#search-choices'), true, 'one clear answer: no choice list');
+
+  await searchFor('Bradford');
+  await page.waitForSelector('#search-choices:not([hidden]) button', { timeout: 10000 });
+  const choices = await page.$$eval('#search-choices button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(choices.length >= 5, choices.join(' | '));
+  assert.match(choices[0], /^Bradford (East|South|West) \(Constituency\)$/);
+  assert.match(await page.textContent('#search-status'), /places match .Bradford.: choose one/);
+  await shot('14-search-choices');
+  const moor = choices.findIndex((c) => c === 'Bradford Moor (Ward)');
+  assert.ok(moor >= 0, choices.join(' | '));
+  await page.click(`#search-choices li:nth-child(${moor + 1}) button`);
+  assert.match(await popupText(), /Bradford Moor/);
+  assert.equal(await page.isHidden('#search-choices'), true, 'the list closes after a choice');
+
+  // An LSOA by code: the map switches to LSOAs and names it with its ward.
+  await searchFor('e01010677');
+  const lsoa = await popupText();
+  assert.equal(hashParams().get('level'), 'lsoa');
+  const title = await page.textContent('.maplibregl-popup h3');
+  assert.match(title, /^Bradford \d{3}[A-Z], [A-Z][a-z]+/, 'LSOA name with its ward');
+  assert.match(lsoa, /E01010677/);
+  const ward = await page.evaluate(() => window.needmap.byCode.get('E01010677').properties.place);
+  assert.ok(ward && title.endsWith(ward), `${title} ends with ${ward}`);
+  await shot('15-search-lsoa-with-ward');
+
+  // A postcode opens the profile of the area it lies in.
+  await searchFor('bd11aa');
+  const pc = await popupText();
+  assert.match(pc, /Postcode BD1 1AA is in this LSOA/);
+  // A mistyped postcode offers the postcodes one slip away.
+  await searchFor('BD1 1AZ');
+  await page.waitForSelector('#search-choices:not([hidden]) button', { timeout: 10000 });
+  const slips = await page.$$eval('#search-choices button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(slips.some((t) => /^BD1 1AA, .*\(Postcode\)$/.test(t)), slips.join(' | '));
+
+  // A service by name opens its details.
+  const svc = await page.evaluate(async () => {
+    const r = await fetch('api/services.geojson?category=gp');
+    const fc = await r.json();
+    return fc.features.map((f) => f.properties).find((p) => p.name.split(' ').length >= 3);
+  });
+  await searchFor(svc.name);
+  const details = await popupText();
+  assert.match(details, new RegExp(svc.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.match(details, /GP/);
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('a click opens the area first, services under it are listed, and labels stay off the popup', async () => {
+  await visit('level=ward&indicator=imd_score&services=1&z=13.00&c=-1.7530,53.7940');
+  const target = await page.evaluate(() => {
+    const m = window.needmap.map;
+    const f = m.queryRenderedFeatures({ layers: ['services'] })[0];
+    if (!f) return null;
+    const pt = m.project(f.geometry.coordinates);
+    const box = m.getCanvas().getBoundingClientRect();
+    return { x: box.left + pt.x, y: box.top + pt.y, name: f.properties.name };
+  });
+  assert.ok(target, 'service points are drawn in the city centre');
+  await page.mouse.click(target.x, target.y);
+  const text = await popupText();
+  assert.match(text, /Ward E05/, 'the area profile opens first');
+  assert.match(text, /Service points here/);
+  const names = await page.$$eval('.services-here button', (bs) => bs.map((b) => b.textContent));
+  assert.ok(names.includes(target.name), `${target.name} in ${names.join(' | ')}`);
+  // Labels: none drawn where the popup is.
+  const overlap = () => page.evaluate(() => {
+    const p = document.querySelector('.maplibregl-popup').getBoundingClientRect();
+    const shown = [...document.querySelectorAll('#labels span')].filter((s) => s.style.display !== 'none');
+    const hit = shown.filter((s) => {
+      const r = s.getBoundingClientRect();
+      return r.left < p.right && p.left < r.right && r.top < p.bottom && p.top < r.bottom;
+    }).map((s) => s.textContent);
+    return { shown: shown.length, hit };
+  });
+  const open = await overlap();
+  assert.ok(open.shown > 0, 'ward labels are drawn at this zoom');
+  assert.deepEqual(open.hit, [], 'no label over the popup');
+  await shot('16-click-area-first');
+  // The service's details open from the list, and labels still avoid the new popup.
+  await page.click('.services-here button');
+  await page.waitForFunction(() => !document.querySelector('.maplibregl-popup .services-here'), null, { timeout: 10000 });
+  assert.match(await popupText(), new RegExp(target.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.deepEqual((await overlap()).hit, []);
+  await page.keyboard.press('Escape');
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('colour vision: the rendered bivariate classes stay apart under protanopia and deuteranopia', async () => {
+  await visit('level=ward&view=gaps&category=gp&method=2sfca');
+  await page.locator('.bivariate').scrollIntoViewIfNeeded();
+  await settled();
+  const png = await page.screenshot();
+  // Decode the screenshot in the page; sample the centre of each legend cell (need high..low
+  // rows, access low..high columns) and write the simulated screenshots for a human to see.
+  const out = await page.evaluate(async ({ b64, matrices }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const cells = [...document.querySelectorAll('.bivariate .cell')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return [...g.getImageData(Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2), 1, 1).data].slice(0, 3);
+    });
+    const lin = (v) => { const x = v / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    const enc = (x) => { const v = Math.min(1, Math.max(0, x)); return 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055); };
+    const simulated = {};
+    for (const [kind, m] of Object.entries(matrices)) {
+      const d = g.getImageData(0, 0, c.width, c.height);
+      for (let i = 0; i < d.data.length; i += 4) {
+        const p = [lin(d.data[i]), lin(d.data[i + 1]), lin(d.data[i + 2])];
+        for (let k = 0; k < 3; k++) d.data[i + k] = enc(m[k][0] * p[0] + m[k][1] * p[1] + m[k][2] * p[2]);
+      }
+      const s = document.createElement('canvas');
+      s.width = c.width; s.height = c.height;
+      s.getContext('2d').putImageData(d, 0, 0);
+      simulated[kind] = s.toDataURL('image/png').split(',')[1];
+    }
+    return { cells, simulated };
+  }, { b64: png.toString('base64'), matrices: MACHADO });
+  assert.equal(out.cells.length, 9);
+  for (const [kind, b64] of Object.entries(out.simulated)) writeFileSync(join(shots, `17-gap-map-${kind}.png`), Buffer.from(b64, 'base64'));
+  // Legend order: rows need high, mid, low; columns access low, mid, high. The gap is the first.
+  const gapIndex = 0;
+  const lowNeed = [6, 7, 8];
+  const highNeed = [0, 1, 2];
+  for (const kind of ['normal', 'protanopia', 'deuteranopia']) {
+    const seen = out.cells.map((c) => simulate(c, kind));
+    const { d, i, j } = closestPair(seen);
+    assert.ok(d >= 10, `${kind}: legend cells ${i} and ${j} differ by CIE76 ${d.toFixed(1)} only`);
+    const salience = seen.map((c) => deltaE(c, [255, 255, 255]));
+    assert.equal(salience.indexOf(Math.max(...salience)), gapIndex, `${kind}: the gap cell is the most salient`);
+    assert.ok(Math.max(...lowNeed.map((k) => chroma(seen[k]))) < Math.min(...highNeed.map((k) => chroma(seen[k]))), `${kind}: low-need cells muted`);
+  }
   assert.deepEqual(consoleErrors, []);
 });

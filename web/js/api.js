@@ -133,3 +133,8 @@ export function loadAreas(level, params = {}, version = null) {
 export function loadServices(params = {}) {
   return getJson(`api/services.geojson${query(params)}`, Boolean(params.scenario));
 }
+
+/** Search areas, services and postcodes: `{ query, results, more, ambiguous }` (/api/search). */
+export function searchPlaces(q, limit = 10) {
+  return getJson(`api/search${query({ q, limit })}`);
+}

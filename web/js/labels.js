@@ -7,6 +7,8 @@ export class LabelLayer {
     this.map = map;
     this.container = container;
     this.labels = [];
+    this.obstacle = null;
+    this.watcher = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.update()) : null;
     map.on('move', () => this.update());
     map.on('resize', () => this.update());
   }
@@ -34,12 +36,33 @@ export class LabelLayer {
     this.update();
   }
 
-  /** Position the labels and hide those that collide with a higher-priority one. */
+  /**
+   * Keep labels off `element` (an open popup), or none with `null`: a label whose box
+   * touches the element's box is hidden, so no name is ever drawn over or beside a popup.
+   */
+  avoid(element) {
+    if (this.watcher) this.watcher.disconnect();
+    this.obstacle = element;
+    if (element && this.watcher) this.watcher.observe(element);
+    this.update();
+  }
+
+  /** The obstacle's box in the container's pixels, with a small margin; null when none. */
+  obstacleBox() {
+    if (!this.obstacle || !this.obstacle.isConnected) return null;
+    const r = this.obstacle.getBoundingClientRect();
+    const c = this.container.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return null;
+    return [r.left - c.left - 4, r.top - c.top - 4, r.right - c.left + 4, r.bottom - c.top + 4];
+  }
+
+  /** Position the labels and hide those that collide with a higher-priority one or a popup. */
   update() {
     const zoom = this.map.getZoom();
     const width = this.container.clientWidth;
     const height = this.container.clientHeight;
-    const placed = [];
+    const obstacle = this.obstacleBox();
+    const placed = obstacle ? [obstacle] : [];
     for (const l of this.labels) {
       const inZoom = zoom >= (l.minZoom ?? 0) && zoom < (l.maxZoom ?? 99);
       const p = this.map.project(l.lngLat);

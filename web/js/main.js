@@ -11,11 +11,14 @@ import { symbolTable, addSymbolImages, symbolLegend } from './services.js';
 import { LabelLayer } from './labels.js';
 import { classLegend, decileLegend, bivariateLegend, el } from './legend.js';
 import { offlineStyle, addLayers, serviceIconSize, useTileSource, classExpression, decileExpression, bivariateExpression, ATTRIBUTION_OS, ATTRIBUTION_OSM } from './layers.js';
-import { areaProfileHtml, serviceHtml } from './popup.js';
+import { areaProfileHtml, serviceHtml, servicesHereHtml, escapeHtml } from './popup.js';
 import { mapTitle } from './title.js';
 import { offeredCategories, offeredTiers } from './offered.js';
 import { plainError, plainNote } from './errors.js';
 import { modeWord } from './format.js';
+import { SearchBox } from './search.js';
+import { areaName } from './names.js';
+import { defaultNeed } from './need.js';
 import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
 
@@ -249,9 +252,12 @@ function buildStaticControls() {
   for (const r of document.querySelectorAll('input[name=view]')) {
     r.addEventListener('change', (e) => { if (e.target.checked) setState({ view: e.target.value }); });
   }
-  $('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
-  $('search').addEventListener('change', () => search());
-  $('search-go').addEventListener('click', () => search());
+  app.search = new SearchBox({
+    box: $('search'), go: $('search-go'), status: $('search-status'), choices: $('search-choices'),
+    levelLabel: shortLevelLabel, onResult: (r) => track(goToResult(r)),
+  });
+  // A name picked from the suggestions is searched at once.
+  $('search').addEventListener('input', (e) => { if (e.inputType === 'insertReplacementText' || !e.inputType) app.search.run(); });
 }
 
 function syncControls() {
@@ -333,11 +339,18 @@ function areaParamsOf(state) {
 function setState(patch) {
   const before = { ...app.state };
   Object.assign(app.state, patch);
+  // Entering the gap map, or another category in it, starts from the server's need for it.
+  const gapChoice = app.state.view === 'gaps' && (before.view !== 'gaps' || before.category !== app.state.category);
+  if (gapChoice && patch.indicator === undefined) {
+    const need = defaultNeed(app.meta.raw, app.state.category, app.state.level);
+    if (need) app.state.indicator = need;
+  }
   const s = app.state;
   syncControls();
   writeHashNow();
+  let loading = null;
   if (RELOAD_KEYS.some((k) => before[k] !== s[k]) || JSON.stringify(areaParamsOf(before)) !== JSON.stringify(areaParams())) {
-    track(loadLevel());
+    loading = track(loadLevel());
   } else {
     restyle();
   }
@@ -348,6 +361,7 @@ function setState(patch) {
     if (before.scenario !== s.scenario) track(app.scenarioPanel.open(s.scenario));
     if (before.category !== s.category) app.scenarioPanel.syncCategory();
   }
+  return loading; // the new level's areas, when they are loading
 }
 
 window.addEventListener('hashchange', () => {
@@ -452,13 +466,11 @@ async function loadBasemap() {
     }
   }
   app.labels.set(labels);
-  const names = [...Object.entries(loaded)].flatMap(([level, fc]) => fc.features.map((f) => ({ level, name: f.properties.name, code: f.properties.code })));
-  $('search-names').replaceChildren(...names.filter((n) => n.name).sort((a, b) => a.name.localeCompare(b.name)).map((n) => {
-    const o = document.createElement('option');
-    o.value = `${n.name} (${shortLevelLabel(n.level)})`;
-    return o;
-  }));
-  app.searchIndex = names;
+  // Suggestions while typing: the names of the basemap levels (the search itself asks the server).
+  const names = [...Object.entries(loaded)].flatMap(([level, fc]) => fc.features.map((f) => ({ level, name: f.properties.name })));
+  const seen = new Set();
+  $('search-names').replaceChildren(...names.filter((n) => n.name && !seen.has(n.name) && seen.add(n.name))
+    .sort((a, b) => a.name.localeCompare(b.name)).map((n) => new Option(shortLevelLabel(n.level), n.name)));
   return loaded;
 }
 
@@ -615,7 +627,7 @@ function renderGaps(features) {
   const list = el('ol', { class: 'gap-list', 'aria-label': 'Areas ranked by unmet need, largest first' });
   for (const r of ranked) {
     const p = r.feature.properties;
-    const button = el('button', { type: 'button', title: 'people in need who lack access' }, el('span', {}, p.name ?? p.code),
+    const button = el('button', { type: 'button', title: 'people in need who lack access' }, el('span', {}, areaName(p)),
       Number.isFinite(p.unmet_need) ? el('span', { class: 'score' }, formatValue(p.unmet_need, 'people', 0)) : null);
     button.addEventListener('click', () => zoomToArea(r.feature, true));
     list.append(el('li', { value: String(r.rank) }, button));
@@ -674,7 +686,11 @@ function zoomToArea(feature, openPopup) {
   }
 }
 
-async function showAreaPopup(code, lngLat) {
+/**
+ * Open the profile of area `code`. `note` is a line above it (a postcode's area); `services`
+ * ([{ props, lngLat }]) are the service points under the click, listed as buttons.
+ */
+async function showAreaPopup(code, lngLat, note = '', services = []) {
   const f = app.byCode.get(code);
   if (!f || !lngLat) return;
   const level = app.state.level;
@@ -695,53 +711,89 @@ async function showAreaPopup(code, lngLat) {
     mode: travelMode(),
   });
   if (app.popup) app.popup.remove();
-  app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat).setHTML(html).addTo(app.map);
+  app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat)
+    .setHTML(`${note ? `<p class="popup-note">${escapeHtml(note)}</p>` : ''}${html}${servicesHereHtml(services.map((s) => s.props))}`)
+    .addTo(app.map);
+  for (const b of app.popup.getElement().querySelectorAll('button[data-service]')) {
+    const s = services[Number(b.dataset.service)];
+    b.addEventListener('click', () => showServicePopup(s.props, s.lngLat));
+  }
+  watchPopup(app.popup);
 }
 
-let lastSearch = { q: '', at: 0 };
-function search() {
-  const q = $('search').value.trim().toLowerCase();
-  if (!q || !app.searchIndex) return;
-  // Enter fires both keydown and change: run a query once.
-  if (q === lastSearch.q && Date.now() - lastSearch.at < 1000) return;
-  lastSearch = { q, at: Date.now() };
-  const bare = q.replace(/\s*\([^)]*\)\s*$/, '');
-  const hit = app.searchIndex.find((n) => `${n.name} (${shortLevelLabel(n.level)})`.toLowerCase() === q)
-    ?? app.searchIndex.find((n) => n.name?.toLowerCase() === bare)
-    ?? app.searchIndex.find((n) => n.name?.toLowerCase().startsWith(bare))
-    ?? app.searchIndex.find((n) => n.name?.toLowerCase().includes(bare));
-  if (!hit) {
-    $('search-status').textContent = `No ward or constituency matches “${$('search').value}”.`;
+/**
+ * Go to a search result: an area of the current or a finer level opens its profile (switching
+ * to that level); a coarser area is outlined and zoomed to; a service or postcode is zoomed to
+ * and opens the service's details or the profile of the area it lies in.
+ */
+async function goToResult(r) {
+  const index = (id) => app.meta.levels.findIndex((l) => l.id === id);
+  if (app.popup) app.popup.remove();
+  if (r.kind === 'area') {
+    if (index(r.level) >= index(app.state.level)) {
+      if (r.level !== app.state.level) await setState({ level: r.level });
+      const f = app.byCode.get(r.code);
+      if (f) zoomToArea(f, true);
+      return;
+    }
+    const f = (await loadAreas(r.level)).features.find((x) => x.properties?.code === r.code);
+    if (f) zoomToArea(f, false);
     return;
   }
-  $('search-status').textContent = `${hit.name} (${shortLevelLabel(hit.level)})`;
-  loadAreas(hit.level).then((fc) => {
-    const f = fc.features.find((x) => x.properties.code === hit.code);
-    if (!f) return;
-    zoomToArea(f, hit.level === app.state.level);
-  });
+  if (!Array.isArray(r.point)) return;
+  const map = app.map;
+  map.flyTo({ center: r.point, zoom: Math.max(map.getZoom(), 14), duration: 600 });
+  await new Promise((resolve) => { map.once('moveend', resolve); });
+  const here = (r.areas ?? []).find((a) => a.level === app.state.level);
+  if (r.kind === 'service') {
+    const props = { name: r.name, category: r.category, tier: r.tier };
+    for (const a of r.areas ?? []) props[`${a.level}_code`] = a.code;
+    showServicePopup(props, r.point);
+  } else if (here) {
+    if (app.byCode.has(here.code)) setAreaSelection(app.byCode.get(here.code));
+    showAreaPopup(here.code, r.point, `Postcode ${r.postcode ?? r.label} is in this ${levelWord(app.state.level)}.`);
+  } else {
+    app.popup = new Popup({ maxWidth: '320px' }).setLngLat(r.point)
+      .setHTML(`<p class="popup-note">Postcode ${escapeHtml(r.postcode ?? r.label)} lies outside the mapped ${escapeHtml(plural(app.state.level))}.</p>`)
+      .addTo(map);
+    watchPopup(app.popup);
+  }
 }
 
+/** Open the details of a service point. */
+function showServicePopup(p, lngLat) {
+  if (app.popup) app.popup.remove();
+  app.popup = new Popup({ maxWidth: '320px' }).setLngLat(lngLat)
+    .setHTML(serviceHtml(p, categoryLabel(p.category), tierLabel(p.tier), (level, code) => {
+      const n = app.names.get(code);
+      return n ? n.name : null;
+    })).addTo(app.map);
+  const actions = app.scenarioPanel?.servicePopupActions(p, app.popup);
+  if (actions) app.popup.getElement().querySelector('.maplibregl-popup-content').append(actions);
+  watchPopup(app.popup);
+}
+
+/** Keep area labels off an open popup (they are hidden where the popup is). */
+function watchPopup(popup) {
+  const el = popup.getElement();
+  app.labels.avoid(el);
+  popup.on('close', () => app.labels.avoid(null));
+}
+
+/**
+ * A click opens the profile of the area under it first; service points under the click are
+ * listed in it as buttons that open their details. A click off every area opens a service.
+ */
 function onClick(e) {
   if (app.scenarioPanel?.handleClick(e)) return; // placing a scenario site
   const svc = app.map.queryRenderedFeatures(e.point, { layers: ['services'] });
-  if (svc.length > 0) {
-    const p = svc[0].properties;
-    if (app.popup) app.popup.remove();
-    app.popup = new Popup({ maxWidth: '320px' }).setLngLat(svc[0].geometry.coordinates)
-      .setHTML(serviceHtml(p, categoryLabel(p.category), tierLabel(p.tier), (level, code) => {
-        const n = app.names.get(code);
-        return n ? n.name : null;
-      })).addTo(app.map);
-    const actions = app.scenarioPanel?.servicePopupActions(p, app.popup);
-    if (actions) app.popup.getElement().querySelector('.maplibregl-popup-content').append(actions);
-    return;
-  }
   const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
     const f = app.byCode.get(areas[0].properties.code);
     if (f) setAreaSelection(f);
-    showAreaPopup(areas[0].properties.code, e.lngLat);
+    showAreaPopup(areas[0].properties.code, e.lngLat, '', svc.map((x) => ({ props: x.properties, lngLat: x.geometry.coordinates })));
+  } else if (svc.length > 0) {
+    showServicePopup(svc[0].properties, svc[0].geometry.coordinates);
   }
 }
 

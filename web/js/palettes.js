@@ -63,13 +63,18 @@ export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'hexagon', 'st
 
 /**
  * Bivariate 3x3 colours, `BIVARIATE[need][access]` with need 0 = low .. 2 = high and
- * access 0 = low .. 2 = high. High need with low access (the gap) is the darkest.
+ * access 0 = low .. 2 = high. Need is lightness (more need = darker, low need muted, low
+ * chroma); access is hue, warm brown for low access to blue for high access (the blue-yellow
+ * axis that protanopes and deuteranopes keep). High need with low access (the gap) is the
+ * darkest and most salient. Chosen so that after a Machado et al. (2009) protanopia or
+ * deuteranopia simulation every pair of cells still differs by CIE76 delta E of at least 10
+ * (11.1 at worst; tests/browser/unit/colourvision.test.mjs and the browser test check it).
  */
 export const BIVARIATE = [
   // access:  low        mid        high
-  ['#5ac8c8', '#ace4e4', '#e8e8e8'], // low need
-  ['#5698b9', '#a5add3', '#dfb0d6'], // mid need
-  ['#3b4994', '#8c62aa', '#be64ac'], // high need
+  ['#c0b4af', '#d1d6d2', '#e8f1fa'], // low need
+  ['#9a6449', '#779480', '#6caddb'], // mid need
+  ['#6f3c23', '#43604d', '#166e9a'], // high need
 ];
 
 /** Colour for areas without a value. */

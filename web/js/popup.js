@@ -1,5 +1,6 @@
 // Popups: the area profile (indicators, provision, rank, parent area) and a service's details.
 import { formatValue, needRank, findItem } from './indicators.js';
+import { areaName } from './names.js';
 import { formatDistance, formatMinutes, formatNumber, rankText, decileText, ordinal } from './format.js';
 
 export function escapeHtml(s) {
@@ -65,7 +66,7 @@ export function areaProfileHtml(props, ctx) {
     sections.push(`<h4>Gap class</h4><p>${escapeHtml(cls)}${Number.isFinite(props.gap_rank) ? ` · ${escapeHtml(ordinal(props.gap_rank))} by unmet need` : ''}</p>`);
   }
   const pop = typeof props.population === 'number' ? ` · population ${escapeHtml(formatNumber(props.population))}` : '';
-  return `<div class="popup"><h3>${escapeHtml(props.name || props.code)}</h3>`
+  return `<div class="popup"><h3>${escapeHtml(areaName(props))}</h3>`
     + `<p class="meta">${escapeHtml(ctx.levelLabel)} ${escapeHtml(props.code)}${parent}${pop}</p>${headline}${sections.join('')}</div>`;
 }
 
@@ -91,3 +92,15 @@ export function serviceHtml(props, categoryLabel, tierLabel, areaName = () => nu
 }
 
 export { findItem };
+
+/**
+ * The service points under a click, below an area's profile: one button each (`data-service`
+ * is the index in `services`), so a click opens the area first and a service only on request.
+ */
+export function servicesHereHtml(services) {
+  if (!services.length) return '';
+  const items = services.slice(0, 8).map((p, i) =>
+    `<li><button type="button" data-service="${i}">${escapeHtml(p.name || p.category_label || p.category)}</button></li>`).join('');
+  const more = services.length > 8 ? `<p class="meta">and ${services.length - 8} more: zoom in to pick them apart.</p>` : '';
+  return `<div class="services-here"><h4>Service points here</h4><ul>${items}</ul>${more}</div>`;
+}
