@@ -194,8 +194,8 @@ fn tercile(s: &str) -> Option<usize> {
 ///
 /// ```
 /// use needmap::print::classes::gap_fill;
-/// assert_eq!(gap_fill("high-need/low-access"), Some("#3b4994"));
-/// assert_eq!(gap_fill("low-need/high-access"), Some("#e8e8e8"));
+/// assert_eq!(gap_fill("high-need/low-access"), Some("#6f3c23"));
+/// assert_eq!(gap_fill("low-need/high-access"), Some("#e8f1fa"));
 /// assert_eq!(gap_fill("no-data"), None);
 /// ```
 pub fn gap_fill(class: &str) -> Option<&'static str> {
