@@ -783,10 +783,17 @@ function watchPopup(popup) {
 /**
  * A click opens the profile of the area under it first; service points under the click are
  * listed in it as buttons that open their details. A click off every area opens a service.
+ * While a scenario is being edited, a click on a site opens the site itself.
  */
 function onClick(e) {
   if (app.scenarioPanel?.handleClick(e)) return; // placing a scenario site
   const svc = app.map.queryRenderedFeatures(e.point, { layers: ['services'] });
+  // While a scenario is being edited, a click on a site opens the site (to move, close or
+  // re-capacity it); otherwise the area comes first.
+  if (svc.length > 0 && app.scenarioPanel?.editing) {
+    showServicePopup(svc[0].properties, svc[0].geometry.coordinates);
+    return;
+  }
   const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
     const f = app.byCode.get(areas[0].properties.code);

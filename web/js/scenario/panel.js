@@ -216,6 +216,9 @@ export class ScenarioPanel {
     return false;
   }
 
+  /** Whether a scenario is open for editing (a click on a site then opens the site). */
+  get editing() { return Boolean(this.editable && this.scenario); }
+
   /** Buttons to move or close a service, appended to its popup when editing. */
   servicePopupActions(props, popup) {
     if (!this.editable || !this.scenario || !props?.id) return null;
