@@ -5,8 +5,6 @@
 //! `needmap gaps` command, and every bad input of issue 3.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use geo::{Area as _, BooleanOps, Coord};
 use needmap::dataset::locate;
@@ -19,31 +17,8 @@ use needmap::index::ServiceIndex;
 use needmap::report::Cell;
 use needmap::Engine;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let loc = locate(Some(&root().join("../shared/geodata/bradford"))).expect("the Bradford pack is at ../shared/geodata/bradford");
-        Engine::load(&loc).expect("the Bradford pack loads")
-    })
-}
-
-fn ctx() -> &'static GapContext {
-    static CTX: OnceLock<GapContext> = OnceLock::new();
-    CTX.get_or_init(|| GapContext::new(engine(), false).expect("travel model"))
-}
-
-fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
-    let path = root().join(path);
-    let mut r = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
-        .collect()
-}
+mod common;
+use common::{csv_rows, ctx, engine, root};
 
 fn num(row: &HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or_else(|_| panic!("{col} = {:?}", row[col]))

@@ -4,8 +4,6 @@
 //! returns, and bad inputs.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use needmap::dataset::locate;
 use needmap::gaps::{self, GapContext, GapQuery, Method, Thresholds, Travel};
@@ -13,31 +11,8 @@ use needmap::suggest::{self, solve, CandidateSpec, Objective, Problem, Reach, Su
 use needmap::Engine;
 use proptest::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let loc = locate(Some(&root().join("../shared/geodata/bradford"))).expect("the Bradford pack is at ../shared/geodata/bradford");
-        Engine::load(&loc).expect("the Bradford pack loads")
-    })
-}
-
-fn ctx() -> &'static GapContext {
-    static CTX: OnceLock<GapContext> = OnceLock::new();
-    CTX.get_or_init(|| GapContext::new(engine(), false).expect("travel model"))
-}
-
-fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
-    let path = root().join(path);
-    let mut r = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
-        .collect()
-}
+mod common;
+use common::{csv_rows, ctx, engine, root};
 
 fn case_query(c: &HashMap<String, String>) -> SuggestQuery {
     SuggestQuery {

@@ -1,0 +1,40 @@
+//! Set-up shared by the integration tests on the real pack: the loaded
+//! engine, the gap context and CSV fixture rows.
+#![allow(dead_code)] // each test crate uses a subset
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use needmap::dataset::locate;
+use needmap::gaps::GapContext;
+use needmap::Engine;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Bradford pack at ../shared/geodata/bradford, loaded once per test binary.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let loc = locate(Some(&root().join("../shared/geodata/bradford"))).expect("the Bradford pack is at ../shared/geodata/bradford");
+        Engine::load(&loc).expect("the Bradford pack loads")
+    })
+}
+
+/// The gap context (calibrated travel model, no road network) of [`engine`].
+pub fn ctx() -> &'static GapContext {
+    static CTX: OnceLock<GapContext> = OnceLock::new();
+    CTX.get_or_init(|| GapContext::new(engine(), false).expect("travel model"))
+}
+
+/// Rows of a CSV file under the repository, as header -> value maps.
+pub fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
+    let path = root().join(path);
+    let mut r = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
