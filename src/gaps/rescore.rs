@@ -13,7 +13,7 @@
 //! from the per-origin values, which is linear in the origins plus one sort.
 //!
 //! The table it keeps equals [`super::compute_with`] on the edited service
-//! set to rounding (tests/gaps_rescore.rs checks 1e-9 relative over random
+//! set to rounding (tests/it/gaps_rescore.rs checks 1e-9 relative over random
 //! edits); its notes are the baseline's.
 
 use geo::Coord;

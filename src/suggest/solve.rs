@@ -11,7 +11,7 @@
 //! through an R-tree), never a dense matrix. The loss is supermodular, so
 //! greedy gains never increase; interchange then removes most of greedy's
 //! shortfall from the optimum (checked against exact PySAL spopt solutions
-//! in `tests/suggest.rs`).
+//! in `tests/it/suggest.rs`).
 
 /// One instance: demand, what existing sites give, and each candidate's reach.
 #[derive(Debug, Clone, Default)]

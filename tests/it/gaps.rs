@@ -17,8 +17,7 @@ use needmap::index::ServiceIndex;
 use needmap::report::Cell;
 use needmap::Engine;
 
-mod common;
-use common::{csv_rows, ctx, engine, root};
+use crate::common::{csv_rows, ctx, engine, root};
 
 fn num(row: &HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or_else(|_| panic!("{col} = {:?}", row[col]))

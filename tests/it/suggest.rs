@@ -11,8 +11,7 @@ use needmap::suggest::{self, solve, CandidateSpec, Objective, Problem, Reach, Su
 use needmap::Engine;
 use proptest::prelude::*;
 
-mod common;
-use common::{csv_rows, ctx, engine, root};
+use crate::common::{csv_rows, ctx, engine, root};
 
 fn case_query(c: &HashMap<String, String>) -> SuggestQuery {
     SuggestQuery {

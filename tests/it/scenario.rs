@@ -492,7 +492,8 @@ fn a_killed_write_leaves_the_old_file_intact() {
     let saved = store.create(Scenario::new("plan", "The real plan")).unwrap();
     let before = std::fs::read(store.dir().join("plan.json")).unwrap();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_write_and_hang", "--ignored", "--nocapture"])
+        // The test binary holds every integration module: the name carries its path.
+        .args(["--exact", "scenario::child_write_and_hang", "--ignored", "--nocapture"])
         .env("NEEDMAP_TEST_STORE_DIR", store.dir())
         .spawn()
         .unwrap();

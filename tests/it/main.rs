@@ -1,0 +1,18 @@
+//! The integration tests, one binary (one link of the whole dependency tree
+//! instead of one per file). Each module is one area of the engine.
+
+mod common;
+mod bad_inputs;
+mod engine;
+mod export;
+mod files;
+mod gaps;
+mod gaps_rescore;
+mod parent_values;
+mod scenario;
+mod search;
+mod sensitive;
+mod serve;
+mod serve_scenarios;
+mod serve_suggest;
+mod suggest;
