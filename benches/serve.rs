@@ -40,7 +40,7 @@ fn render_tile_uncached(bencher: divan::Bencher, tile: (&str, u8, u32, u32)) {
 fn ward_geojson_uncached(bencher: divan::Bencher) {
     let s = &*STATE;
     let ward = s.engine.level_index("ward").expect("ward");
-    bencher.bench(|| needmap::serve::areas::areas_document(s, ward, &AreaQuery::default()).expect("document"));
+    bencher.bench(|| needmap::serve::areas::areas_document(s, ward, &AreaQuery::default(), true).expect("document"));
 }
 
 #[divan::bench]
@@ -51,4 +51,33 @@ fn cached_tile_through_router(bencher: divan::Bencher) {
     let get = || Request::get(uri).header("host", "127.0.0.1:8080").body(Body::empty()).expect("request");
     assert_eq!(rt.block_on(app.clone().oneshot(get())).expect("response").status(), 200);
     bencher.bench_local(|| rt.block_on(app.clone().oneshot(get())).expect("response"));
+}
+
+/// A new scenario version's first answer at `level`: apply the scenario (one new family hub),
+/// build its view (`AppState::for_scenario`), then the two attribute-only documents the browser
+/// asks for after an edit (all indicators, and the family hub gap fields).
+#[divan::bench(args = ["ward", "oa"], sample_count = 20)]
+fn scenario_edit_first_answer(bencher: divan::Bencher, level: &str) {
+    let s = &*STATE;
+    let l = s.engine.level_index(level).expect("level");
+    let scenario: needmap::scenario::Scenario = serde_json::from_value(serde_json::json!({
+        "needmap_scenario": 1, "id": "bench", "name": "Bench", "version": 1,
+        "edits": [{ "op": "add", "name": "New hub", "lon": -1.75, "lat": 53.79, "category": "family_hub" }],
+    }))
+    .expect("scenario");
+    let gaps = AreaQuery { categories: Some(vec!["family_hub".into()]), ..AreaQuery::default() };
+    bencher.bench(|| {
+        let applied = scenario.apply(&s.engine).expect("applies");
+        let tag = needmap::serve::view::ScenarioTag {
+            id: scenario.id.clone(),
+            name: scenario.name.clone(),
+            version: scenario.version,
+            edits: scenario.edits.len(),
+            warnings: applied.warnings,
+        };
+        let view = s.for_scenario(Arc::new(applied.engine), tag).expect("view");
+        let all = needmap::serve::areas::areas_document(&view, l, &AreaQuery::default(), false).expect("document");
+        let gap = needmap::serve::areas::areas_document(&view, l, &gaps, false).expect("document");
+        (all.len(), gap.len())
+    });
 }

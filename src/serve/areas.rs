@@ -1,5 +1,8 @@
-//! `GET /api/areas/{level}.geojson?indicator=&category=&tier=&method=`: every
-//! area of a level with the columns of its area table.
+//! `GET /api/areas/{level}.geojson?indicator=&category=&tier=&method=&geometry=`:
+//! every area of a level with the columns of its area table. `geometry=false`
+//! sends the same features with `"geometry": null` (RFC 7946 §3.2, an
+//! unlocated feature): a client that holds the boundaries already asks only
+//! for the new attributes, e.g. after a scenario edit.
 
 use std::sync::Arc;
 
@@ -21,12 +24,17 @@ pub fn push_area(fc: &mut FeatureCollection, state: &AppState, level: usize, tab
     fc.push(&string(code), &state.geometry[level][a], &properties(table, a));
 }
 
-/// The whole FeatureCollection of a level.
-pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery) -> Result<String, ServeError> {
+/// The whole FeatureCollection of a level (with `geometry: false`, every
+/// feature's geometry is `null`).
+pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery, geometry: bool) -> Result<String, ServeError> {
     let table = state.table(level, q)?;
     let mut fc = FeatureCollection::new();
     for a in 0..state.engine.levels[level].len() {
-        push_area(&mut fc, state, level, &table, a);
+        if geometry {
+            push_area(&mut fc, state, level, &table, a);
+        } else {
+            fc.push(&string(&state.engine.levels[level].areas[a].code), "null", &properties(&table, a));
+        }
     }
     let l = &state.engine.levels[level];
     Ok(fc.finish(&[
@@ -60,10 +68,12 @@ pub async fn areas(
     let level = state.level(level_id)?;
     let params = Params::parse(raw.as_deref())?;
     let q = AreaQuery::from_params(&state.engine, &params)?;
-    let key = format!("areas/{level}/{q:?}");
+    // The value was checked by `parameters` (true or false).
+    let geometry = params.get("geometry")? != Some("false");
+    let key = format!("areas/{level}/{q:?}/{geometry}");
     let body = state.documents.get_or_try_weighted(
         key,
-        || areas_document(&state, level, &q).map(|d| Arc::new(CachedBody::new(d))),
+        || areas_document(&state, level, &q, geometry).map(|d| Arc::new(CachedBody::new(d))),
         |b| 2 * b.raw().len(), // room for its gzip copy
     )?;
     Ok(respond(GEOJSON, &body, &headers))

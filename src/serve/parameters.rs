@@ -49,7 +49,10 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
     let mut p: Vec<(&'static str, Value)> = Vec::new();
     match pattern {
         "/api/meta" | "/api/report/{file}" => {}
-        "/api/areas/{file}" => p.extend(AREA_QUERY),
+        "/api/areas/{file}" => {
+            p.extend(AREA_QUERY);
+            p.push(("geometry", Value::Bool));
+        }
         "/api/search" => p.extend([("q", Value::Handler), ("limit", Value::Handler)]),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
         "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),

@@ -512,6 +512,30 @@ fn areas_geojson_for_every_level_matches_the_report_csv() {
 }
 
 #[test]
+fn geometry_false_sends_the_same_features_without_boundaries() {
+    let with = get("/api/areas/lsoa.geojson?category=gp");
+    let without = get("/api/areas/lsoa.geojson?category=gp&geometry=false");
+    assert_eq!(without.status, 200, "{}", without.text());
+    assert_eq!(without.ctype(), "application/geo+json");
+    let (a, b) = (with.json(), without.json());
+    let (fa, fb) = (a["features"].as_array().unwrap(), b["features"].as_array().unwrap());
+    assert_eq!(fa.len(), fb.len());
+    assert!(fa.len() > 100);
+    for (x, y) in fa.iter().zip(fb) {
+        assert_eq!(x["id"], y["id"]);
+        assert_eq!(x["properties"], y["properties"], "the same attributes, at full precision");
+        assert!(x["geometry"].is_object());
+        assert_eq!(y["geometry"], Value::Null, "RFC 7946 3.2: an unlocated feature has a null geometry");
+    }
+    assert!(without.body.len() * 4 < with.body.len() * 3, "{} vs {} bytes", without.body.len(), with.body.len());
+    // The GeoJSON crate (RFC 7946) reads it.
+    let gj: geojson::GeoJson = without.text().parse().expect("geojson crate reads it");
+    let geojson::GeoJson::FeatureCollection(fc) = gj else { panic!("not a FeatureCollection") };
+    assert!(fc.features.iter().all(|f| f.geometry.is_none()));
+    assert_error("/api/areas/lsoa.geojson?geometry=no", 400, Some("geometry"));
+}
+
+#[test]
 fn area_parameters_select_and_validate() {
     let ward = ENGINE.level_index("ward").unwrap();
     let r = get("/api/areas/ward.geojson?indicator=imd_score,imd_decile&category=gp,pharmacy&tier=1");

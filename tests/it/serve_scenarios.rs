@@ -621,3 +621,40 @@ fn scenario_views_are_bounded_in_number() {
     // An evicted view is built again on demand.
     assert_eq!(get(&a, "/api/meta?scenario=v0").json()["scenario"]["id"], "v0");
 }
+
+/// The browser redraws a scenario from the baseline's unfiltered answer (boundaries and every
+/// indicator, held already) with the scenario's filtered answer laid over it
+/// (`geometry=false`). That is right only if every column a scenario can change is in the
+/// filtered answer, even when it names one need indicator: checked here for adds and closes.
+#[test]
+fn a_filtered_scenario_answer_carries_every_column_the_scenario_changes() {
+    let a = app(true);
+    let s = site();
+    let closed = ENGINE.services.iter().find(|x| x.category == "family_hub").unwrap();
+    let doc = json!({
+        "needmap_scenario": 1, "id": "contract", "name": "Contract",
+        "edits": [
+            {"op": "add", "name": "Hub A", "category": "family_hub", "lon": s.wgs84.x, "lat": s.wgs84.y},
+            {"op": "add", "name": "GP B", "category": "gp", "lon": s.wgs84.x + 0.01, "lat": s.wgs84.y},
+            {"op": "close", "service": closed.id},
+        ]
+    });
+    assert_status(&write(&a, "POST", "/api/scenarios", &[], &doc), 201, "create");
+    for level in ["ward", "lsoa"] {
+        let base = features(&get(&a, &format!("/api/areas/{level}.geojson")));
+        let scen = features(&get(&a, &format!("/api/areas/{level}.geojson?scenario=contract&geometry=false")));
+        let r = get(&a, &format!("/api/areas/{level}.geojson?scenario=contract&geometry=false&category=family_hub&indicator=children_income_deprived_2019"));
+        let filtered = features(&r);
+        assert!(r.json()["features"].as_array().unwrap().iter().all(|f| f["geometry"].is_null()));
+        let mut changed = std::collections::BTreeSet::new();
+        for (code, b) in &base {
+            for (k, v) in b.as_object().unwrap() {
+                if scen[code][k] != *v {
+                    changed.insert(k.clone());
+                    assert_eq!(filtered[code][k], scen[code][k], "{level} {code} {k}: the filtered answer has the scenario's value");
+                }
+            }
+        }
+        assert!(changed.contains("services_family_hub") && changed.contains("services_gp") && changed.contains("services_total"), "{level}: {changed:?}");
+    }
+}

@@ -20,7 +20,8 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 /** Add the needmap sources and layers on top of whatever style is loaded. */
 export function addLayers(map) {
   const geojson = (data, extra = {}) => ({ type: 'geojson', data, ...extra });
-  map.addSource('areas', geojson(EMPTY));
+  // Keyed by area code: the fill colour reads feature state (feature_state.js).
+  map.addSource('areas', geojson(EMPTY, { promoteId: 'code' }));
   map.addSource('base-wards', geojson(EMPTY));
   map.addSource('base-constituencies', geojson(EMPTY));
   map.addSource('selection', geojson(EMPTY));

@@ -21,6 +21,7 @@ import { areaName } from './names.js';
 import { defaultNeed } from './need.js';
 import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
+import { stateExpression, featureStates, sameShapes } from './feature_state.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -128,25 +129,37 @@ function scenarioQuery() {
 /**
  * The areas of a level with every field: the unfiltered response (all indicators) with the
  * fields of the filtered one (selection, access, gaps) laid over it, matched by code.
+ *
+ * In a scenario only the services change, never the boundaries or the indicators, so the
+ * baseline's unfiltered answer (held already) is the base and the scenario's filtered answer is
+ * asked for without geometry (`geometry=false`): it carries every column a scenario changes
+ * (tests/it/serve_scenarios.rs checks that contract). With no filter, the scenario's unfiltered
+ * attributes go over the baseline's boundaries.
  */
 async function loadMergedAreas(level, params) {
   const scen = scenarioQuery();
+  const filtered = Object.keys(params).length > 0;
+  const inScenario = scen.version !== null;
+  const attrs = inScenario ? { ...scen.params, geometry: 'false' } : {};
   // Both requests at once: after a scenario edit both answers are new.
-  const basePromise = loadAreas(level, scen.params, scen.version);
-  const extraPromise = Object.keys(params).length === 0 ? null : loadAreas(level, { ...params, ...scen.params }, scen.version);
-  extraPromise?.catch(() => {});
+  const basePromise = loadAreas(level);
+  const overPromise = filtered ? loadAreas(level, { ...params, ...attrs }, scen.version)
+    : inScenario ? loadAreas(level, attrs, scen.version) : null;
+  overPromise?.catch(() => {});
   const base = await basePromise;
-  if (!extraPromise) return base;
-  let extra;
+  if (!overPromise) return base;
+  let over;
   try {
-    extra = await extraPromise;
+    over = await overPromise;
   } catch (e) {
+    // In a scenario the base is the baseline's: without the answer the map would show it.
+    if (!filtered || inScenario) throw e;
     // The filter's fields are missing, the rest of the map still works.
     showMessage(`${plainError(e, `the ${plural(level)} for this service filter`)} The map shows them without the filter.`);
     console.warn(e);
     return base;
   }
-  const byCode = new Map(extra.features.map((f) => [f.properties?.code, f.properties]));
+  const byCode = new Map(over.features.map((f) => [f.properties?.code, f.properties]));
   return {
     ...base,
     features: base.features.map((f) => ({ ...f, properties: { ...f.properties, ...(byCode.get(f.properties?.code) ?? {}) } })),
@@ -481,8 +494,12 @@ function currentItem() { return findItem(app.groups, app.state.indicator); }
 /** Give the areas source new data only when it changed (re-tiling a large level is slow). */
 function setAreaData(fc) {
   if (app.drawnAreas === fc) return;
+  // The same boundaries with new attributes (a scenario edit): the tiles stay, the colours
+  // come from feature state (feature_state.js).
+  const retile = !sameShapes(app.drawnAreas, fc);
   app.drawnAreas = fc;
-  app.map.getSource('areas').setData(fc);
+  app.paintedStates = null;
+  if (retile) app.map.getSource('areas').setData(fc);
 }
 
 /** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
@@ -498,7 +515,17 @@ function paintAreas(expression) {
     useTileSource(map, app.state.level, expression);
     app.tileLevel = app.state.level;
   }
-  map.setPaintProperty(app.areaLayer(), 'fill-color', expression);
+  if (tiles) {
+    map.setPaintProperty('areas-tiles-fill', 'fill-color', expression);
+  } else {
+    const { expression: fill, fields } = stateExpression(expression);
+    const key = fields.join('\u0000');
+    if (app.drawnAreas && app.paintedStates !== key) {
+      for (const [id, state] of featureStates(app.drawnAreas.features, fields)) map.setFeatureState({ source: 'areas', id }, state);
+      app.paintedStates = key;
+    }
+    map.setPaintProperty('areas-fill', 'fill-color', fill);
+  }
   map.setLayoutProperty('areas-tiles-fill', 'visibility', tiles ? 'visible' : 'none');
   map.setLayoutProperty('areas-fill', 'visibility', tiles ? 'none' : 'visible');
 }
