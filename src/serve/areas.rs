@@ -1,4 +1,4 @@
-//! `GET /api/areas/{level}.geojson?indicator=&category=&tier=&method=&geometry=`:
+//! `GET /api/areas/{level}.geojson?indicator=&category=&tier=&method=&travel=&catchment=&geometry=`:
 //! every area of a level with the columns of its area table. `geometry=false`
 //! sends the same features with `"geometry": null` (RFC 7946 §3.2, an
 //! unlocated feature): a client that holds the boundaries already asks only
@@ -49,6 +49,7 @@ pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery, geometry: b
                 "tier": q.tier,
                 "method": q.method,
                 "gap_fields": super::columns::wants_gaps(&state.engine, q),
+                "access": super::columns::access_description(state, level, q)?,
             }),
         ),
     ]))

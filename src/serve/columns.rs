@@ -130,6 +130,8 @@ fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<Option<u
 /// is refused by [`crate::gaps`]).
 pub fn wants_gaps(engine: &Engine, q: &AreaQuery) -> bool {
     q.method.is_some()
+        || q.travel.is_some()
+        || q.catchment.is_some()
         || q.categories.as_deref().is_some_and(|c| match c {
             [one] => !engine.categories.get(one).is_some_and(|c| c.sensitive),
             _ => false,
@@ -149,7 +151,7 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
         None => None,
     };
     if category.is_none() && q.tier.is_none() {
-        return Err(ServeError::bad("category", "access and gap fields need services: give a `category` and/or a `tier` with `method`"));
+        return Err(ServeError::bad("category", "access and gap fields need services: give a `category` and/or a `tier` with `method`, `travel` or `catchment`"));
     }
     let defaults = GapQuery::default();
     // Need: the first selected indicator offered here that counts people in
@@ -173,6 +175,11 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
             Some(GapMethod::TwoStep) => Method::TwoStep,
             Some(GapMethod::EnhancedTwoStep) => Method::Enhanced,
             None => defaults.method,
+        },
+        travel: q.travel.unwrap_or(defaults.travel),
+        catchment: match &q.catchment {
+            Some(label) => super::query::parse_catchment(label)?,
+            None => defaults.catchment,
         },
         ..defaults
     })
@@ -244,3 +251,32 @@ pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &Ar
 
 /// Whether the access and gap fields are computed by this build.
 pub const GAPS_AVAILABLE: bool = true;
+
+/// How access is measured for the gap fields of `q` at `level`, for the
+/// answer's `selection` member (the web app's access sentence): method,
+/// travel, the floating catchment as given and in both metres and minutes
+/// (estimated travel), and the nearest method's unmet-need threshold.
+pub fn access_description(state: &super::app::AppState, level: usize, q: &AreaQuery) -> Result<Option<serde_json::Value>, ServeError> {
+    if !wants_gaps(&state.engine, q) {
+        return Ok(None);
+    }
+    let g = gap_query(&state.engine, level, q)?;
+    let travel = &state.gap_context.travel;
+    let (metres, minutes) = match g.catchment {
+        crate::gaps::Catchment::Km(km) => (km * 1000.0, travel.minutes(g.travel, km * 1000.0)),
+        crate::gaps::Catchment::Minutes(m) => (travel.radius_m(g.travel, m), m),
+    };
+    let method = match g.method {
+        crate::gaps::Method::Nearest => "nearest",
+        crate::gaps::Method::TwoStep => "2sfca",
+        crate::gaps::Method::Enhanced => "e2sfca",
+    };
+    Ok(Some(serde_json::json!({
+        "method": method,
+        "travel": g.travel.as_str(),
+        "catchment": g.catchment.label(),
+        "catchment_m": metres,
+        "catchment_minutes": minutes,
+        "unmet_minutes": g.unmet_minutes.unwrap_or(crate::gaps::default_unmet_minutes(g.travel)),
+    })))
+}

@@ -36,8 +36,14 @@ pub enum Value {
 /// CRS84, the only CRS the OGC API offers.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-const AREA_QUERY: [(&str, Value); 4] =
-    [("indicator", Value::Handler), ("category", Value::Handler), ("tier", Value::Handler), ("method", Value::Method)];
+const AREA_QUERY: [(&str, Value); 6] = [
+    ("indicator", Value::Handler),
+    ("category", Value::Handler),
+    ("tier", Value::Handler),
+    ("method", Value::Method),
+    ("travel", Value::OneOf(&["walk", "drive"])),
+    ("catchment", Value::Handler),
+];
 const OGC_F: (&str, Value) = ("f", Value::OneOf(&["json", "geojson"]));
 const OGC_CRS: (&str, Value) = ("crs", Value::OneOf(&[CRS84]));
 const DATETIME: (&str, Value) =

@@ -7,6 +7,7 @@
 use geo::{coord, Rect};
 
 use super::errors::ServeError;
+use crate::gaps::{Catchment, Travel};
 use crate::Engine;
 
 /// Decoded `name=value` pairs of a query string.
@@ -132,7 +133,8 @@ impl GapMethod {
     }
 }
 
-/// What an area table should hold: `indicator`, `category`, `tier`, `method`.
+/// What an area table should hold: `indicator`, `category`, `tier`, `method`,
+/// `travel`, `catchment`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AreaQuery {
     /// Indicator indexes to include (all when `None`).
@@ -143,6 +145,41 @@ pub struct AreaQuery {
     pub tier: Option<String>,
     /// Access method for the gap columns.
     pub method: Option<GapMethod>,
+    /// How people travel, for the gap columns (default walking).
+    pub travel: Option<Travel>,
+    /// Floating catchment for the gap columns, as its canonical label
+    /// (`2km`, `20min`; see [`parse_catchment`]).
+    pub catchment: Option<String>,
+}
+
+/// Farthest floating catchment the API accepts, km.
+pub const MAX_CATCHMENT_KM: f64 = 50.0;
+/// Longest floating catchment the API accepts, minutes.
+pub const MAX_CATCHMENT_MIN: f64 = 120.0;
+
+/// `catchment=2km`, `1.5km`, `800m` or `20min`: a distance or a travel time.
+pub fn parse_catchment(v: &str) -> Result<Catchment, ServeError> {
+    let bad = |why: &str| ServeError::bad("catchment", format!("`{v}` {why}: give a distance such as `2km` or `800m` (at most {MAX_CATCHMENT_KM} km), or a travel time such as `20min` (at most {MAX_CATCHMENT_MIN} minutes)"));
+    let t = v.trim().to_ascii_lowercase();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => return Err(bad("has no unit")),
+    };
+    let x: f64 = number.trim().parse().map_err(|_| bad("is not a number with a unit"))?;
+    let c = match unit {
+        "km" => Catchment::Km(x),
+        "m" => Catchment::Km(x / 1000.0),
+        "min" | "mins" | "minutes" => Catchment::Minutes(x),
+        _ => return Err(bad("has an unknown unit")),
+    };
+    let max = match c {
+        Catchment::Km(_) => MAX_CATCHMENT_KM,
+        Catchment::Minutes(_) => MAX_CATCHMENT_MIN,
+    };
+    if !(c.value().is_finite() && c.value() > 0.0 && c.value() <= max) {
+        return Err(bad("is out of range"));
+    }
+    Ok(c)
 }
 
 impl AreaQuery {
@@ -168,6 +205,13 @@ impl AreaQuery {
             categories: categories(engine, p)?,
             tier: tier(engine, p)?,
             method: p.get("method")?.map(GapMethod::parse).transpose()?,
+            travel: match p.get("travel")? {
+                None => None,
+                Some("walk") => Some(Travel::Walk),
+                Some("drive") => Some(Travel::Drive),
+                Some(other) => return Err(ServeError::bad("travel", format!("unknown travel `{other}`; use walk or drive"))),
+            },
+            catchment: p.get("catchment")?.map(parse_catchment).transpose()?.map(|c| c.label()),
         })
     }
 

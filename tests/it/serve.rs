@@ -576,6 +576,56 @@ fn area_parameters_select_and_validate() {
 }
 
 #[test]
+fn travel_and_catchment_choose_how_access_is_measured() {
+    use needmap::gaps::{Catchment, GapQuery, Method, Travel};
+    for (params, travel, catchment, method) in [
+        ("travel=drive&catchment=15min", Travel::Drive, Catchment::Minutes(15.0), Method::TwoStep),
+        ("catchment=800m&method=e2sfca", Travel::Walk, Catchment::Km(0.8), Method::Enhanced),
+        ("travel=drive&method=nearest", Travel::Drive, Catchment::Km(2.0), Method::Nearest),
+    ] {
+        let r = get(&format!("/api/areas/lsoa.geojson?category=library&geometry=false&{params}"));
+        assert_eq!(r.status, 200, "{params}: {}", r.text());
+        let v = r.json();
+        let q = GapQuery { level: "lsoa".into(), category: Some("library".into()), method, travel, catchment, ..GapQuery::default() };
+        let table = needmap::gaps::compute(&ENGINE, &q).unwrap().to_report();
+        let (code, unmet, nearest) = (table.column("code").unwrap(), table.column("unmet_need").unwrap(), table.column("nearest_min").unwrap());
+        let by_code: std::collections::HashMap<String, &Vec<needmap::report::Cell>> =
+            table.rows.iter().map(|row| (row[code].render(), row)).collect();
+        let features = v["features"].as_array().unwrap();
+        assert_eq!(features.len(), table.rows.len());
+        for f in features {
+            let row = by_code[f["id"].as_str().unwrap()];
+            for (col, i) in [("unmet_need", unmet), ("nearest_min", nearest)] {
+                let (want, got) = (row[i].render(), &f["properties"][col]);
+                if want.is_empty() {
+                    assert!(got.is_null(), "{params} {col}: {got}");
+                    continue;
+                }
+                let (want, got): (f64, f64) = (want.parse().unwrap(), got.as_f64().unwrap());
+                assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{params} {col}: {got} vs {want}");
+            }
+            assert_eq!(f["properties"]["travel"], travel.as_str(), "{params}");
+        }
+        // The answer says how access was measured, in numbers the page can put in words.
+        let access = &v["selection"]["access"];
+        assert_eq!(access["travel"], travel.as_str(), "{params}");
+        assert_eq!(access["catchment"], catchment.label(), "{params}");
+        assert!(access["catchment_m"].as_f64().unwrap() > 0.0 && access["catchment_minutes"].as_f64().unwrap() > 0.0);
+        assert_eq!(access["unmet_minutes"], if travel == Travel::Drive { 15.0 } else { 20.0 });
+    }
+    // 2 km on foot at 4.8 km/h with a circuity of 1.3: 32.5 minutes.
+    let walk = get("/api/areas/ward.geojson?category=gp&geometry=false").json();
+    assert_eq!(walk["selection"]["access"]["catchment"], "2km");
+    assert!((walk["selection"]["access"]["catchment_minutes"].as_f64().unwrap() - 32.5).abs() < 1e-9);
+    assert_eq!(get("/api/areas/ward.geojson").json()["selection"]["access"], Value::Null);
+    for bad in ["catchment=2", "catchment=0km", "catchment=99km", "catchment=200min", "catchment=2parsecs", "catchment=NaNkm"] {
+        assert_error(&format!("/api/areas/ward.geojson?category=gp&{bad}"), 400, Some("catchment"));
+    }
+    assert_error("/api/areas/ward.geojson?category=gp&travel=cycle", 400, Some("travel"));
+    assert_error("/api/areas/ward.geojson?travel=drive", 400, Some("category"));
+}
+
+#[test]
 fn gap_fields_join_the_area_table_for_one_category() {
     use needmap::gaps::{GapQuery, Method};
     for (method, gm, access) in [("2sfca", Method::TwoStep, Some("access_2sfca")), ("e2sfca", Method::Enhanced, Some("access_e2sfca")), ("nearest", Method::Nearest, None)] {
