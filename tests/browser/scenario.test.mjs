@@ -422,7 +422,7 @@ test('sites placed by postcode and by grid reference are saved, drawn and change
   await p.press('#scenario-place', 'Enter');
   assert.match(await p.textContent('#scenario-place-error'), /“Town hall” is not a postcode, a grid reference or an easting and northing\. Type a postcode/);
   assert.match(await p.textContent('#scenario-title'), /version 1: no edits yet/);
-  await panelShot(p, 'scen-08-panel-bad-grid-reference.png');
+  await panelShot(p, 'scen-08-panel-bad-grid-reference.png', '#scenario-place');
 
   // By postcode (typed loosely: lower case, no space).
   await p.fill('#scenario-site-name', 'Hub by postcode');
@@ -462,11 +462,11 @@ test('sites placed by postcode and by grid reference are saved, drawn and change
   await p.click('#scenario-place-go');
   await settled(p);
   const unknown = await p.textContent('#scenario-place-error');
-  assert.match(unknown, /The postcode “ZZ9 9ZZ” .* is not in the map’s list of postcodes/, unknown);
+  assert.match(unknown, /The postcode “ZZ9 9ZZ” is not in the map’s list of postcodes.*type a grid reference/, unknown);
   assert.doesNotMatch(unknown, /\.csv|HTTP|lon\/lat/);
   refusedOnce(400);
   assert.match(await p.textContent('#scenario-title'), /version 3: 2 edits/);
-  await panelShot(p, 'scen-09-panel-unknown-postcode.png');
+  await panelShot(p, 'scen-09-panel-unknown-postcode.png', '#scenario-place');
   await shot(p, 'scen-10-placed-by-postcode-and-grid');
 
   typed = { id, ward: first.code, unmet: first.unmet };
@@ -474,9 +474,15 @@ test('sites placed by postcode and by grid reference are saved, drawn and change
   assert.deepEqual(errors, []);
 });
 
-/** A screenshot of the Scenario panel alone (scrolled into view). */
-function panelShot(p, file) {
-  return p.locator('#scenario-panel').screenshot({ path: join(shots, file) });
+/** A screenshot of the visible part of the Scenario panel, with `sel` scrolled to the middle of the sidebar. */
+async function panelShot(p, file, sel) {
+  const clip = await p.evaluate((q) => {
+    document.querySelector(q).scrollIntoView({ block: 'center' });
+    const r = document.getElementById('scenario-panel').getBoundingClientRect();
+    const top = Math.max(0, r.top);
+    return { x: Math.max(0, r.left), y: top, width: r.width, height: Math.min(r.bottom, window.innerHeight) - top };
+  }, sel);
+  await p.screenshot({ path: join(shots, file), clip });
 }
 
 test('rename a scenario: the list and the title follow, also after a reload; then delete it, back to the baseline', async () => {
@@ -493,10 +499,29 @@ test('rename a scenario: the list and the title follow, also after a reload; the
   assert.equal(await option(), 'Two new family hubs (version 4, 2 edits)');
   assert.match(await p.textContent('#map-title'), /Two new family hubs/);
   assert.equal(hashOf(p).get('scenario'), typed.id, 'the id (and the link) stay the same');
+  await panelShot(p, 'scen-13-panel-renamed.png', '#scenario-title');
   await p.reload();
   await settled(p);
   assert.match(await p.textContent('#scenario-title'), /^“Two new family hubs”, version 4/);
   assert.equal(await option(), 'Two new family hubs (version 4, 2 edits)');
+
+  // A rename over someone else's save is refused in words, like any stale save.
+  const stored = await (await fetch(`${base}api/scenarios/${typed.id}`)).json();
+  const theirs = await fetch(`${base}api/scenarios/${typed.id}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'If-Match': `"${stored.version}"` },
+    body: JSON.stringify({ ...stored, description: 'their note' }),
+  });
+  assert.equal(theirs.status, 200);
+  await p.fill('#scenario-rename', 'My name for it');
+  await p.click('#scenario-rename-go');
+  await settled(p);
+  assert.match(await p.textContent('#scenario-message'), /Someone else changed “Two new family hubs” .* version 5\), so the new name was not saved\. Reload their version, then rename it again/);
+  refusedOnce(409);
+  await p.click('#scenario-reload');
+  await settled(p);
+  assert.match(await p.textContent('#scenario-title'), /^“Two new family hubs”, version 5/);
+  assert.equal(await p.inputValue('#scenario-rename'), 'Two new family hubs');
 
   // Delete: an in-page confirmation; "No" and Escape keep it.
   await p.click('#scenario-delete');
@@ -509,7 +534,7 @@ test('rename a scenario: the list and the title follow, also after a reload; the
   assert.equal(await p.evaluate(() => document.activeElement.id), 'scenario-delete', 'focus back on the button');
   await p.keyboard.press('Enter');
   assert.equal(await p.isVisible('#scenario-delete-confirm'), true);
-  await panelShot(p, 'scen-11-panel-delete-confirm.png');
+  await panelShot(p, 'scen-11-panel-delete-confirm.png', '#scenario-delete');
   await p.click('#scenario-delete-yes');
   await settled(p);
   assert.equal(hashOf(p).get('scenario'), null, 'scenario= leaves the URL');
@@ -520,7 +545,7 @@ test('rename a scenario: the list and the title follow, also after a reload; the
   assert.equal((await areaProps(p, typed.ward)).unmet_need, typed.unmet, 'the map is back at the baseline');
   assert.equal(await p.evaluate(() => window.needmap.scenarioPanel.overlay.data.features.length), 0, 'no scenario sites drawn');
   assert.doesNotMatch(await p.textContent('#map-title'), /Two new family hubs/);
-  await panelShot(p, 'scen-12-panel-deleted.png');
+  await panelShot(p, 'scen-12-panel-deleted.png', '#scenario-message');
   await p.context().close();
   assert.deepEqual(errors, []);
 });

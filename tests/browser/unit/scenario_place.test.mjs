@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import {
   parsePlace, parseGridReference, parseEastingNorthing, gridSquare, normalisePostcode, placeInWords, PlaceError,
 } from '../../../web/js/scenario/place.js';
+import { addEdit, describeEdit } from '../../../web/js/scenario/edits.js';
+import { siteFeatures, needsPlaces, placedIndex } from '../../../web/js/scenario/sites.js';
 
 test('grid letters name 100 km squares (I is skipped; only H, J, N, O, S, T cover Great Britain)', () => {
   assert.deepEqual(gridSquare('S', 'V'), { e: 0, n: 0 }); // the false origin
@@ -73,4 +75,46 @@ test('postcodes are normalised; half a postcode or anything else gets the way to
 test('places in words', () => {
   assert.equal(placeInWords({ postcode: 'BD1 1HY' }), 'postcode BD1 1HY');
   assert.equal(placeInWords({ easting: 416000, northing: 433000 }), 'grid 416000 E, 433000 N');
+});
+
+test('an add edit placed by postcode or grid reference carries that place, not lon/lat', () => {
+  const site = { name: 'Hub', category: 'family_hub', tier: '', capacity: '' };
+  assert.deepEqual(addEdit([], { ...site, place: parsePlace('bd1 1hy') }),
+    { op: 'add', id: 'new-site-1', name: 'Hub', category: 'family_hub', capacity: 1, postcode: 'BD1 1HY' });
+  assert.deepEqual(addEdit([], { ...site, place: parsePlace('SE 16000 33000') }),
+    { op: 'add', id: 'new-site-1', name: 'Hub', category: 'family_hub', capacity: 1, easting: 416000, northing: 433000 });
+  assert.throws(() => addEdit([], { ...site, place: {} }), /neither a postcode nor an easting and northing/);
+  assert.equal(describeEdit(addEdit([], { ...site, place: { postcode: 'BD1 1HY' } })), 'Open Hub (family_hub) at postcode BD1 1HY');
+});
+
+test('sites placed by postcode or grid reference are drawn where the server put them', () => {
+  const edits = [
+    { op: 'add', id: 'new-site-1', name: 'A', category: 'gp', postcode: 'BD1 1HY' },
+    { op: 'add', id: 'new-site-2', name: 'B', category: 'gp', easting: 100, northing: 100 },
+    { op: 'add', id: 'new-site-3', name: 'C', category: 'gp', lon: -1.7, lat: 53.8 },
+    { op: 'move', service: 's1', postcode: 'BD7 1DP' },
+  ];
+  assert.equal(needsPlaces(edits), true);
+  assert.equal(needsPlaces([edits[2]]), false);
+  assert.equal(siteFeatures(edits).unplaced, 3, 'without the server answer only lon/lat sites are drawn');
+  const fc = { type: 'FeatureCollection', features: [
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [-1.75, 53.79] }, properties: { id: 'new-site-1', ward_code: 'W1', locality_code: null } },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [-7.55, 49.76] }, properties: { id: 'new-site-2', ward_code: null, locality_code: null } },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [-1.7, 53.8] }, properties: { id: 'new-site-3', ward_code: 'W2' } },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [-1.77, 53.78] }, properties: { id: 's1', ward_code: 'W3' } },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [-1.6, 53.9] }, properties: { id: 's2', ward_code: 'W4' } },
+  ] };
+  const { placed, wardless } = placedIndex(fc, edits);
+  assert.deepEqual([...placed.keys()].sort(), ['new-site-1', 'new-site-2', 's1']);
+  assert.deepEqual(wardless, ['new-site-2'], 'a site in no area of the map');
+  const baseline = new Map([['s1', { lon: -1.8, lat: 53.7, name: 'Surgery', category: 'gp' }]]);
+  const out = siteFeatures(edits, baseline, placed);
+  assert.equal(out.unplaced, 0);
+  const at = (id) => out.features.find((f) => f.geometry.type === 'Point' && f.properties.service === id);
+  assert.deepEqual(at('new-site-1').geometry.coordinates, [-1.75, 53.79]);
+  assert.equal(at('new-site-1').properties.kind, 'added');
+  assert.deepEqual(at('new-site-3').geometry.coordinates, [-1.7, 53.8]);
+  assert.deepEqual(at('s1').geometry.coordinates, [-1.77, 53.78]);
+  assert.equal(at('s1').properties.kind, 'moved');
+  assert.ok(out.features.some((f) => f.properties.kind === 'path' && f.properties.service === 's1'), 'the move line from its old place');
 });

@@ -372,7 +372,7 @@ export class ScenarioPanel {
         // The server could not place it (an unknown postcode, say): in words, beside the field.
         const detail = String(err.message).replace(/^.*?HTTP \d+: /, '');
         if (err.status === 400 && /postcode/i.test(detail) && place.postcode) {
-          this.placeProblem(`The postcode “${place.postcode}” (typed as “${typed}”) is not in the map’s list of postcodes: it may be mistyped, or newer than the list. Check it, or type a grid reference (“SE 16000 33000”) or an easting and northing in metres (“416000, 433000”) instead.`);
+          this.placeProblem(`The postcode “${place.postcode}”${typed === place.postcode ? '' : ` (typed as “${typed}”)`} is not in the map’s list of postcodes: it may be mistyped, or newer than the list. Check it, or type a grid reference (“SE 16000 33000”) or an easting and northing in metres (“416000, 433000”) instead.`);
           return true;
         }
         if (err.status === 400 || err.status === 422) {
