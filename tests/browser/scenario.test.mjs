@@ -7,7 +7,9 @@
 // population gain and the change view colours the ward as improved (pixel of the screenshot);
 // dragging the new site is an edit; undo and redo; closing a site makes its ward worse; the
 // shared URL shows the same scenario in a fresh tab; a stale save is refused in words with a
-// reload; suggested sites can be kept as a scenario; print and export links carry the scenario.
+// reload; suggested sites can be kept as a scenario; print and export links carry the scenario;
+// sites placed by postcode and by grid reference (bad input refused in words); rename (also
+// stale) and delete with an in-page confirmation, back to the baseline.
 // The time from an edit to the redrawn map and gap list is printed (median), not asserted.
 //
 //   NEEDMAP_BIN=target/release/needmap node tests/browser/scenario.test.mjs
