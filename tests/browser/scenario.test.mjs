@@ -413,6 +413,9 @@ test('sites placed by postcode and by grid reference are saved, drawn and change
   const order = [];
   for (let i = 0; i < 6; i++) { await p.keyboard.press('Tab'); order.push(await p.evaluate(() => document.activeElement.id)); }
   assert.ok(order.includes('scenario-place') && order.includes('scenario-place-go'), `Tab reaches the place field and its button: ${order}`);
+  const unnamed = await p.$$eval('#scenario-panel input, #scenario-panel select, #scenario-panel button',
+    (els) => els.filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent.trim()))).map((e) => e.id || e.outerHTML));
+  assert.deepEqual(unnamed, [], 'every control of the panel has a label or a name');
 
   // A bad grid reference: named in the message, nothing saved.
   await p.fill('#scenario-place', 'SE 1600 330');
