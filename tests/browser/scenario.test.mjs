@@ -7,7 +7,9 @@
 // population gain and the change view colours the ward as improved (pixel of the screenshot);
 // dragging the new site is an edit; undo and redo; closing a site makes its ward worse; the
 // shared URL shows the same scenario in a fresh tab; a stale save is refused in words with a
-// reload; suggested sites can be kept as a scenario; print and export links carry the scenario.
+// reload; suggested sites can be kept as a scenario; print and export links carry the scenario;
+// sites placed by postcode and by grid reference (bad input refused in words); rename (also
+// stale) and delete with an in-page confirmation, back to the baseline.
 // The time from an edit to the redrawn map and gap list is printed (median), not asserted: to the
 // new table applied in the page (colours set, gap list drawn), to MapLibre's next `idle`, and the
 // cost of one repaint, which in headless Chromium's software WebGL (SwiftShader) is most of it.
@@ -15,13 +17,15 @@
 //   NEEDMAP_BIN=target/release/needmap node tests/browser/scenario.test.mjs
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, settled, shot, pixelAt } from './harness.mjs';
+import { startServer, launchBrowser, openPage, settled, shot, pixelAt, repo, shots } from './harness.mjs';
 import { labelPoint } from '../../web/js/geometry.js';
 
 const TOKEN = 'browser-test-editor-token-0123456789';
+// The data pack the server reads (the default of `needmap serve`: ../shared/geodata/<name> beside the repo).
+const dataDir = process.env.NEEDMAP_DATA ?? join(repo, '..', 'shared', 'geodata', 'bradford');
 let server = null;
 let base = '';
 let browser = null;
@@ -368,6 +372,197 @@ test('suggested sites are shown and can be kept as a scenario', async () => {
   const lines = await summaryLines(p);
   assert.ok(lines.some((l) => /newly within/.test(l)), lines.join(' | '));
   await shot(p, 'scen-07-suggested');
+  await p.context().close();
+  assert.deepEqual(errors, []);
+});
+
+/** A postcode of ward `code` near the middle of its postcodes, from the data pack's postcode file. */
+function postcodeIn(code) {
+  const text = readFileSync(join(dataDir, 'postcodes_bd_2014.csv'), 'utf8');
+  const [head, ...rows] = text.split(/\r?\n/).filter(Boolean);
+  const cols = head.split(',');
+  const at = (name) => cols.indexOf(name);
+  const pc = rows.map((r) => r.split(',')).filter((r) => r[at('admin_ward_code')] === code && r[at('positional_quality')] === '10')
+    .map((r) => ({ postcode: r[at('postcode')], e: Number(r[at('easting')]), n: Number(r[at('northing')]) }));
+  assert.ok(pc.length > 0, `postcodes in ward ${code}`);
+  const me = pc.reduce((s, x) => s + x.e, 0) / pc.length;
+  const mn = pc.reduce((s, x) => s + x.n, 0) / pc.length;
+  return pc.sort((a, b) => Math.hypot(a.e - me, a.n - mn) - Math.hypot(b.e - me, b.n - mn))[0];
+}
+
+/** The OS grid reference "SE 16000 33000" of easting/northing in the SE square. */
+function gridReference(e, n) {
+  assert.ok(Math.floor(e / 100000) === 4 && Math.floor(n / 100000) === 4, `${e}, ${n} lies in square SE`);
+  const five = (x) => String(Math.round(x) % 100000).padStart(5, '0');
+  return `SE ${five(e)} ${five(n)}`;
+}
+
+/** Expect one console error of a refused request (`status`) and take it off the list. */
+function refusedOnce(status) {
+  const refused = errors.filter((e) => new RegExp(`status of ${status}`).test(e));
+  assert.equal(refused.length, 1, `one refused request (${status}): ${errors}`);
+  errors.splice(errors.indexOf(refused[0]), 1);
+}
+
+let typed = null; // { id, ward, unmet (baseline) } of the scenario made by typing places
+
+test('sites placed by postcode and by grid reference are saved, drawn and change the summary; bad input is named', async () => {
+  const p = await openPage(browser, errors);
+  await visit(p, `edit=${TOKEN}&level=ward&view=gaps&category=family_hub`);
+  const ranked = await p.evaluate(() => window.needmap.areas.features.filter((f) => f.properties.gap_rank <= 2)
+    .sort((a, b) => a.properties.gap_rank - b.properties.gap_rank)
+    .map((f) => ({ code: f.properties.code, name: f.properties.name, unmet: f.properties.unmet_need })));
+  assert.equal(ranked.length, 2);
+  const [first, second] = ranked;
+  const pc = postcodeIn(first.code);
+  const other = postcodeIn(second.code);
+  const id = await startScenario(p, 'Hubs by postcode and grid');
+  await p.selectOption('#scenario-category', 'family_hub');
+
+  // Keyboard: the place field and its button are reachable and labelled.
+  assert.equal(await p.evaluate(() => document.querySelector('label[for=scenario-place]')?.textContent), 'Postcode or grid reference');
+  await p.focus('#scenario-capacity');
+  const order = [];
+  for (let i = 0; i < 6; i++) { await p.keyboard.press('Tab'); order.push(await p.evaluate(() => document.activeElement.id)); }
+  assert.ok(order.includes('scenario-place') && order.includes('scenario-place-go'), `Tab reaches the place field and its button: ${order}`);
+  const unnamed = await p.$$eval('#scenario-panel input, #scenario-panel select, #scenario-panel button',
+    (els) => els.filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent.trim()))).map((e) => e.id || e.outerHTML));
+  assert.deepEqual(unnamed, [], 'every control of the panel has a label or a name');
+
+  // A bad grid reference: named in the message, nothing saved.
+  await p.fill('#scenario-place', 'SE 1600 330');
+  await p.click('#scenario-place-go');
+  const bad = await p.textContent('#scenario-place-error');
+  assert.match(bad, /“SE 1600 330”.*same number of digits.*“SE 16000 33000”/, bad);
+  assert.equal(await p.getAttribute('#scenario-place', 'aria-invalid'), 'true');
+  await p.fill('#scenario-place', 'Town hall');
+  await p.press('#scenario-place', 'Enter');
+  assert.match(await p.textContent('#scenario-place-error'), /“Town hall” is not a postcode, a grid reference or an easting and northing\. Type a postcode/);
+  assert.match(await p.textContent('#scenario-title'), /version 1: no edits yet/);
+  await panelShot(p, 'scen-08-panel-bad-grid-reference.png', '#scenario-place');
+
+  // By postcode (typed loosely: lower case, no space).
+  await p.fill('#scenario-site-name', 'Hub by postcode');
+  await p.fill('#scenario-place', pc.postcode.toLowerCase().replace(' ', ''));
+  await timedEdit(p, () => p.click('#scenario-place-go'));
+  assert.equal(await p.isVisible('#scenario-place-error'), false);
+  assert.match(await p.textContent('#scenario-title'), /version 2: 1 edit/);
+  assert.match(await p.textContent('#scenario-edits'), new RegExp(`Open Hub by postcode \\(Family hub[^)]*\\) at postcode ${pc.postcode}`));
+  const stored = await (await fetch(`${base}api/scenarios/${id}`)).json();
+  assert.equal(stored.edits[0].postcode, pc.postcode, 'the edit carries the postcode');
+  assert.equal(stored.edits[0].lon, undefined);
+  const drawn = await p.evaluate(() => window.needmap.scenarioPanel.overlay.data.features.filter((f) => f.properties.kind === 'added').map((f) => f.geometry.coordinates));
+  assert.equal(drawn.length, 1, 'the site placed by postcode is drawn');
+  const rendered = await p.evaluate(() => window.needmap.map.queryRenderedFeatures({ layers: ['scenario-sites'] }).length);
+  assert.equal(rendered, 1, 'and rendered on the map');
+  const afterPostcode = await summaryLines(p);
+  const gain = afterPostcode.map((l) => l.match(/^([\d,]+) residents? \([\d,]+ child(?:ren)?\) (?:is|are) newly within/)).find(Boolean);
+  assert.ok(gain && Number(gain[1].replace(/,/g, '')) > 0, `the summary shows a gain: ${afterPostcode.join(' | ')}`);
+  assert.ok((await areaProps(p, first.code)).unmet_need < first.unmet, `unmet need falls in ${first.name}`);
+
+  // By grid reference, in the second-ranked ward.
+  const ref = gridReference(other.e, other.n);
+  await p.fill('#scenario-site-name', 'Hub by grid reference');
+  await p.fill('#scenario-place', ref.replace(/ /g, ''));
+  await p.press('#scenario-place', 'Enter'); // Enter in the field saves too
+  await p.waitForFunction(() => /version 3/.test(document.getElementById('scenario-title').textContent));
+  await settled(p);
+  assert.match(await p.textContent('#scenario-title'), /version 3: 2 edits/);
+  assert.match(await p.textContent('#scenario-edits li:last-child'), new RegExp(`^Open Hub by grid reference .* at grid ${other.e} E, ${other.n} N`));
+  const afterGrid = await summaryLines(p);
+  assert.notDeepEqual(afterGrid, afterPostcode, 'the summary changes with the second site');
+  assert.ok((await areaProps(p, second.code)).unmet_need < second.unmet, `unmet need falls in ${second.name}`);
+  assert.equal(await p.evaluate(() => window.needmap.scenarioPanel.overlay.data.features.filter((f) => f.properties.kind === 'added').length), 2);
+
+  // An unknown postcode: the server's refusal in words beside the field, nothing saved.
+  await p.fill('#scenario-place', 'ZZ9 9ZZ');
+  await p.click('#scenario-place-go');
+  await settled(p);
+  const unknown = await p.textContent('#scenario-place-error');
+  assert.match(unknown, /The postcode “ZZ9 9ZZ” is not in the map’s list of postcodes.*type a grid reference/, unknown);
+  assert.doesNotMatch(unknown, /\.csv|HTTP|lon\/lat/);
+  refusedOnce(400);
+  assert.match(await p.textContent('#scenario-title'), /version 3: 2 edits/);
+  await panelShot(p, 'scen-09-panel-unknown-postcode.png', '#scenario-place');
+  await shot(p, 'scen-10-placed-by-postcode-and-grid');
+
+  typed = { id, ward: first.code, unmet: first.unmet };
+  await p.context().close();
+  assert.deepEqual(errors, []);
+});
+
+/** A screenshot of the visible part of the Scenario panel, with `sel` scrolled to the middle of the sidebar. */
+async function panelShot(p, file, sel) {
+  const clip = await p.evaluate((q) => {
+    document.querySelector(q).scrollIntoView({ block: 'center' });
+    const r = document.getElementById('scenario-panel').getBoundingClientRect();
+    const top = Math.max(0, r.top);
+    return { x: Math.max(0, r.left), y: top, width: r.width, height: Math.min(r.bottom, window.innerHeight) - top };
+  }, sel);
+  await p.screenshot({ path: join(shots, file), clip });
+}
+
+test('rename a scenario: the list and the title follow, also after a reload; then delete it, back to the baseline', async () => {
+  assert.ok(typed, 'the previous test made a scenario');
+  const p = await openPage(browser, errors);
+  await visit(p, `edit=${TOKEN}&scenario=${typed.id}&level=ward&view=gaps&category=family_hub`);
+  assert.equal(await p.inputValue('#scenario-rename'), 'Hubs by postcode and grid');
+  await p.fill('#scenario-rename', 'Two new family hubs');
+  await p.press('#scenario-rename', 'Enter');
+  await settled(p);
+  const title = await p.textContent('#scenario-title');
+  assert.match(title, /^“Two new family hubs”, version 4: 2 edits/, title);
+  const option = () => p.$eval(`#scenario-open option[value="${typed.id}"]`, (o) => o.textContent);
+  assert.equal(await option(), 'Two new family hubs (version 4, 2 edits)');
+  assert.match(await p.textContent('#map-title'), /Two new family hubs/);
+  assert.equal(hashOf(p).get('scenario'), typed.id, 'the id (and the link) stay the same');
+  await panelShot(p, 'scen-13-panel-renamed.png', '#scenario-title');
+  await p.reload();
+  await settled(p);
+  assert.match(await p.textContent('#scenario-title'), /^“Two new family hubs”, version 4/);
+  assert.equal(await option(), 'Two new family hubs (version 4, 2 edits)');
+
+  // A rename over someone else's save is refused in words, like any stale save.
+  const stored = await (await fetch(`${base}api/scenarios/${typed.id}`)).json();
+  const theirs = await fetch(`${base}api/scenarios/${typed.id}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'If-Match': `"${stored.version}"` },
+    body: JSON.stringify({ ...stored, description: 'their note' }),
+  });
+  assert.equal(theirs.status, 200);
+  await p.fill('#scenario-rename', 'My name for it');
+  await p.click('#scenario-rename-go');
+  await settled(p);
+  assert.match(await p.textContent('#scenario-message'), /Someone else changed “Two new family hubs” .* version 5\), so the new name was not saved\. Reload their version, then rename it again/);
+  refusedOnce(409);
+  await p.click('#scenario-reload');
+  await settled(p);
+  assert.match(await p.textContent('#scenario-title'), /^“Two new family hubs”, version 5/);
+  assert.equal(await p.inputValue('#scenario-rename'), 'Two new family hubs');
+
+  // Delete: an in-page confirmation; "No" and Escape keep it.
+  await p.click('#scenario-delete');
+  assert.equal(await p.isVisible('#scenario-delete-confirm'), true);
+  assert.equal(await p.getAttribute('#scenario-delete', 'aria-expanded'), 'true');
+  assert.match(await p.textContent('#scenario-delete-confirm'), /Delete “Two new family hubs” for everyone\?.*cannot be undone/);
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'scenario-delete-no', 'focus goes to the safe answer');
+  await p.keyboard.press('Escape');
+  assert.equal(await p.isVisible('#scenario-delete-confirm'), false);
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'scenario-delete', 'focus back on the button');
+  await p.keyboard.press('Enter');
+  assert.equal(await p.isVisible('#scenario-delete-confirm'), true);
+  await panelShot(p, 'scen-11-panel-delete-confirm.png', '#scenario-delete');
+  await p.click('#scenario-delete-yes');
+  await settled(p);
+  assert.equal(hashOf(p).get('scenario'), null, 'scenario= leaves the URL');
+  assert.match(await p.textContent('#scenario-message'), /Deleted “Two new family hubs”\. The map shows the baseline\./);
+  assert.equal(await p.isVisible('#scenario-current'), false);
+  assert.equal(await p.$(`#scenario-open option[value="${typed.id}"]`), null, 'gone from the list');
+  assert.equal((await fetch(`${base}api/scenarios/${typed.id}`)).status, 404);
+  assert.equal((await areaProps(p, typed.ward)).unmet_need, typed.unmet, 'the map is back at the baseline');
+  assert.equal(await p.evaluate(() => window.needmap.scenarioPanel.overlay.data.features.length), 0, 'no scenario sites drawn');
+  assert.doesNotMatch(await p.textContent('#map-title'), /Two new family hubs/);
+  await panelShot(p, 'scen-12-panel-deleted.png', '#scenario-message');
   await p.context().close();
   assert.deepEqual(errors, []);
 });

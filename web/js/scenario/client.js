@@ -73,6 +73,11 @@ export class ScenarioClient {
     return this.request('DELETE', `api/scenarios/${encodeURIComponent(id)}`, { version: basedOn });
   }
 
+  /** The service points of scenario `id` as applied by the server (added sites where they were placed). */
+  services(id, params = {}) {
+    return this.request('GET', `api/services.geojson${query({ ...params, scenario: id })}`, { fresh: true });
+  }
+
   /** Per-area baseline and scenario values and the summary for one gap query. */
   compare(id, params) {
     return this.request('GET', `api/scenarios/${encodeURIComponent(id)}/compare${query(params)}`, { fresh: true });

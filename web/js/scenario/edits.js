@@ -66,17 +66,25 @@ export function checkCapacity(text) {
 
 /**
  * An `add` edit. `site`: { name, category, tier ('' = the category's tier), capacity (text),
- * lon, lat }; its id is the next free `new-site-<n>` of `edits`.
+ * and the place: lon, lat, or `place` = { postcode } or { easting, northing } (js/scenario/place.js;
+ * the server looks the postcode up) }; its id is the next free `new-site-<n>` of `edits`.
  */
 export function addEdit(edits, site) {
   const name = String(site.name ?? '').trim();
   if (!name) throw new Error('Give the new site a name.');
   if (!site.category) throw new Error('Choose the category of the new site.');
-  const { lon, lat } = checkLonLat(site.lon, site.lat);
+  const place = site.place ? checkPlace(site.place) : checkLonLat(site.lon, site.lat);
   const edit = { op: 'add', id: nextSiteId(edits), name, category: site.category };
   if (site.tier) edit.tier = String(site.tier);
   edit.capacity = checkCapacity(site.capacity);
-  return Object.assign(edit, { lon, lat });
+  return Object.assign(edit, place);
+}
+
+/** Check a place that is not lon/lat: { postcode } or finite { easting, northing }. */
+export function checkPlace(place) {
+  if (typeof place.postcode === 'string' && place.postcode.trim()) return { postcode: place.postcode.trim() };
+  if (finite(place.easting) && finite(place.northing)) return { easting: place.easting, northing: place.northing };
+  throw new Error('That place is neither a postcode nor an easting and northing.');
 }
 
 /** A `move` edit of service `service` to lon/lat. */

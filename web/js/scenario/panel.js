@@ -10,7 +10,8 @@ import { offeredCategories } from '../offered.js';
 import { ScenarioClient, StaleError } from './client.js';
 import { captureToken, forgetToken } from './token.js';
 import { EditHistory, newScenario, addEdit, moveEdit, closeEdit, capacityEdit, describeEdit, isScenarioId, nextSiteId } from './edits.js';
-import { siteFeatures, serviceIndex } from './sites.js';
+import { siteFeatures, serviceIndex, needsPlaces, placedIndex } from './sites.js';
+import { parsePlace, placeInWords, PLACE_HELP } from './place.js';
 import { ScenarioOverlay } from './overlay.js';
 import { summaryLines, decileTables, aCategory } from './summary.js';
 import { changeClasses } from './change.js';
@@ -64,6 +65,14 @@ export class ScenarioPanel {
       start: button('Start scenario', { id: 'scenario-start' }),
       current: el('div', { id: 'scenario-current', hidden: '' }),
       title: el('p', { class: 'scenario-title', id: 'scenario-title' }),
+      manage: el('div', { id: 'scenario-manage' }),
+      rename: el('input', { id: 'scenario-rename', type: 'text', maxlength: '120', autocomplete: 'off' }),
+      renameGo: button('Rename', { id: 'scenario-rename-go' }),
+      remove: button('Delete scenario', { id: 'scenario-delete', 'aria-expanded': 'false', 'aria-controls': 'scenario-delete-confirm' }),
+      removeConfirm: el('div', { id: 'scenario-delete-confirm', class: 'scenario-confirm', role: 'group', 'aria-labelledby': 'scenario-delete-question', hidden: '' }),
+      removeQuestion: el('p', { id: 'scenario-delete-question' }),
+      removeYes: button('Yes, delete it', { id: 'scenario-delete-yes', class: 'danger' }),
+      removeNo: button('No, keep it', { id: 'scenario-delete-no' }),
       share: el('input', { id: 'scenario-share', type: 'text', readonly: '' }),
       copy: button('Copy link', { id: 'scenario-copy' }),
       leave: button('Back to the baseline', { id: 'scenario-leave' }),
@@ -74,6 +83,10 @@ export class ScenarioPanel {
       capacity: el('input', { id: 'scenario-capacity', type: 'number', min: '0', step: '0.1', value: '1' }),
       add: button('Add site: click the map', { id: 'scenario-add', 'aria-pressed': 'false' }),
       addCentre: button('Add at the map centre', { id: 'scenario-add-centre' }),
+      place: el('input', { id: 'scenario-place', type: 'text', maxlength: '40', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. BD1 1HY', 'aria-describedby': 'scenario-place-hint scenario-place-error' }),
+      placeGo: button('Add at this place', { id: 'scenario-place-go' }),
+      placeHint: el('p', { class: 'note', id: 'scenario-place-hint' }, PLACE_HELP.replace(/^Type /, 'A ').replace(' or an easting', ', or an easting')),
+      placeError: el('p', { class: 'scenario-field-error', id: 'scenario-place-error', role: 'alert', hidden: '' }),
       prompt: el('p', { class: 'status', id: 'scenario-prompt', role: 'status', 'aria-live': 'polite' }),
       undo: button('Undo', { id: 'scenario-undo' }),
       redo: button('Redo', { id: 'scenario-redo' }),
@@ -90,14 +103,21 @@ export class ScenarioPanel {
     const label = (id, text) => el('label', { for: id }, text);
     e.openBox = el('div', { id: 'scenario-open-box' }, label('scenario-open', 'Saved scenarios'), el('div', { class: 'row' }, e.open, e.openGo));
     e.newBox = el('div', { id: 'scenario-new' }, label('scenario-name', 'New scenario name'), el('div', { class: 'row' }, e.name, e.start));
+    e.removeConfirm.append(e.removeQuestion, el('div', { class: 'row' }, e.removeYes, e.removeNo));
+    e.manage.append(
+      label('scenario-rename', 'Name of this scenario'),
+      el('div', { class: 'row' }, e.rename, e.renameGo),
+    );
     e.current.append(
       e.title,
+      e.manage,
       label('scenario-share', 'Link to this scenario'),
       el('div', { class: 'row' }, e.share, e.copy),
       e.tools,
       el('div', { class: 'row scenario-undo' }, e.undo, e.redo),
       e.edits,
-      e.leave,
+      el('div', { class: 'row scenario-leave-row' }, e.leave, e.remove),
+      e.removeConfirm,
     );
     e.tools.append(
       label('scenario-site-name', 'New site name'), e.siteName,
@@ -106,6 +126,10 @@ export class ScenarioPanel {
         el('div', {}, label('scenario-tier', 'Tier'), e.tier)),
       label('scenario-capacity', 'Capacity (1 = one ordinary site)'), e.capacity,
       el('div', { class: 'row scenario-add-row' }, e.add, e.addCentre),
+      label('scenario-place', 'Postcode or grid reference'),
+      el('div', { class: 'row' }, e.place, e.placeGo),
+      e.placeHint,
+      e.placeError,
       e.prompt,
     );
     // Open when there is something to do with it: a scenario in the link, or editing rights.
@@ -132,6 +156,15 @@ export class ScenarioPanel {
     e.undo.addEventListener('click', () => this.commit((h) => h.undo(), 'Undone'));
     e.redo.addEventListener('click', () => this.commit((h) => h.redo(), 'Redone'));
     e.suggest.addEventListener('click', () => this.runSuggest());
+    e.renameGo.addEventListener('click', () => this.rename());
+    e.rename.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); this.rename(); } });
+    e.remove.addEventListener('click', () => this.askDelete());
+    e.removeNo.addEventListener('click', () => this.cancelDelete(true));
+    e.removeYes.addEventListener('click', () => this.deleteScenario());
+    e.removeConfirm.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.stopPropagation(); this.cancelDelete(true); } });
+    e.placeGo.addEventListener('click', () => this.addByText());
+    e.place.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); this.addByText(); } });
+    e.place.addEventListener('input', () => this.placeProblem(''));
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && this.overlay?.placing) { this.stopPlacing('Cancelled.'); }
     });
@@ -161,6 +194,9 @@ export class ScenarioPanel {
     e.openBox.hidden = !this.available;
     e.newBox.hidden = !this.available;
     e.tools.hidden = !this.editable;
+    e.manage.hidden = !this.editable;
+    e.remove.hidden = !this.editable;
+    if (!s || !this.editable) this.cancelDelete(false);
     e.start.disabled = !this.editable;
     e.name.disabled = !this.editable;
     if (s) {
@@ -169,6 +205,9 @@ export class ScenarioPanel {
       if (option) option.textContent = listLabel(s.name, s.version, n);
       e.title.textContent = `“${s.name}”, version ${s.version}: ${n === 0 ? 'no edits yet' : n === 1 ? '1 edit' : `${n.toLocaleString('en-GB')} edits`}.`;
       e.share.value = this.hooks.shareUrl();
+      // The name field follows the stored name, unless the user is typing in it.
+      const shown = `${s.id}@${s.version}`;
+      if (this.renameShown !== shown && document.activeElement !== e.rename) { e.rename.value = s.name; this.renameShown = shown; }
       e.undo.disabled = !this.editable || !this.history.canUndo();
       e.redo.disabled = !this.editable || !this.history.canRedo();
       const names = new Map([...this.baseline].map(([id, v]) => [id, v]));
@@ -182,7 +221,32 @@ export class ScenarioPanel {
     if (!this.overlay) return;
     // The open scenario's edits and, until kept or dropped, the suggested sites after them.
     const edits = [...(this.scenario?.edits ?? []), ...(this.preview?.edits ?? [])];
-    this.overlay.set(siteFeatures(edits, this.baseline), this.editable && Boolean(this.scenario));
+    const placed = this.placed?.key === this.placesKey() ? this.placed.placed : new Map();
+    this.overlay.set(siteFeatures(edits, this.baseline, placed), this.editable && Boolean(this.scenario));
+  }
+
+  placesKey() { return this.scenario ? `${this.scenario.id}@${this.scenario.version}` : ''; }
+
+  /**
+   * Sites placed by postcode or grid reference carry no lon/lat: ask the server where it put
+   * them (the scenario's service points) and draw them there. Returns { placed, wardless } or null.
+   */
+  async loadPlaces() {
+    const s = this.scenario;
+    if (!s || !needsPlaces(s.edits)) return null;
+    const key = this.placesKey();
+    if (this.placed?.key === key) return this.placed;
+    let fc;
+    try {
+      fc = await this.client.services(s.id);
+    } catch (err) {
+      console.warn(err);
+      return null;
+    }
+    if (this.placesKey() !== key) return null; // a newer version meanwhile
+    this.placed = { key, ...placedIndex(fc, s.edits) };
+    this.drawSites();
+    return this.placed;
   }
 
   copyLink() {
@@ -273,19 +337,151 @@ export class ScenarioPanel {
     this.commit((h) => h.push(moveEdit(id, lngLat.lng, lngLat.lat)));
   }
 
+  /** Show (text) or clear ('') the problem with the typed place, beside its field. */
+  placeProblem(text) {
+    const e = this.els;
+    e.placeError.textContent = text;
+    e.placeError.hidden = !text;
+    if (text) e.place.setAttribute('aria-invalid', 'true');
+    else e.place.removeAttribute('aria-invalid');
+  }
+
+  /** Add a site at the postcode, grid reference or easting/northing typed in the place field. */
+  addByText() {
+    const e = this.els;
+    const typed = e.place.value.trim();
+    let place;
+    try {
+      place = parsePlace(typed);
+    } catch (err) {
+      this.placeProblem(err.message);
+      e.place.focus();
+      return Promise.resolve();
+    }
+    this.placeProblem('');
+    this.stopPlacing('');
+    let id = null;
+    return this.commit((h) => {
+      const edit = addEdit(h.edits, {
+        name: e.siteName.value, category: e.category.value, tier: e.tier.value, capacity: e.capacity.value, place,
+      });
+      id = edit.id;
+      h.push(edit);
+    }, `Added ${e.siteName.value.trim() || 'the site'} at ${placeInWords(place)}`, {
+      onFail: (err) => {
+        // The server could not place it (an unknown postcode, say): in words, beside the field.
+        const detail = String(err.message).replace(/^.*?HTTP \d+: /, '');
+        if (err.status === 400 && /postcode/i.test(detail) && place.postcode) {
+          this.placeProblem(`The postcode “${place.postcode}”${typed === place.postcode ? '' : ` (typed as “${typed}”)`} is not in the map’s list of postcodes: it may be mistyped, or newer than the list. Check it, or type a grid reference (“SE 16000 33000”) or an easting and northing in metres (“416000, 433000”) instead.`);
+          return true;
+        }
+        if (err.status === 400 || err.status === 422) {
+          this.placeProblem(`The map server could not place a site at “${typed}”: ${detail}`);
+          return true;
+        }
+        return false; // a stale version, lost rights, a busy server: the panel's own messages
+      },
+      onSaved: (places) => {
+        e.place.value = '';
+        const at = places?.placed.get(id);
+        if (places?.wardless.includes(id)) {
+          this.placeProblem(`“${typed}” is outside the areas of this map, so the new site serves no one here. Undo it, or type a place inside the map.`);
+        }
+        const map = this.hooks.map();
+        if (at && map && !map.getBounds().contains(at)) map.easeTo({ center: at, duration: 0 });
+      },
+    });
+  }
+
+  /** Save the name typed in the rename field (a new version; 409 is the stale-version flow). */
+  rename() {
+    if (!this.scenario || !this.editable) return Promise.resolve();
+    const name = this.els.rename.value.trim();
+    if (!name) {
+      this.say('Give the scenario a name: the name field is empty.');
+      this.els.rename.focus();
+      return Promise.resolve();
+    }
+    if (name === this.scenario.name) return Promise.resolve();
+    const run = this.saving.then(async () => {
+      const s = this.scenario;
+      if (!s) return;
+      try {
+        this.scenario = await this.client.update({ ...s, name, edits: [...this.history.edits] }, s.version);
+      } catch (err) {
+        this.failed(err, 'save the scenario', { notDone: 'the new name was not saved', again: 'rename it again' });
+        this.render();
+        return;
+      }
+      this.say('');
+      this.els.prompt.textContent = `Renamed to “${this.scenario.name}”. Saved as version ${this.scenario.version}.`;
+      this.renameShown = null;
+      this.render();
+      this.hooks.refresh(); // the title, the links and the version of every answer
+    });
+    this.saving = run.catch(() => {});
+    return this.hooks.track(run);
+  }
+
+  /** The in-page confirmation of "Delete scenario". */
+  askDelete() {
+    const e = this.els;
+    if (!this.scenario || !this.editable) return;
+    e.removeQuestion.textContent = `Delete “${this.scenario.name}” for everyone? Its link will stop working. This cannot be undone.`;
+    e.removeConfirm.hidden = false;
+    e.remove.setAttribute('aria-expanded', 'true');
+    e.removeNo.focus();
+  }
+
+  cancelDelete(focus) {
+    const e = this.els;
+    if (e.removeConfirm.hidden) return;
+    e.removeConfirm.hidden = true;
+    e.remove.setAttribute('aria-expanded', 'false');
+    if (focus) e.remove.focus();
+  }
+
+  /** DELETE the open scenario at the version shown, then back to the baseline and the list again. */
+  deleteScenario() {
+    if (!this.scenario || !this.editable) return Promise.resolve();
+    const run = this.saving.then(async () => {
+      const s = this.scenario;
+      if (!s) return;
+      this.cancelDelete(false);
+      try {
+        await this.client.remove(s.id, s.version);
+      } catch (err) {
+        if (err.status === 404) {
+          // Already gone (deleted elsewhere): the outcome asked for.
+        } else {
+          this.failed(err, 'delete the scenario', { notDone: 'it was not deleted', again: 'delete it again if you still want to' });
+          return;
+        }
+      }
+      this.hooks.setState({ scenario: '' });
+      if (this.scenario) await this.open('');
+      await this.refreshList();
+      this.say(`Deleted “${s.name}”. The map shows the baseline.`);
+      this.els.openGo.focus();
+    });
+    this.saving = run.catch(() => {});
+    return this.hooks.track(run);
+  }
+
   // ---------------------------------------------------------------- saving
 
   /**
    * Apply `step` to the edit history (push, undo or redo) and save the result over the version
    * it was based on. Saves run one after another; a failed save puts the history back.
    */
-  commit(step, what = '') {
+  commit(step, what = '', { onFail = null, onSaved = null } = {}) {
     if (!this.scenario || !this.editable) return Promise.resolve();
     const run = this.saving.then(async () => {
       const before = this.history.snapshot();
       try {
         step(this.history);
       } catch (err) {
+        if (onFail?.(err)) return;
         this.els.prompt.textContent = err.message;
         return;
       }
@@ -294,7 +490,7 @@ export class ScenarioPanel {
         this.scenario = await this.client.update({ ...s, edits: [...this.history.edits] }, s.version);
       } catch (err) {
         this.history.restore(before);
-        this.failed(err, 'save the scenario');
+        if (!onFail?.(err)) this.failed(err, 'save the scenario');
         this.render();
         return;
       }
@@ -304,17 +500,19 @@ export class ScenarioPanel {
       // The comparison is asked for beside the new areas, not after them.
       this.comparisonFor().catch(() => {});
       this.hooks.refresh();
+      const places = await this.loadPlaces();
+      onSaved?.(places);
     });
     this.saving = run.catch(() => {});
     return this.hooks.track(run);
   }
 
-  failed(err, doing) {
+  failed(err, doing, { notDone = 'your last change was not saved', again = 'make your change again' } = {}) {
     console.warn(err);
     if (err instanceof StaleError) {
       const reload = button('Reload their version', { id: 'scenario-reload' });
       reload.addEventListener('click', () => this.open(this.scenario.id, true));
-      this.say([`Someone else changed “${this.scenario?.name ?? 'this scenario'}” since you opened it (it is now at version ${err.currentVersion}), so your last change was not saved. Reload their version, then make your change again. `, reload]);
+      this.say([`Someone else changed “${this.scenario?.name ?? 'this scenario'}” since you opened it (it is now at version ${err.currentVersion}), so ${notDone}. Reload their version, then ${again}. `, reload]);
       return;
     }
     if (err.status === 401) {
@@ -381,6 +579,7 @@ export class ScenarioPanel {
       this.history.reset(s.edits);
       this.say('');
       this.els.open.value = id;
+      this.hooks.track(this.loadPlaces());
     } catch (err) {
       this.scenario = null;
       this.history.reset([]);
