@@ -228,6 +228,41 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
   assert.deepEqual(consoleErrors, []);
 });
 
+test('travel and catchment controls change how access is measured, and the sentence says so', async () => {
+  await visit('level=ward&view=gaps&category=gp');
+  assert.match(await page.textContent('#access-words'), /^Access to GP[^:]*: services within 2 km on foot \(about 33 minutes\), shared among the people who can reach them \(2SFCA\)/);
+  const before = await page.evaluate(() => window.needmap.areas.features.map((f) => [f.properties.code, f.properties.unmet_need]));
+  const asked = [];
+  page.on('request', (r) => { if (/\/api\/areas\/ward\.geojson\?/.test(r.url())) asked.push(r.url()); });
+  await page.selectOption('#travel', 'drive');
+  await page.selectOption('#catchment', '15min');
+  await settled();
+  assert.ok(asked.some((u) => /travel=drive/.test(u) && /catchment=15min/.test(u)), `asked with travel and catchment: ${asked.join(' ')}`);
+  assert.equal(hashParams().get('travel'), 'drive');
+  assert.equal(hashParams().get('catchment'), '15min');
+  const words = await page.textContent('#access-words');
+  assert.match(words, /within 15 minutes by road \(about \d+(\.\d)? km\)/);
+  assert.match(await page.textContent('#legend'), /within 15 minutes by road/, 'the legend carries the sentence too');
+  const after = await page.evaluate(() => window.needmap.areas.features.map((f) => [f.properties.code, f.properties.unmet_need, f.properties.travel]));
+  assert.ok(after.every((r) => r[2] === 'drive'), 'every ward measured by road');
+  assert.notDeepEqual(after.map((r) => r.slice(0, 2)), before, 'unmet need changes with the catchment');
+  await page.selectOption('#method', 'nearest');
+  await settled();
+  assert.match(await page.textContent('#access-words'), /nearest one by road.*more than 15 minutes' drive from one/);
+  await shot('05c-gap-drive-15min');
+  // The link restores the controls.
+  const fresh = await openPage();
+  await visit('level=ward&view=gaps&category=gp&travel=drive&catchment=15min', fresh);
+  assert.equal(await fresh.inputValue('#travel'), 'drive');
+  assert.equal(await fresh.inputValue('#catchment'), '15min');
+  await fresh.context().close();
+  await page.selectOption('#method', '');
+  await page.selectOption('#travel', '');
+  await page.selectOption('#catchment', '');
+  await settled();
+  assert.deepEqual(consoleErrors, []);
+});
+
 test('search, keyboard focus and downloads', async () => {
   await visit('level=ward&indicator=imd_score');
   await page.fill('#search', 'Keighley Central');

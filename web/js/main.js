@@ -19,6 +19,7 @@ import { modeWord } from './format.js';
 import { SearchBox } from './search.js';
 import { areaName } from './names.js';
 import { defaultNeed } from './need.js';
+import { accessSentence } from './access_words.js';
 import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
 import { stateExpression, featureStates, sameShapes } from './feature_state.js';
@@ -112,7 +113,7 @@ function tierLabel(id) { return app.meta.tiers.find((t) => t.id === String(id))?
 function areaParams() {
   const s = app.state;
   if (!s.category && !s.tier) return {};
-  const params = { category: s.category, tier: s.tier, method: s.method };
+  const params = { category: s.category, tier: s.tier, method: s.method, travel: s.travel, catchment: s.catchment };
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
   // Only a need the server can count people in (meta `gap_need`) at this level (`levels`).
   const usable = ind && ind.gap_need === true && (!Array.isArray(ind.levels) || ind.levels.includes(s.level));
@@ -162,6 +163,7 @@ async function loadMergedAreas(level, params) {
   const byCode = new Map(over.features.map((f) => [f.properties?.code, f.properties]));
   return {
     ...base,
+    access: over.selection?.access ?? null,
     features: base.features.map((f) => ({ ...f, properties: { ...f.properties, ...(byCode.get(f.properties?.code) ?? {}) } })),
   };
 }
@@ -260,6 +262,8 @@ function buildStaticControls() {
   $('category').addEventListener('change', (e) => setState({ category: e.target.value }));
   $('tier').addEventListener('change', (e) => setState({ tier: e.target.value }));
   $('method').addEventListener('change', (e) => setState({ method: e.target.value }));
+  $('travel').addEventListener('change', (e) => setState({ travel: e.target.value }));
+  $('catchment').addEventListener('change', (e) => setState({ catchment: e.target.value }));
   $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
   $('use-tiles').addEventListener('change', (e) => setState({ tiles: e.target.checked }));
   for (const r of document.querySelectorAll('input[name=view]')) {
@@ -282,6 +286,10 @@ function syncControls() {
   $('category').value = s.category;
   $('tier').value = s.tier;
   $('method').value = s.method;
+  $('travel').value = s.travel;
+  // A catchment from a link that the list lacks is added to it, so the control shows it.
+  if (s.catchment && ![...$('catchment').options].some((o) => o.value === s.catchment)) $('catchment').append(new Option(s.catchment, s.catchment));
+  $('catchment').value = s.catchment;
   $('show-services').checked = s.services;
   $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
@@ -301,7 +309,7 @@ function syncControls() {
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
   const theme = {
     ...((s.view === 'gaps' || s.view === 'change') && s.category
-      ? { gap: 'true', category: s.category, method: s.method }
+      ? { gap: 'true', category: s.category, method: s.method, travel: s.travel, catchment: s.catchment }
       : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {})),
     ...scenarioQuery().params,
   };
@@ -340,7 +348,7 @@ function buildIndicatorSelect() {
 
 // ------------------------------------------------------------------ state changes
 
-const RELOAD_KEYS = ['level', 'category', 'tier', 'method'];
+const RELOAD_KEYS = ['level', 'category', 'tier', 'method', 'travel', 'catchment'];
 // `scenario` is not among them: the scenario is read first (ScenarioPanel.open), then the map reloads.
 
 function areaParamsOf(state) {
@@ -530,6 +538,15 @@ function paintAreas(expression) {
   map.setLayoutProperty('areas-fill', 'visibility', tiles ? 'none' : 'visible');
 }
 
+/** The access sentence beside the gap controls (and in the gap legend): how access is measured. */
+function updateAccessWords() {
+  const s = app.state;
+  const what = s.category ? categoryLabel(s.category) : s.tier ? tierLabel(s.tier) : '';
+  const words = (s.view === 'gaps' || s.view === 'change') && what ? accessSentence(app.areas?.access, what) : '';
+  $('access-words').textContent = words;
+  $('access-words').hidden = !words;
+}
+
 /** The map title: what is mapped, its unit and the level. */
 function updateTitle() {
   const s = app.state;
@@ -552,6 +569,7 @@ function restyle() {
   if (!app.map || !app.areas) return;
   const s = app.state;
   updateTitle();
+  updateAccessWords();
   const features = app.areas.features;
   let data = app.areas;
   if (app.scenarioPanel) track(app.scenarioPanel.updateSummary($('scenario-summary')));
@@ -647,8 +665,9 @@ function renderGaps(features) {
   const caveat = app.meta.gaps.need_caveat && [app.meta.gaps.need_indicator, app.meta.gaps.child_need_indicator].includes(s.indicator)
     ? el('p', { class: 'axis-note' }, `Need: ${findItem(app.groups, s.indicator)?.label ?? s.indicator}. ${s.indicator === app.meta.gaps.need_indicator ? app.meta.gaps.need_caveat : ''}`)
     : null;
+  const words = accessSentence(app.areas?.access, categoryLabel(s.category) || tierLabel(s.tier));
   $('legend').replaceChildren(bivariateLegend({ counts, accessLabel: `${accessLabel} to ${categoryLabel(s.category) || tierLabel(s.tier)}`, noData }),
-    ...(caveat ? [caveat] : []), ...notOfferedNotes());
+    ...(words ? [el('p', { class: 'axis-note access-words' }, words)] : []), ...(caveat ? [caveat] : []), ...notOfferedNotes());
 
   const ranked = rankGaps(features).slice(0, 25);
   const list = el('ol', { class: 'gap-list', 'aria-label': 'Areas ranked by unmet need, largest first' });

@@ -1,6 +1,6 @@
 // The view state and its URL hash, so a link restores the same map.
 // Hash form: #level=ward&indicator=imd_score&view=choropleth&class=jenks&k=5&palette=viridis
-//            &category=gp&tier=1&method=2sfca&services=1&tiles=1&scenario=hub-in-bowling&z=10.4&c=-1.8500,53.8300
+//            &category=gp&tier=1&method=2sfca&travel=walk&catchment=2km&services=1&tiles=1&scenario=hub-in-bowling&z=10.4&c=-1.8500,53.8300
 // Pure functions (no DOM): unit-tested with node --test.
 
 export const DEFAULTS = Object.freeze({
@@ -13,6 +13,8 @@ export const DEFAULTS = Object.freeze({
   category: '',
   tier: '',
   method: '',
+  travel: '', // '' (server default: walk) | 'walk' | 'drive'
+  catchment: '', // '' (server default) | '800m', '2km', '15min', ...
   services: false, // service points are off until asked for, so they do not hide the areas
   tiles: false, // draw the areas from the vector tiles instead of GeoJSON
   scenario: '', // id of the saved scenario the map shows ('' = the baseline)
@@ -22,7 +24,8 @@ export const DEFAULTS = Object.freeze({
 
 const KEYS = {
   level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
-  palette: 'palette', category: 'category', tier: 'tier', method: 'method', services: 'services', tiles: 'tiles',
+  palette: 'palette', category: 'category', tier: 'tier', method: 'method', travel: 'travel', catchment: 'catchment',
+  services: 'services', tiles: 'tiles',
   scenario: 'scenario',
 };
 
@@ -44,6 +47,10 @@ export function parseHash(hash) {
       state.tiles = raw === '1';
     } else if (field === 'view') {
       if (raw === 'choropleth' || raw === 'gaps' || raw === 'change') state.view = raw;
+    } else if (field === 'travel') {
+      if (raw === 'walk' || raw === 'drive') state.travel = raw;
+    } else if (field === 'catchment') {
+      if (/^\d+(\.\d+)?(m|km|min)$/.test(raw)) state.catchment = raw;
     } else if (field === 'classification') {
       if (['quantile', 'jenks', 'equal'].includes(raw)) state.classification = raw;
     } else {
