@@ -230,6 +230,7 @@ test('gap map: asks for a category, then draws the bivariate map and the ranked 
 
 test('travel and catchment controls change how access is measured, and the sentence says so', async () => {
   await visit('level=ward&view=gaps&category=gp');
+  assert.match(await page.inputValue('#indicator'), /^imd2025_decile/, 'a link naming a category but no need gets the server’s need for it');
   assert.match(await page.textContent('#access-words'), /^Access to GP[^:]*: services within 2 km on foot \(about 33 minutes\), shared among the people who can reach them \(2SFCA\)/);
   const before = await page.evaluate(() => window.needmap.areas.features.map((f) => [f.properties.code, f.properties.unmet_need]));
   const asked = [];
@@ -443,7 +444,8 @@ test('popups give units, the travel mode, separators and honest ranks', async ()
   assert.match(popup, /per 10,000 people in reach/, 'access in readable units');
   assert.match(popup, /within 800 m/);
   assert.match(popup, /population \d{1,3}(,\d{3})+/, 'population with thousands separators');
-  assert.doesNotMatch(popup, /\d(1th|2th|3th)\b|\b(1|2|3)th\b/, 'no wrong ordinals');
+  const suffix = (n) => (n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th'));
+  for (const [, n, got] of popup.matchAll(/(\d+)(st|nd|rd|th)\b/g)) assert.equal(got, suffix(Number(n)), `“${n}${got}” is a wrong ordinal: ${popup}`);
   // Where the popup and the map title overlap, the popup is on top.
   const covered = await page.evaluate(() => {
     const t = document.getElementById('map-title').getBoundingClientRect();

@@ -385,9 +385,16 @@ function setState(patch) {
   return loading; // the new level's areas, when they are loading
 }
 
+/** Whether the URL hash gives parameter `key` itself. */
+function hashNames(key) {
+  return new URLSearchParams(window.location.hash.replace(/^#/, '')).has(key);
+}
+
 window.addEventListener('hashchange', () => {
   const next = parseHash(window.location.hash);
   const { center, zoom, ...rest } = next;
+  // A link that names no indicator leaves the gap map's need to the server's default.
+  if (!hashNames('indicator')) delete rest.indicator;
   setState(rest);
   if (center && Number.isFinite(zoom)) app.map.jumpTo({ center, zoom });
 });
@@ -895,6 +902,11 @@ async function start() {
   const m = app.meta;
   if (!m.levels.some((l) => l.id === app.state.level)) {
     app.state.level = m.levels.find((l) => l.id === 'ward')?.id ?? m.levels[0]?.id;
+  }
+  // A link to a gap map that names a category but no indicator shows the server's need for it,
+  // as choosing the category in the page does.
+  if ((app.state.view === 'gaps' || app.state.view === 'change') && app.state.category && !hashNames('indicator')) {
+    app.state.indicator = defaultNeed(m.raw, app.state.category, app.state.level) ?? app.state.indicator;
   }
   app.symbols = symbolTable(m.categories, m.tiers);
   app.scenarioPanel = new ScenarioPanel($('scenario-panel'), scenarioHooks());
