@@ -126,14 +126,11 @@ impl SummaryTable {
 
     fn fits(&self, size: f64, width: f64, height: f64, side_by_side: bool) -> bool {
         let n = self.sections.len().max(1) as f64;
-        let widths = self.sections.iter().map(|s| Self::section_width(s, size));
-        let wide_enough = if side_by_side {
-            let each = (width - (n - 1.0) * SECTION_GAP * size) / n;
-            widths.fold(true, |ok, w| ok && w <= each)
-        } else {
-            widths.fold(true, |ok, w| ok && w <= width)
-        } && text_width(&self.title, size * 1.15) <= width
-            && self.sections.iter().flat_map(|s| &s.rows).filter(|r| r.cells.is_empty()).all(|r| text_width(&r.label, size) <= width / if side_by_side { n } else { 1.0 });
+        let each = if side_by_side { (width - (n - 1.0) * SECTION_GAP * size) / n } else { width };
+        let mut sub_headings = self.sections.iter().flat_map(|s| &s.rows).filter(|r| r.cells.is_empty());
+        let wide_enough = self.sections.iter().all(|s| Self::section_width(s, size) <= each)
+            && sub_headings.all(|r| text_width(&r.label, size) <= each)
+            && text_width(&self.title, size * 1.15) <= width;
         wide_enough && self.height(size, side_by_side) <= height
     }
 
@@ -266,7 +263,7 @@ mod tests {
         let (size, side) = t.fit(60.0, 100.0, 3.0, 1.5);
         assert!(!side && size <= 3.0, "{size} {side}");
         let (small, _) = t.fit(190.0, 8.0, 3.0, 1.5);
-        assert!(small < 3.0 && small >= 1.5);
+        assert!((1.5..3.0).contains(&small));
         assert!(t.wanted_height(190.0, 3.0, 1.5) < t.wanted_height(60.0, 3.0, 1.5));
     }
 
@@ -276,9 +273,10 @@ mod tests {
         let mut svg = Svg::new();
         t.draw(&mut svg, Rect { x: 10.0, y: 10.0, w: 190.0, h: 40.0 }, 3.0, 1.5);
         let body = &svg.body;
-        assert!(body.contains(r#"text-anchor="end" fill="#000000">+1,234</text>"#), "{body}");
-        assert!(body.contains(r#"font-weight="bold" text-anchor="end" fill="#000000">Baseline</text>"#));
-        assert!(body.matches("<line ").count() >= 2 * 3 + 2);
+        assert!(body.contains(r##"text-anchor="end" fill="#000000">+1,234</text>"##), "{body}");
+        assert!(body.contains(r##"font-weight="bold" text-anchor="end" fill="#000000">Baseline</text>"##));
+        // Above and below each header, and under every row.
+        assert_eq!(body.matches("<line ").count(), (2 + 2) + (2 + 1));
         assert_eq!(t.texts().len(), 17);
         assert!(!t.is_empty() && SummaryTable::default().is_empty());
     }
