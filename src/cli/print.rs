@@ -139,12 +139,15 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
         request.notes.push(gaps.description);
     }
     if let (Some(s), Some(a), Some(category)) = (&scenario, &applied, &args.category) {
-        // The committee summary of the scenario, under the map.
+        // The committee summary of the scenario, as a table under the map.
         let query = needmap::gaps::GapQuery { level: args.level.clone(), category: Some(category.clone()), ..Default::default() };
         let ctx = needmap::gaps::GapContext::new(&base, false)?;
         let comparison = needmap::scenario::compare(&base, &a.engine, &ctx, &query)?;
-        request.notes.push(format!("Scenario `{}` (version {}) against the baseline, {} (2SFCA):", s.id, s.version, category));
-        request.notes.extend(super::scenario::summary_lines(&comparison));
+        // The figures go in the table; the notes keep the areas named.
+        let printed = needmap::scenario::printed_summary(&base, &s.name, &comparison);
+        request.notes.push(format!("Scenario `{}` (version {}) against the baseline, {}:", s.id, s.version, category));
+        request.notes.extend(printed.notes);
+        request.summary = Some(printed.table);
     }
 
     if args.all_committees {

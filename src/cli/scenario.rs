@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use needmap::gaps::{Catchment, GapContext, GapQuery, Method, Mode, Thresholds, Travel};
 use needmap::report::{Cell, Format, Report};
-use needmap::scenario::{id_from_name, thousands, Applied, Comparison, Scenario, ScenarioStore};
+use needmap::scenario::{id_from_name, Applied, Comparison, Scenario, ScenarioStore};
 
 use super::DataArgs;
 
@@ -409,25 +409,4 @@ pub fn comparison_report(c: &Comparison) -> Report {
         })
         .collect();
     Report { columns, rows }
-}
-
-/// The summary as a small table for printed maps: one row per threshold.
-pub fn summary_lines(c: &Comparison) -> Vec<String> {
-    let s = &c.summary;
-    let mut lines: Vec<String> = s
-        .thresholds
-        .iter()
-        .map(|t| {
-            format!(
-                "Within {}: {} residents ({} children) newly within reach, {} ({} children) no longer",
-                t.threshold,
-                thousands(t.reach.gained_population),
-                thousands(t.reach.gained_children),
-                thousands(t.reach.lost_population),
-                thousands(t.reach.lost_children)
-            )
-        })
-        .collect();
-    lines.extend(s.sentences.iter().skip(s.thresholds.len()).cloned());
-    lines
 }

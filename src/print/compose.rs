@@ -287,8 +287,12 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         }
     };
 
-    let layout = Layout::new(request.paper, request.landscape);
+    let mut layout = Layout::new(request.paper, request.landscape);
     let k = layout.k;
+    // A table of figures takes a band under the map, as high as it needs.
+    let (table_size, table_min) = (2.6 * k, 1.6 * k);
+    let summary = request.summary.as_ref().filter(|t| !t.is_empty());
+    let band = summary.map(|t| layout.reserve_band(t.wanted_height(layout.frame.w, table_size, table_min)));
     let frame = layout.frame;
 
     // Extent and projection.
@@ -454,6 +458,10 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
     let (placed, labels_dropped) = place(requests, &sizes, frame, &[na, sb]);
     for p in &placed {
         svg.halo_text(p.x, p.y + p.size * 0.35, p.size, &p.text);
+    }
+
+    if let (Some(t), Some(band)) = (summary, band) {
+        t.draw(&mut svg, band, table_size, table_min);
     }
 
     // Title block.

@@ -16,6 +16,7 @@ mod compose;
 mod convert;
 pub mod labels;
 pub mod page;
+mod summary_table;
 pub mod svg;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 pub use compose::{committee_areas, render_svg, PrintedMap};
 pub use convert::{pdf_from_svg, png_from_svg};
 pub use page::{Layout, Paper};
+pub use summary_table::{SummaryTable, TableRow, TableSection, SIDE_BY_SIDE_SHRINK};
 
 use crate::engine::Engine;
 use crate::export::Disclosure;
@@ -106,6 +108,8 @@ pub struct PrintRequest {
     pub printed_on: Option<String>,
     /// Extra lines for the notes (e.g. how gap access was measured).
     pub notes: Vec<String>,
+    /// A table of figures drawn under the map (e.g. a scenario's committee summary).
+    pub summary: Option<SummaryTable>,
 }
 
 impl PrintRequest {
@@ -123,6 +127,7 @@ impl PrintRequest {
             disclosure: Disclosure::default(),
             printed_on: None,
             notes: Vec::new(),
+            summary: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Paper sizes and the page layout: header, map frame and a panel for the
-//! legend and notes (below the map in portrait, beside it in landscape).
+//! legend and notes (below the map in portrait, beside it in landscape),
+//! and on request a band under the map for a table of figures.
 
 use super::labels::Rect;
 
@@ -46,6 +47,8 @@ pub struct Layout {
     pub frame: Rect,
     /// Legend and notes.
     pub panel: Rect,
+    /// A band under the map, as wide as it, for a table ([`Layout::reserve_band`]).
+    pub band: Option<Rect>,
 }
 
 impl Layout {
@@ -98,7 +101,24 @@ impl Layout {
             title_at: (margin, margin),
             frame,
             panel,
+            band: None,
         }
+    }
+
+    /// Take a band `height` mm high (at most 40% of the map's height) from
+    /// the bottom of the map frame, with a gap above it, and return it.
+    pub fn reserve_band(&mut self, height: f64) -> Rect {
+        let gap = 3.0 * self.k;
+        let height = height.clamp(0.0, self.frame.h * 0.4);
+        self.frame.h -= height + gap;
+        let band = Rect {
+            x: self.frame.x,
+            y: self.frame.y + self.frame.h + gap,
+            w: self.frame.w,
+            h: height,
+        };
+        self.band = Some(band);
+        band
     }
 
     /// Page size in points (what the PDF MediaBox says).
@@ -120,6 +140,10 @@ mod tests {
                 assert!(page.contains(&l.frame) && page.contains(&l.panel));
                 assert!(!l.frame.intersects(&l.panel));
                 assert!(l.frame.w > 100.0 && l.frame.h > 100.0);
+                let mut with = l;
+                let band = with.reserve_band(1000.0);
+                assert!(page.contains(&band) && !band.intersects(&with.frame) && !band.intersects(&with.panel));
+                assert!(with.frame.h >= l.frame.h * 0.55, "the map keeps most of its height");
             }
         }
         let (w, h) = Layout::new(Paper::A4, false).points();

@@ -345,9 +345,24 @@ fn sentences(s: &Summary, level_plural: &str, engine: &Engine) -> Vec<String> {
         _ => out.push("Unmet need is not known at this level (no need indicator is offered here).".into()),
     }
     out.push(format!(
-        "High-need/low-access {level_plural}: {} in the baseline, {} in the scenario. {} {level_plural} improve, {} get worse, {} are unchanged.",
-        s.gap_areas[0], s.gap_areas[1], s.improved, s.worse, s.unchanged
+        "High-need/low-access {level_plural}: {} in the baseline, {} in the scenario. {}",
+        s.gap_areas[0],
+        s.gap_areas[1],
+        status_sentence(s, level_plural)
     ));
+    out.extend(area_sentences(s, level_plural));
+    out
+}
+
+/// How many areas improve, get worse, or are unchanged.
+pub(super) fn status_sentence(s: &Summary, level_plural: &str) -> String {
+    format!("{} {level_plural} improve, {} get worse, {} are unchanged.", s.improved, s.worse, s.unchanged)
+}
+
+/// The most improved and the worse areas by name, and the services whose
+/// catchments become more over-subscribed.
+pub(super) fn area_sentences(s: &Summary, level_plural: &str) -> Vec<String> {
+    let mut out = Vec::new();
     let named = |a: &AreaNote| match a.unmet_need.change {
         Some(c) if c != 0.0 => format!("{} (unmet need {}{})", a.name, if c > 0.0 { "+" } else { "" }, thousands(c)),
         _ => a.name.clone(),

@@ -74,6 +74,9 @@ pub struct AppState {
     pub gap_context: Arc<crate::gaps::GapContext>,
     /// The scenario this state shows (None: the baseline).
     pub scenario: Option<ScenarioTag>,
+    /// The baseline engine of a scenario view (None in the baseline), for
+    /// comparisons (the printed map's summary table).
+    pub baseline: Option<Arc<Engine>>,
     /// The scenario folder, editing and the scenario views (baseline only).
     pub scenarios: Option<Arc<Scenarios>>,
     /// Names and codes for `/api/search`.
@@ -121,6 +124,7 @@ impl AppState {
         let limits = &config.limits;
         Ok(AppState {
             scenario: None,
+            baseline: None,
             scenarios,
             gap_context,
             search: super::search::SearchIndex::new(&engine),
@@ -175,6 +179,7 @@ impl AppState {
             requests: std::sync::atomic::AtomicU64::new(0),
             gap_context: self.gap_context.clone(),
             scenario: Some(tag),
+            baseline: Some(self.engine.clone()),
             scenarios: None,
         })
     }

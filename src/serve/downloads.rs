@@ -8,7 +8,9 @@
 //!   `layer=services`, the public service points; `threshold`, `bom`, `crs`.
 //!   CSV provenance: the same URL with `provenance=true`.
 //! - `GET /api/print/{level}.pdf?indicator=|gap=true&category=&area=&paper=&landscape=`:
-//!   the committee map as a vector PDF.
+//!   the committee map as a vector PDF; with `scenario=ID` titled
+//!   "Scenario: <name>" (unless `title` is given) and, for a gap map, with
+//!   the scenario's committee summary drawn as a table under the map.
 //!
 //! Disclosure control and the sensitive-site rule are applied by
 //! [`crate::export`] and [`crate::print`] exactly as on the command line.
@@ -109,6 +111,7 @@ pub async fn print_pdf(
     let mut map = param_map(&params)?;
     map.insert("level".into(), level_id.to_string());
     let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
+    let mut gap_query = None;
     if let Theme::Gap { category } = &request.theme {
         let mut q = AreaQuery::from_params(&state.engine, &params)?;
         q.categories = Some(vec![category.clone()]);
@@ -117,14 +120,29 @@ pub async fn print_pdf(
             return Err(ServeError::bad("category", format!("no gap scores for category `{category}` (no services match); choose another category")));
         }
         request.table = Some((*table).clone());
+        if state.scenario.is_some() {
+            gap_query = Some(super::columns::gap_query(&state.engine, level, &q)?);
+        }
     }
     if let Some(t) = &state.scenario {
         request.notes.push(t.describe());
+        if request.title.is_none() {
+            request.title = Some(format!("Scenario: {}", t.name));
+        }
     }
     let state2 = state.clone();
     let slug = print::slug(request.area.as_deref().unwrap_or(level_id));
-    let pdf = tokio::task::spawn_blocking(move || print::render_pdf(&state2.engine, &request).map_err(print_error))
-        .await
+    let pdf = tokio::task::spawn_blocking(move || {
+        // A scenario's gap map carries the committee summary, as the compare endpoint computes it.
+        if let (Some(t), Some(base), Some(q)) = (&state2.scenario, &state2.baseline, &gap_query) {
+            let c = super::scenarios::comparison(&state2, base, &state2.engine, q)?;
+            let printed = crate::scenario::printed_summary(base, &t.name, &c);
+            request.notes.extend(printed.notes);
+            request.summary = Some(printed.table);
+        }
+        print::render_pdf(&state2.engine, &request).map_err(print_error)
+    })
+    .await
         .map_err(|e| ServeError::Internal(format!("print task failed: {e}")))??;
     Ok(attachment(with_type("application/pdf", pdf), &format!("needmap-{slug}.pdf")))
 }

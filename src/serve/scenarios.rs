@@ -351,9 +351,22 @@ pub async fn compare(
     let view = super::view::scenario_view(&state, &id).await?;
     let base = state.clone();
     let body = blocking(move || {
-        let c = crate::scenario::compare(&base.engine, &view.state.engine, &base.gap_context, &gq).map_err(|e| scenario_problem(&base, e))?;
+        let c = comparison(&base, &base.engine, &view.state.engine, &gq)?;
         serde_json::to_string(&c).map_err(|e| ServeError::Internal(e.to_string()))
     })
     .await?;
     Ok(with_type(JSON, body))
+}
+
+/// Baseline `base` against `scenario` for the gap query `gq` (from the area
+/// query by [`super::columns::gap_query`]), with the travel model of `state`:
+/// what the compare endpoint answers and the printed map of a scenario
+/// summarises. Blocking work (run it off the async threads).
+pub fn comparison(
+    state: &AppState,
+    base: &crate::Engine,
+    scenario: &crate::Engine,
+    gq: &crate::gaps::GapQuery,
+) -> Result<crate::scenario::Comparison, ServeError> {
+    crate::scenario::compare(base, scenario, &state.gap_context, gq).map_err(|e| scenario_problem(state, e))
 }

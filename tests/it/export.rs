@@ -254,6 +254,53 @@ fn cli_writes_one_pdf_per_committee_and_refuses_to_overwrite() {
     assert!(msg.contains("no_such_category") && !msg.contains("panicked"), "{msg}");
 }
 
+/// `needmap print --scenario` on a gap map: titled with the scenario's name,
+/// with the committee summary as a table whose figures are the comparison's.
+#[test]
+fn cli_prints_a_scenario_with_its_summary_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hub.json");
+    std::fs::write(
+        &file,
+        r#"{"needmap_scenario": 1, "id": "bowling-hub", "name": "Extra family hub in Bowling",
+            "edits": [{"op": "add", "id": "bowling-hub", "name": "Bowling hub", "category": "family_hub", "postcode": "BD4 7AB"}]}"#,
+    )
+    .unwrap();
+    // The comparison the CLI makes.
+    let engine = bradford();
+    let s = needmap::scenario::Scenario::from_json(&std::fs::read_to_string(&file).unwrap(), "hub.json").unwrap();
+    let applied = s.apply(&engine).unwrap();
+    let query = needmap::gaps::GapQuery { level: "ward".into(), category: Some("family_hub".into()), ..Default::default() };
+    let ctx = needmap::gaps::GapContext::new(&engine, false).unwrap();
+    let c = needmap::scenario::compare(&engine, &applied.engine, &ctx, &query).unwrap();
+    let gained = needmap::scenario::signed(c.summary.thresholds[0].reach.gained_population);
+    let unmet = needmap::scenario::thousands(c.summary.unmet_need.baseline.unwrap());
+    assert!(c.summary.thresholds[0].reach.gained_population >= 1000.0, "a gain with a thousands separator: {gained}");
+
+    for (paper, landscape) in [("a4", false), ("a3", true)] {
+        let pdf = dir.path().join(format!("scenario-{paper}.pdf"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_needmap"));
+        cmd.args(["print", "--gap", "--category", "family_hub", "--paper", paper, "--scenario"]).arg(&file).arg("-o").arg(&pdf);
+        if landscape {
+            cmd.arg("--landscape");
+        }
+        let out = cmd.env("NEEDMAP_LOG", "warn").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_paper(&pdf, if paper == "a4" { Paper::A4 } else { Paper::A3 }, landscape);
+        let text = pdf_text(&pdf);
+        assert!(text.contains("Scenario: Extra family hub in Bowling"), "title missing: {text}");
+        assert!(text.contains("against the baseline: Family hub"), "table title missing: {text}");
+        assert!(text.contains("800 m 1.6 km 10 min 20 min"), "threshold header missing: {text}");
+        assert!(text.contains("Baseline Scenario Change"), "header missing: {text}");
+        assert!(text.contains(&format!("Residents newly within {gained}")), "`Residents newly within {gained}` missing: {text}");
+        assert!(text.contains(&format!("Unmet need (people) {unmet}")), "unmet need {unmet} missing: {text}");
+        assert!(text.contains("deciles 1-2 (most deprived)"), "decile split missing: {text}");
+        // The figures are not repeated in the notes; the areas named stay there.
+        assert!(!text.contains("newly within reach"), "the old summary lines are still in the notes: {text}");
+        assert!(text.contains("Most improved:"), "{text}");
+    }
+}
+
 // ------------------------------------------------------------------ exports round-trip
 
 #[test]

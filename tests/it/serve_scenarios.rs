@@ -444,6 +444,41 @@ fn a_scenario_changes_areas_services_tiles_and_never_gets_baseline_entries() {
     assert!(a.state.scenarios.as_ref().unwrap().views_held() <= 1, "older versions are dropped");
 }
 
+/// The printed map of a scenario: titled "Scenario: <name>", and a gap map
+/// carries the committee summary as a table with the compare endpoint's figures.
+#[test]
+fn a_scenario_print_carries_the_summary_table() {
+    let a = app(true);
+    let s = site();
+    assert_status(&write(&a, "POST", "/api/scenarios", &[], &hub_scenario("hub", s.wgs84.x, s.wgs84.y)), 201, "create");
+    let compare = get(&a, "/api/scenarios/hub/compare?level=ward&category=family_hub");
+    let summary = assert_status(&compare, 200, "compare")["summary"].clone();
+    let gained = needmap::scenario::signed(summary["thresholds"][0]["gained_population"].as_f64().unwrap());
+    let unmet = needmap::scenario::thousands(summary["unmet_need"]["baseline"].as_f64().unwrap());
+    let text_of = |uri: &str| {
+        let pdf = get(&a, uri);
+        assert_eq!(pdf.status, 200, "{uri}: {}", pdf.text());
+        let path = a.dir.path().join("print.pdf");
+        std::fs::write(&path, &pdf.body).unwrap();
+        let out = std::process::Command::new("pdftotext").args(["-raw"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+        String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    for extra in ["", "&paper=a3&landscape=true"] {
+        let text = text_of(&format!("/api/print/ward.pdf?scenario=hub&gap=true&category=family_hub{extra}"));
+        assert!(text.contains("Scenario: Extra family hub"), "title missing: {text}");
+        assert!(text.contains("Baseline Scenario Change"), "table header missing: {text}");
+        assert!(text.contains(&format!("Residents newly within {gained}")), "`Residents newly within {gained}` missing: {text}");
+        assert!(text.contains(&format!("Unmet need (people) {unmet}")), "unmet need {unmet} missing: {text}");
+    }
+    // A title given wins; an indicator map of a scenario has no table.
+    let text = text_of("/api/print/ward.pdf?scenario=hub&title=Hub+options");
+    assert!(text.contains("Hub options") && !text.contains("Scenario: Extra family hub"), "{text}");
+    assert!(!text.contains("Baseline Scenario Change"), "{text}");
+    // The baseline print has neither.
+    let text = text_of("/api/print/ward.pdf?gap=true&category=family_hub");
+    assert!(!text.contains("Scenario:") && !text.contains("Baseline Scenario Change"), "{text}");
+}
+
 #[test]
 fn unknown_scenarios_are_404_everywhere_and_bad_ids_400() {
     let a = app(true);
