@@ -23,6 +23,7 @@ pub mod atomic;
 pub mod csv;
 pub mod disclosure;
 mod error;
+pub mod extent;
 pub mod features;
 pub mod geojson;
 pub mod provenance;
@@ -132,6 +133,8 @@ pub struct ExportRequest {
     pub parameters: BTreeMap<String, serde_json::Value>,
     /// Time stamp to record (RFC 3339); `None` uses the current time.
     pub generated_at: Option<String>,
+    /// Only the features in view or in one committee area (`None`: all).
+    pub extent: Option<extent::Extent>,
 }
 
 impl ExportRequest {
@@ -148,6 +151,7 @@ impl ExportRequest {
             disclosure: Disclosure::default(),
             csv_bom: false,
             crs: OutputCrs::Wgs84,
+            extent: None,
             parameters: BTreeMap::new(),
             generated_at: None,
         }
@@ -193,6 +197,22 @@ impl ExportRequest {
         if let Some(v) = text("bom") {
             r.csv_bom = v.parse().map_err(|_| bad("bom", &v, "true or false"))?;
         }
+        match (text("bbox"), text("area")) {
+            (Some(_), Some(_)) => return Err(bad("area", "", "either `bbox` (this view) or `area` (this committee), not both")),
+            (Some(v), None) => {
+                let n: Vec<f64> = v.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad("bbox", &v, "min lon,min lat,max lon,max lat in degrees"))?;
+                let ok = n.len() == 4 && n.iter().all(|x| x.is_finite()) && n[0] <= n[2] && n[1] <= n[3] && n[0] >= -180.0 && n[2] <= 180.0 && n[1] >= -90.0 && n[3] <= 90.0;
+                if !ok {
+                    return Err(bad("bbox", &v, "min lon,min lat,max lon,max lat in degrees, minimum first"));
+                }
+                r.extent = Some(extent::Extent::Bbox(geo::Rect::new(geo::coord! { x: n[0], y: n[1] }, geo::coord! { x: n[2], y: n[3] })));
+            }
+            (None, Some(area)) => {
+                let level = text("committee_level").unwrap_or_else(|| "constituency".into());
+                r.extent = Some(extent::Extent::Area { level, area });
+            }
+            (None, None) => {}
+        }
         Ok(r)
     }
 
@@ -217,6 +237,7 @@ impl ExportRequest {
         if format == Format::Shapefile {
             put("crs", Some(self.crs.code()));
         }
+        put("extent", self.extent.as_ref().map(|e| e.describe()).as_deref());
         p.insert("disclosure_threshold".into(), serde_json::Value::from(self.disclosure.threshold));
         p
     }
@@ -236,6 +257,13 @@ pub fn prepare(engine: &Engine, request: &ExportRequest, format: Format) -> Resu
         Layer::Areas => features::areas(engine, request)?,
         Layer::Services => features::services(engine, request)?,
     };
+    if let Some(e) = &request.extent {
+        let level = match request.layer {
+            Layer::Areas => Some(level_of(engine, &request.level)?),
+            Layer::Services => None,
+        };
+        e.keep(engine, level, &mut features)?;
+    }
     let suppression = request.disclosure.apply(engine, &mut features.table);
     let provenance = Provenance::new(engine, request, format, &features, &suppression);
     Ok(Prepared {
@@ -363,5 +391,12 @@ pub fn write_files(engine: &Engine, request: &ExportRequest, format: Format, pat
         rows: prepared.features.len(),
         suppressed_cells: prepared.suppression.cells.len(),
         sensitive_withheld: prepared.features.sensitive_withheld,
+    })
+}
+
+fn level_of(engine: &Engine, id: &str) -> Result<usize, ExportError> {
+    engine.level_index(id).ok_or_else(|| ExportError::UnknownLevel {
+        level: id.to_string(),
+        known: engine.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),
     })
 }

@@ -65,7 +65,14 @@ pub async fn export(
         request.parameters.insert("scenario".into(), serde_json::json!({ "id": t.id, "name": t.name, "version": t.version }));
     }
     let want_provenance = params.get("provenance")?.is_some_and(|v| v == "true");
-    let name = format!("needmap-{level_id}");
+    // The file name says what part it is: `needmap-ward-keighley.csv`, `needmap-ward-view.csv`.
+    let part = match &request.extent {
+        Some(crate::export::extent::Extent::Area { area, .. }) => format!("-{}", print::slug(area)),
+        Some(crate::export::extent::Extent::Bbox(_)) => "-view".to_string(),
+        None => String::new(),
+    };
+    let layer = if request.layer == Layer::Services { "-services" } else { "" };
+    let name = format!("needmap-{level_id}{layer}{part}");
     let state2 = state.clone();
     let (body, content_type, filename) = tokio::task::spawn_blocking(move || -> Result<_, ServeError> {
         let engine = &state2.engine;
@@ -131,7 +138,8 @@ pub async fn print_pdf(
         }
     }
     let state2 = state.clone();
-    let slug = print::slug(request.area.as_deref().unwrap_or(level_id));
+    // The file name says committee (or level) and paper: `needmap-keighley-a3.pdf`.
+    let slug = format!("{}-{}", print::slug(request.area.as_deref().unwrap_or(level_id)), request.paper.as_str().to_lowercase());
     let pdf = tokio::task::spawn_blocking(move || {
         // A scenario's gap map carries the committee summary, as the compare endpoint computes it.
         if let (Some(t), Some(base), Some(q)) = (&state2.scenario, &state2.baseline, &gap_query) {

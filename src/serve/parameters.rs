@@ -75,6 +75,9 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
                 ("bom", Value::Bool),
                 ("crs", Value::OneOf(&["wgs84", "bng"])),
                 ("provenance", Value::Bool),
+                ("bbox", Value::Handler),
+                ("area", Value::Handler),
+                ("committee_level", Value::Level),
             ]);
         }
         "/api/print/{file}" => {

@@ -1064,9 +1064,10 @@ fn downloads_export_and_print_what_the_map_shows() {
     for part in ["needmap-ward.shp", "needmap-ward.dbf", "needmap-ward.prj", "needmap-ward.shp.provenance.json"] {
         assert!(z.body.windows(part.len()).any(|w| w == part.as_bytes()), "{part} missing");
     }
-    // Printed committee map.
+    // Printed committee map; the file name says committee and paper.
     let pdf = get("/api/print/ward.pdf?area=Keighley&paper=a3&landscape=true");
     assert_eq!(pdf.status, 200);
+    assert!(pdf.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("needmap-keighley-a3.pdf"));
     assert!(pdf.ctype().starts_with("application/pdf") && pdf.body.starts_with(b"%PDF"));
     let gap = get("/api/print/ward.pdf?gap=true&category=gp");
     assert_eq!(gap.status, 200, "{}", String::from_utf8_lossy(&gap.body[..gap.body.len().min(300)]));
@@ -1074,6 +1075,60 @@ fn downloads_export_and_print_what_the_map_shows() {
     assert_error("/api/export/ward.xls", 400, Some("format"));
     assert_error("/api/print/ward.pdf?paper=a9", 400, Some("paper"));
     assert_error("/api/export/nowhere.csv", 404, None);
+}
+
+#[test]
+fn downloads_of_this_committee_and_this_view() {
+    use geo::{BoundingRect, Contains, Intersects};
+    let ward = ENGINE.level_index("ward").unwrap();
+    let con = ENGINE.level_index("constituency").unwrap();
+    let rows = |r: &Resp| -> Vec<String> {
+        let mut rd = csv::Reader::from_reader(r.body.as_slice());
+        rd.records().map(|x| x.unwrap()[0].to_string()).collect()
+    };
+    // This committee: the wards whose interior point is in the constituency, by brute force.
+    let mut total = 0;
+    for c in &ENGINE.levels[con].areas {
+        let r = get(&format!("/api/export/ward.csv?area={}", c.code));
+        assert_eq!(r.status, 200, "{}", r.text());
+        let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
+        assert!(disposition.contains(&format!("needmap-ward-{}.csv", c.code.to_lowercase())), "{disposition}");
+        let mut want: Vec<String> = ENGINE.levels[ward].areas.iter().filter(|a| c.bng.contains(&geo::Point(a.interior_bng))).map(|a| a.code.clone()).collect();
+        let mut got = rows(&r);
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{}", c.name);
+        assert!(!got.is_empty());
+        total += got.len();
+    }
+    assert_eq!(total, ENGINE.levels[ward].len(), "the committees split the wards between them");
+    // By name too, with services and GeoJSON; the provenance records the extent.
+    let name = &ENGINE.levels[con].areas[0].name;
+    let g = get(&format!("/api/export/lsoa.geojson?area={}&category=gp", name.replace(' ', "%20"))).json();
+    let n = g["features"].as_array().unwrap().len();
+    assert!(n > 20 && n < ENGINE.levels[ENGINE.level_index("lsoa").unwrap()].len(), "{n}");
+    assert!(g.to_string().contains(&format!("constituency {name}")), "provenance names the extent");
+    let s = get(&format!("/api/export/ward.geojson?layer=services&category=gp&area={}", ENGINE.levels[con].areas[0].code)).json();
+    let inside = ENGINE.services.iter().filter(|x| x.category == "gp" && !ENGINE.categories.get(&x.category).is_some_and(|c| c.sensitive) && ENGINE.levels[con].areas[0].bng.contains(&geo::Point(x.bng))).count();
+    assert_eq!(s["features"].as_array().unwrap().len(), inside);
+    // This view: the wards whose bounding box meets the box.
+    let view = geo::Rect::new(geo::coord! { x: -1.80, y: 53.76 }, geo::coord! { x: -1.74, y: 53.80 });
+    let r = get("/api/export/ward.csv?bbox=-1.80,53.76,-1.74,53.80");
+    assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("needmap-ward-view.csv"));
+    let mut want: Vec<String> = ENGINE.levels[ward].areas.iter().filter(|a| a.wgs84.bounding_rect().unwrap().intersects(&view)).map(|a| a.code.clone()).collect();
+    let mut got = rows(&r);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(got.len() >= 3 && got.len() < 30, "{}", got.len());
+    // A Shapefile in British National Grid for this view.
+    let z = get("/api/export/ward.zip?crs=bng&bbox=-1.80,53.76,-1.74,53.80");
+    assert_eq!(z.status, 200);
+    assert_eq!(&z.body[..2], b"PK", "a zip (GDAL reads BNG Shapefiles in tests/it/files.rs)");
+    for bad in ["bbox=1,2,3", "bbox=3,2,1,4", "bbox=a,b,c,d", "area=Atlantis", "bbox=-1.8,53.7,-1.7,53.8&area=Keighley"] {
+        let r = get(&format!("/api/export/ward.csv?{bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
 }
 
 // ------------------------------------------------------------------ hardening (issue 8, server)
