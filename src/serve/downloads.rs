@@ -67,7 +67,7 @@ pub async fn export(
     let want_provenance = params.get("provenance")?.is_some_and(|v| v == "true");
     // The file name says what part it is: `needmap-ward-keighley.csv`, `needmap-ward-view.csv`.
     let part = match &request.extent {
-        Some(crate::export::extent::Extent::Area { area, .. }) => format!("-{}", print::slug(area)),
+        Some(crate::export::extent::Extent::Area { level, area }) => format!("-{}", print::slug(&area_name(&state, level, area))),
         Some(crate::export::extent::Extent::Bbox(_)) => "-view".to_string(),
         None => String::new(),
     };
@@ -139,7 +139,11 @@ pub async fn print_pdf(
     }
     let state2 = state.clone();
     // The file name says committee (or level) and paper: `needmap-keighley-a3.pdf`.
-    let slug = format!("{}-{}", print::slug(request.area.as_deref().unwrap_or(level_id)), request.paper.as_str().to_lowercase());
+    let place = match request.area.as_deref() {
+        Some(a) => area_name(&state, &request.committee_level, a),
+        None => level_id.to_string(),
+    };
+    let slug = format!("{}-{}", print::slug(&place), request.paper.as_str().to_lowercase());
     let pdf = tokio::task::spawn_blocking(move || {
         // A scenario's gap map carries the committee summary, as the compare endpoint computes it.
         if let (Some(t), Some(base), Some(q)) = (&state2.scenario, &state2.baseline, &gap_query) {
@@ -153,6 +157,15 @@ pub async fn print_pdf(
     .await
         .map_err(|e| ServeError::Internal(format!("print task failed: {e}")))??;
     Ok(attachment(with_type("application/pdf", pdf), &format!("needmap-{slug}.pdf")))
+}
+
+/// The name of area `area` (a code or a name) of `level`, for file names; as given when unknown.
+fn area_name(state: &AppState, level: &str, area: &str) -> String {
+    state
+        .engine
+        .level_index(level)
+        .and_then(|l| state.engine.levels[l].areas.iter().find(|a| a.code.eq_ignore_ascii_case(area.trim())))
+        .map_or_else(|| area.to_string(), |a| a.name.clone())
 }
 
 /// Query parameters as a map; a parameter given twice with different values is an error.

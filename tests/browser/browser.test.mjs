@@ -323,6 +323,52 @@ test('search, keyboard focus and downloads', async () => {
   assert.deepEqual(consoleErrors, []);
 });
 
+test('downloads of this committee and this view, a British National Grid Shapefile and the service points', async () => {
+  await visit('level=ward&view=gaps&category=gp');
+  const options = await page.$$eval('#dl-extent option', (o) => o.map((x) => [x.value, x.textContent]));
+  const committees = options.filter(([v]) => v.startsWith('area:'));
+  assert.ok(committees.length >= 2, `Area Committees offered: ${options.map((o) => o[1]).join('; ')}`);
+  const [value, text] = committees[0];
+  const name = text.replace(/^Area Committee: /, '');
+  await page.selectOption('#dl-extent', value);
+  const csvHref = await page.getAttribute('#dl-csv', 'href');
+  assert.match(csvHref, new RegExp(`area=${value.slice(5)}`));
+  assert.match(csvHref, /category=gp/, 'the map’s selection is kept');
+  const file = await page.getAttribute('#dl-csv', 'download');
+  assert.equal(file, `ward-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.csv`, 'the file name says the committee');
+  const csv = await (await fetch(new URL(csvHref, base))).text();
+  const wards = csv.trim().split('\n').length - 1;
+  assert.ok(wards >= 2 && wards < 30, `${name}: ${wards} wards`);
+  assert.match(await page.textContent('#dl-note'), new RegExp(`${name} Area Committee`));
+  // The committee print: framed on the committee, named after it and the paper.
+  assert.match(await page.getAttribute('#print-a3', 'href'), new RegExp(`area=${value.slice(5)}.*paper=a3|paper=a3.*area=${value.slice(5)}`));
+  assert.match(await page.getAttribute('#print-a3', 'download'), /-a3\.pdf$/);
+  const pdf = await fetch(new URL(await page.getAttribute('#print-a4', 'href'), base));
+  assert.equal(pdf.status, 200);
+  assert.match(pdf.headers.get('content-disposition'), new RegExp(`needmap-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-a4\\.pdf`), 'the PDF is named after the committee and the paper');
+  // Service points of the committee, GP surgeries only.
+  const svc = await (await fetch(new URL(await page.getAttribute('#dl-services', 'href'), base))).json();
+  assert.ok(svc.features.length > 0 && svc.features.every((f) => f.geometry.type === 'Point' && f.properties.category === 'gp'), 'GP points');
+  // A British National Grid Shapefile.
+  const bng = await page.getAttribute('#dl-shp-bng', 'href');
+  assert.match(bng, /crs=bng/);
+  const zip = await fetch(new URL(bng, base));
+  assert.equal(zip.headers.get('content-type'), 'application/zip');
+  // This view: the map's bounds, kept up to date as the map moves.
+  await page.selectOption('#dl-extent', 'view');
+  await page.evaluate(() => window.needmap.map.jumpTo({ center: [-1.76, 53.79], zoom: 13 }));
+  await settled();
+  const viewHref = await page.getAttribute('#dl-geojson', 'href');
+  const box = new URL(viewHref, base).searchParams.get('bbox').split(',').map(Number);
+  assert.ok(box[0] < -1.76 && box[2] > -1.76 && box[1] < 53.79 && box[3] > 53.79, `bbox around the centre: ${box}`);
+  const inView = await (await fetch(new URL(viewHref, base))).json();
+  assert.ok(inView.features.length >= 1 && inView.features.length < 30, `${inView.features.length} wards in view`);
+  assert.equal(await page.getAttribute('#dl-geojson', 'download'), 'ward-view.geojson');
+  await page.selectOption('#dl-extent', '');
+  assert.doesNotMatch(await page.getAttribute('#dl-csv', 'href'), /bbox|area=/);
+  assert.deepEqual(consoleErrors, []);
+});
+
 test('areas drawn from the vector tiles match the GeoJSON ones', async () => {
   await visit('level=lsoa&indicator=imd_score&class=jenks');
   const fromGeojson = new Set((await rendered('areas-fill')).map((a) => a.code));

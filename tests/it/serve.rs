@@ -1092,7 +1092,7 @@ fn downloads_of_this_committee_and_this_view() {
         let r = get(&format!("/api/export/ward.csv?area={}", c.code));
         assert_eq!(r.status, 200, "{}", r.text());
         let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().to_string();
-        assert!(disposition.contains(&format!("needmap-ward-{}.csv", c.code.to_lowercase())), "{disposition}");
+        assert!(disposition.contains(&format!("needmap-ward-{}.csv", needmap::print::slug(&c.name))), "{disposition}");
         let mut want: Vec<String> = ENGINE.levels[ward].areas.iter().filter(|a| c.bng.contains(&geo::Point(a.interior_bng))).map(|a| a.code.clone()).collect();
         let mut got = rows(&r);
         want.sort();

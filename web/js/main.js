@@ -262,6 +262,7 @@ function buildStaticControls() {
   $('category').addEventListener('change', (e) => setState({ category: e.target.value }));
   $('tier').addEventListener('change', (e) => setState({ tier: e.target.value }));
   $('method').addEventListener('change', (e) => setState({ method: e.target.value }));
+  $('dl-extent').addEventListener('change', () => updateDownloads());
   $('travel').addEventListener('change', (e) => setState({ travel: e.target.value }));
   $('catchment').addEventListener('change', (e) => setState({ catchment: e.target.value }));
   $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
@@ -297,29 +298,73 @@ function syncControls() {
   document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' || s.view === 'change' ? 'Need indicator (gap map)' : 'Indicator';
   const fixed = s.view === 'gaps' || s.view === 'change' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
   for (const id of ['classification', 'classes', 'palette']) $(id).disabled = fixed;
+  updateDownloads();
+}
+
+/** The committee level (Area Committees are constituencies), when the dataset has one. */
+function committeeLevel() {
+  return app.meta.levels.some((l) => l.id === 'constituency') ? 'constituency' : null;
+}
+
+/** A file-name part: "Bradford East" -> "bradford-east". */
+function slug(text) {
+  return String(text).toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'area';
+}
+
+/**
+ * The download and print links for the view: the whole district, this view (the map's bounds)
+ * or one Area Committee; the map's selection and the open scenario.
+ */
+function updateDownloads() {
+  const s = app.state;
   const { indicator, ...filter } = areaParams(); // downloads keep every indicator column
-  const q = { ...filter, ...scenarioQuery().params }; // and show the open scenario
+  const scen = scenarioQuery().params; // and show the open scenario
+  const choice = $('dl-extent').value;
+  let extent = {};
+  let part = '';
+  let what = 'the whole district';
+  if (choice === 'view' && app.map) {
+    const b = app.map.getBounds();
+    const r = (x) => x.toFixed(5);
+    extent = { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(r).join(',') };
+    part = '-view';
+    what = 'the areas in view';
+  } else if (choice.startsWith('area:')) {
+    const code = choice.slice(5);
+    const name = app.names.get(code)?.name ?? code;
+    extent = { area: code, committee_level: committeeLevel() };
+    part = `-${slug(name)}`;
+    what = `the ${name} Area Committee`;
+  }
+  const q = { ...filter, ...scen, ...extent };
   const label = levelLabel(s.level);
+  const base = `${s.level}${part}`;
   const links = [
-    ['dl-geojson', exportUrl(s.level, 'geojson', q), `${s.level}.geojson`, `Download ${label} areas as GeoJSON`],
-    ['dl-csv', exportUrl(s.level, 'csv', q), `${s.level}.csv`, `Download the ${label} table as CSV`],
-    ['dl-shp', exportUrl(s.level, 'zip', q), `${s.level}-shapefile.zip`, `Download ${label} areas as a zipped Shapefile`],
+    ['dl-geojson', exportUrl(s.level, 'geojson', q), `${base}.geojson`, `Download ${label} areas of ${what} as GeoJSON`],
+    ['dl-csv', exportUrl(s.level, 'csv', q), `${base}.csv`, `Download the ${label} table of ${what} as CSV`],
+    ['dl-shp', exportUrl(s.level, 'zip', q), `${base}-shapefile.zip`, `Download ${label} areas of ${what} as a zipped Shapefile (WGS84)`],
+    ['dl-shp-bng', exportUrl(s.level, 'zip', { ...q, crs: 'bng' }), `${base}-shapefile-bng.zip`, `Download ${label} areas of ${what} as a zipped Shapefile in British National Grid (EPSG:27700)`],
+    ['dl-services', exportUrl(s.level, 'geojson', { layer: 'services', category: s.category, tier: s.tier, ...scen, ...extent }), `services${part}.geojson`, `Download the service points of ${what} as GeoJSON`],
   ];
-  // The printed map shows the current view: the gap map, or the chosen indicator.
+  // The printed map shows the current view: the gap map, or the chosen indicator, framed on
+  // the chosen Area Committee (a view is printed as the whole district).
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
   const theme = {
     ...((s.view === 'gaps' || s.view === 'change') && s.category
       ? { gap: 'true', category: s.category, method: s.method, travel: s.travel, catchment: s.catchment }
       : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {})),
-    ...scenarioQuery().params,
+    ...scen,
+    ...(extent.area ? extent : {}),
   };
-  links.push(['print-a4', printUrl(s.level, { ...theme, paper: 'a4' }), `${s.level}-a4.pdf`, `Print the ${label} map on A4 (PDF)`]);
-  links.push(['print-a3', printUrl(s.level, { ...theme, paper: 'a3', landscape: 'true' }), `${s.level}-a3.pdf`, `Print the ${label} map on A3 landscape (PDF)`]);
+  const printed = extent.area ? `${s.level}${part}` : s.level;
+  links.push(['print-a4', printUrl(s.level, { ...theme, paper: 'a4' }), `${printed}-a4.pdf`, `Print the ${label} map${extent.area ? ` of ${what}` : ''} on A4 (PDF)`]);
+  links.push(['print-a3', printUrl(s.level, { ...theme, paper: 'a3', landscape: 'true' }), `${printed}-a3.pdf`, `Print the ${label} map${extent.area ? ` of ${what}` : ''} on A3 landscape (PDF)`]);
   for (const [id, href, file, aria] of links) {
     $(id).href = href;
     $(id).setAttribute('download', file);
     $(id).setAttribute('aria-label', aria);
   }
+  $('dl-note').textContent = `Downloads hold ${what}${choice === 'view' ? ' (prints show the whole district or a committee)' : ''}. Exports carry provenance; counts of fewer than 10 people are suppressed. GeoJSON is in WGS84 (RFC 7946); choose the British National Grid Shapefile for EPSG:27700.`;
 }
 
 function buildIndicatorSelect() {
@@ -472,6 +517,12 @@ async function loadBasemap() {
       console.warn(`basemap: ${e.message}`);
     }
   }));
+  // Area Committees for the downloads and prints.
+  const committees = committeeLevel() && loaded[committeeLevel()];
+  if (committees) {
+    const sorted = [...committees.features].map((f) => f.properties).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    $('dl-extent').append(...sorted.map((p) => new Option(`Area Committee: ${p.name}`, `area:${p.code}`)));
+  }
   const outer = loaded.constituency ?? loaded.ward;
   if (outer) {
     if (!loaded.constituency) app.map.getSource('base-constituencies').setData(outer);
@@ -971,6 +1022,7 @@ async function start() {
       map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
     }
     map.on('moveend', writeHash);
+    map.on('moveend', () => { if ($('dl-extent').value === 'view') updateDownloads(); });
     const base = track(loadBasemap());
     // The scenario of the link is read before the areas, so they are drawn for it at once.
     await track(app.scenarioPanel.attach(map));
