@@ -230,7 +230,7 @@ for (const [name, vp] of Object.entries(COMPACT)) {
     await settled(p);
     await p.locator('.maplibregl-popup').waitFor({ timeout: 10000 });
     const popup = await p.locator('.maplibregl-popup-content').boundingBox();
-    assert.ok(popup.x >= 0 && popup.x + popup.width <= vp.width + 0.5, `${name}: the profile popup fits across the screen`);
+    assert.ok(inside(popup, vp), `${name}: the profile popup ${JSON.stringify(popup)} fits on the screen`);
     assert.equal(await noSideScroll(p), true, `${name}: no horizontal scroll with a popup`);
     await shot(p, `layout-${name}-popup`);
     assert.deepEqual(errors, [], `${name}: no console errors`);
