@@ -74,9 +74,12 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS });
 }
 
-/** A page in a new context (its own sessionStorage) whose console errors go to `errors`. */
-export async function openPage(browser, errors, viewport = { width: 1366, height: 768 }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+/**
+ * A page in a new context (its own sessionStorage) whose console errors go to `errors`.
+ * `options` go to the context (e.g. `{ deviceScaleFactor: 2 }`).
+ */
+export async function openPage(browser, errors, viewport = { width: 1366, height: 768 }, options = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...options });
   const p = await context.newPage();
   p.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} @ ${m.location()?.url ?? ''}`); });
   p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));

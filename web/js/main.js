@@ -23,6 +23,7 @@ import { accessSentence } from './access_words.js';
 import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
 import { stateExpression, featureStates, sameShapes } from './feature_state.js';
+import { startLayout } from './layout.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -943,6 +944,7 @@ function scenarioHooks() {
 // ------------------------------------------------------------------ start
 
 async function start() {
+  app.layout = startLayout(); // the compact layout's panel toggle (phones, 200 % zoom)
   try {
     app.meta = await loadMeta();
   } catch (e) {
