@@ -38,10 +38,7 @@ impl Extent {
         let keep: Vec<bool> = match self {
             Extent::Bbox(view) => features.wgs84.iter().map(|g| g.bounding_rect().is_some_and(|b| b.intersects(view))).collect(),
             Extent::Area { level: committee_level, area } => {
-                let cl = engine.level_index(committee_level).ok_or_else(|| ExportError::UnknownLevel {
-                    level: committee_level.clone(),
-                    known: engine.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),
-                })?;
+                let cl = super::features::level_index(engine, committee_level)?;
                 let lv = &engine.levels[cl];
                 let wanted = area.trim().to_lowercase();
                 let target = lv.areas.iter().find(|a| a.code.to_lowercase() == wanted || a.name.to_lowercase() == wanted).ok_or_else(|| {

@@ -28,7 +28,8 @@ impl FeatureTable {
     }
 }
 
-fn level_index(engine: &Engine, level: &str) -> Result<usize, ExportError> {
+/// The index of level `level`, or the export error listing the levels.
+pub(crate) fn level_index(engine: &Engine, level: &str) -> Result<usize, ExportError> {
     engine.level_index(level).ok_or_else(|| ExportError::UnknownLevel {
         level: level.to_string(),
         known: engine.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),

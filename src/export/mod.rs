@@ -259,7 +259,7 @@ pub fn prepare(engine: &Engine, request: &ExportRequest, format: Format) -> Resu
     };
     if let Some(e) = &request.extent {
         let level = match request.layer {
-            Layer::Areas => Some(level_of(engine, &request.level)?),
+            Layer::Areas => Some(features::level_index(engine, &request.level)?),
             Layer::Services => None,
         };
         e.keep(engine, level, &mut features)?;
@@ -391,12 +391,5 @@ pub fn write_files(engine: &Engine, request: &ExportRequest, format: Format, pat
         rows: prepared.features.len(),
         suppressed_cells: prepared.suppression.cells.len(),
         sensitive_withheld: prepared.features.sensitive_withheld,
-    })
-}
-
-fn level_of(engine: &Engine, id: &str) -> Result<usize, ExportError> {
-    engine.level_index(id).ok_or_else(|| ExportError::UnknownLevel {
-        level: id.to_string(),
-        known: engine.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", "),
     })
 }

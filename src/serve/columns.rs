@@ -266,13 +266,8 @@ pub fn access_description(state: &super::app::AppState, level: usize, q: &AreaQu
         crate::gaps::Catchment::Km(km) => (km * 1000.0, travel.minutes(g.travel, km * 1000.0)),
         crate::gaps::Catchment::Minutes(m) => (travel.radius_m(g.travel, m), m),
     };
-    let method = match g.method {
-        crate::gaps::Method::Nearest => "nearest",
-        crate::gaps::Method::TwoStep => "2sfca",
-        crate::gaps::Method::Enhanced => "e2sfca",
-    };
     Ok(Some(serde_json::json!({
-        "method": method,
+        "method": g.method.as_str(),
         "travel": g.travel.as_str(),
         "catchment": g.catchment.label(),
         "catchment_m": metres,
