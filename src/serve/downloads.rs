@@ -8,7 +8,8 @@
 //!   `layer=services`, the public service points; `threshold`, `bom`, `crs`.
 //!   CSV provenance: the same URL with `provenance=true`.
 //! - `GET /api/print/{level}.pdf?indicator=|gap=true&category=&area=&paper=&landscape=`:
-//!   the committee map as a vector PDF; with `scenario=ID` titled
+//!   the committee map as a vector PDF (a download); `{level}.png` is the same page
+//!   as a PNG shown inline, the browser's print preview (`dpi`, default 48); with `scenario=ID` titled
 //!   "Scenario: <name>" (unless `title` is given) and, for a gap map, with
 //!   the scenario's committee summary drawn as a table under the map.
 //!
@@ -105,17 +106,35 @@ pub async fn export(
     Ok(attachment(with_type(content_type, body), &filename))
 }
 
-/// `GET /api/print/{level}.pdf`.
+/// The preview's resolution when `dpi` is not given: an A4 page is 397 x 561 px.
+const PREVIEW_DPI: f32 = 48.0;
+/// The largest preview resolution: an A3 page at 150 dpi is 2480 x 1754 px.
+const MAX_PREVIEW_DPI: f32 = 150.0;
+
+/// `GET /api/print/{level}.pdf` (the printed map, a download) or
+/// `GET /api/print/{level}.png` (the same page as an image, shown inline: the preview).
 pub async fn print_pdf(
     State(state): State<Arc<AppState>>,
     file: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ServeError> {
     let file = path_param(file)?;
-    let level_id = file.strip_suffix(".pdf").ok_or_else(|| ServeError::NotFound { path: format!("/api/print/{file}") })?;
+    let (level_id, preview) = match (file.strip_suffix(".pdf"), file.strip_suffix(".png")) {
+        (Some(l), _) => (l, false),
+        (_, Some(l)) => (l, true),
+        _ => return Err(ServeError::NotFound { path: format!("/api/print/{file}") }),
+    };
     let level = state.level(level_id)?;
     let params = Params::parse(raw.as_deref())?;
     let mut map = param_map(&params)?;
+    let dpi = match map.remove("dpi") {
+        None => PREVIEW_DPI,
+        Some(_) if !preview => return Err(ServeError::bad("dpi", "`dpi` is for the preview image (`.png`); a PDF is vector".to_string())),
+        Some(v) => match v.parse::<f32>() {
+            Ok(d) if (12.0..=MAX_PREVIEW_DPI).contains(&d) => d,
+            _ => return Err(ServeError::bad("dpi", format!("`{v}` is not valid: expected a resolution from 12 to {MAX_PREVIEW_DPI} dots per inch"))),
+        },
+    };
     map.insert("level".into(), level_id.to_string());
     let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
     let mut gap_query = None;
@@ -152,10 +171,18 @@ pub async fn print_pdf(
             request.notes.extend(printed.notes);
             request.summary = Some(printed.table);
         }
-        print::render_pdf(&state2.engine, &request).map_err(print_error)
+        if preview {
+            print::render_png(&state2.engine, &request, dpi)
+        } else {
+            print::render_pdf(&state2.engine, &request)
+        }
+        .map_err(print_error)
     })
     .await
         .map_err(|e| ServeError::Internal(format!("print task failed: {e}")))??;
+    if preview {
+        return Ok(disposition(with_type("image/png", pdf), "inline", &format!("needmap-{slug}.png")));
+    }
     Ok(attachment(with_type("application/pdf", pdf), &format!("needmap-{slug}.pdf")))
 }
 
@@ -179,8 +206,13 @@ fn param_map(params: &Params) -> Result<BTreeMap<String, String>, ServeError> {
     Ok(map)
 }
 
-fn attachment(mut res: Response, filename: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+fn attachment(res: Response, filename: &str) -> Response {
+    disposition(res, "attachment", filename)
+}
+
+/// `Content-Disposition: {kind}; filename="{filename}"` (`attachment` downloads, `inline` shows).
+fn disposition(mut res: Response, kind: &str, filename: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("{kind}; filename=\"{filename}\"")) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     res

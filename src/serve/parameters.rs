@@ -91,6 +91,8 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
                 ("title", Value::Handler),
                 ("subtitle", Value::Handler),
                 ("threshold", Value::Handler),
+                // The preview image's resolution (`{level}.png` only).
+                ("dpi", Value::Handler),
             ]);
         }
         "/api/suggest" => p.extend(

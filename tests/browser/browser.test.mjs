@@ -346,6 +346,20 @@ test('downloads of this committee and this view, a British National Grid Shapefi
   const pdf = await fetch(new URL(await page.getAttribute('#print-a4', 'href'), base));
   assert.equal(pdf.status, 200);
   assert.match(pdf.headers.get('content-disposition'), new RegExp(`needmap-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-a4\\.pdf`), 'the PDF is named after the committee and the paper');
+  // The preview: the A4 page of the committee as an image in the panel, refreshed when the choice changes.
+  await page.click('#print-preview');
+  await page.waitForFunction(() => { const i = document.getElementById('print-img'); return i.complete && i.naturalWidth > 0; });
+  const shown = await page.$eval('#print-img', (i) => ({ w: i.naturalWidth, h: i.naturalHeight, src: i.getAttribute('src'), alt: i.alt, cap: document.getElementById('print-caption').textContent }));
+  assert.ok(shown.w > 300 && shown.h / shown.w > 1.39 && shown.h / shown.w < 1.43, `an A4 portrait page: ${shown.w} x ${shown.h}`);
+  assert.match(shown.src, new RegExp(`\\.png\\?.*area=${value.slice(5)}`));
+  assert.match(shown.alt, new RegExp(name));
+  assert.match(shown.cap, /as it will print/);
+  await page.screenshot({ path: `${shots}/print-preview.png` });
+  await page.selectOption('#dl-extent', '');
+  await page.waitForFunction(() => !/area=/.test(document.getElementById('print-img').getAttribute('src')));
+  await page.click('#print-preview');
+  assert.equal(await page.$eval('#print-figure', (f) => f.hidden), true, 'the preview closes');
+  await page.selectOption('#dl-extent', value);
   // Service points of the committee, GP surgeries only.
   const svc = await (await fetch(new URL(await page.getAttribute('#dl-services', 'href'), base))).json();
   assert.ok(svc.features.length > 0 && svc.features.every((f) => f.geometry.type === 'Point' && f.properties.category === 'gp'), 'GP points');

@@ -1071,6 +1071,21 @@ fn downloads_export_and_print_what_the_map_shows() {
     assert!(pdf.ctype().starts_with("application/pdf") && pdf.body.starts_with(b"%PDF"));
     let gap = get("/api/print/ward.pdf?gap=true&category=gp");
     assert_eq!(gap.status, 200, "{}", String::from_utf8_lossy(&gap.body[..gap.body.len().min(300)]));
+    // The preview: the same page as a PNG shown inline, at 48 dpi unless asked (A4 portrait 397 x 561 px).
+    let png = get("/api/print/ward.png?area=Keighley&paper=a4");
+    assert_eq!(png.status, 200);
+    assert_eq!(png.ctype(), "image/png");
+    assert!(png.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("inline; filename=\"needmap-keighley-a4.png\""));
+    let size = |b: &[u8]| (u32::from_be_bytes(b[16..20].try_into().unwrap()), u32::from_be_bytes(b[20..24].try_into().unwrap()));
+    assert_eq!(&png.body[1..4], b"PNG");
+    let (w, h) = size(&png.body);
+    assert!((396..=398).contains(&w) && (560..=562).contains(&h), "{w} x {h}");
+    let a3 = get("/api/print/ward.png?paper=a3&landscape=true&dpi=24");
+    let (w, h) = size(&a3.body);
+    assert!(w > h && (395..=398).contains(&w), "{w} x {h}");
+    assert_error("/api/print/ward.png?dpi=1000", 400, Some("dpi"));
+    assert_error("/api/print/ward.pdf?dpi=48", 400, Some("dpi"));
+    assert_error("/api/print/ward.svg", 404, None);
     // Bad requests name the parameter.
     assert_error("/api/export/ward.xls", 400, Some("format"));
     assert_error("/api/print/ward.pdf?paper=a9", 400, Some("paper"));
@@ -1268,7 +1283,7 @@ fn unknown_and_invalid_parameters_are_400_everywhere() {
         assert_error(uri, 400, Some(parameter));
     }
     // The message lists what the endpoint accepts.
-    let m = get("/api/print/ward.pdf?dpi=300").json()["message"].as_str().unwrap().to_string();
+    let m = get("/api/print/ward.pdf?colour=red").json()["message"].as_str().unwrap().to_string();
     assert!(m.contains("paper") && m.contains("committee_level"), "{m}");
     // Accepted values still work.
     for uri in [

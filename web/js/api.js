@@ -101,9 +101,9 @@ export function exportUrl(level, format, params = {}) {
   return `api/export/${encodeURIComponent(level)}.${format}${query(p)}`;
 }
 
-/** URL of the print-ready PDF map of a level. */
-export function printUrl(level, params = {}) {
-  return `api/print/${encodeURIComponent(level)}.pdf${query(params)}`;
+/** URL of the print-ready PDF map of a level; `format: 'png'` is the same page as a preview image. */
+export function printUrl(level, params = {}, format = 'pdf') {
+  return `api/print/${encodeURIComponent(level)}.${format}${query(params)}`;
 }
 
 /**

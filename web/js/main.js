@@ -264,6 +264,13 @@ function buildStaticControls() {
   $('tier').addEventListener('change', (e) => setState({ tier: e.target.value }));
   $('method').addEventListener('change', (e) => setState({ method: e.target.value }));
   $('dl-extent').addEventListener('change', () => updateDownloads());
+  $('print-preview').addEventListener('click', () => {
+    const fig = $('print-figure');
+    fig.hidden = !fig.hidden;
+    $('print-preview').setAttribute('aria-expanded', String(!fig.hidden));
+    $('print-preview').textContent = fig.hidden ? 'Preview the A4 print' : 'Hide the preview';
+    if (!fig.hidden) showPreview();
+  });
   $('travel').addEventListener('change', (e) => setState({ travel: e.target.value }));
   $('catchment').addEventListener('change', (e) => setState({ catchment: e.target.value }));
   $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
@@ -360,12 +367,29 @@ function updateDownloads() {
   const printed = extent.area ? `${s.level}${part}` : s.level;
   links.push(['print-a4', printUrl(s.level, { ...theme, paper: 'a4' }), `${printed}-a4.pdf`, `Print the ${label} map${extent.area ? ` of ${what}` : ''} on A4 (PDF)`]);
   links.push(['print-a3', printUrl(s.level, { ...theme, paper: 'a3', landscape: 'true' }), `${printed}-a3.pdf`, `Print the ${label} map${extent.area ? ` of ${what}` : ''} on A3 landscape (PDF)`]);
+  app.preview = { url: printUrl(s.level, { ...theme, paper: 'a4' }, 'png'), what: `the ${label} map${extent.area ? ` of ${what}` : ''}` };
+  if (!$('print-figure').hidden) showPreview();
   for (const [id, href, file, aria] of links) {
     $(id).href = href;
     $(id).setAttribute('download', file);
     $(id).setAttribute('aria-label', aria);
   }
   $('dl-note').textContent = `Downloads hold ${what}${choice === 'view' ? ' (prints show the whole district or a committee)' : ''}. Exports carry provenance; counts of fewer than 10 people are suppressed. GeoJSON is in WGS84 (RFC 7946); choose the British National Grid Shapefile for EPSG:27700.`;
+}
+
+/** Show (or refresh) the preview image of the A4 print of what the downloads hold now. */
+function showPreview() {
+  const p = app.preview;
+  if (!p) return;
+  const img = $('print-img');
+  const caption = $('print-caption');
+  if (img.getAttribute('src') === p.url) return;
+  caption.textContent = 'Drawing the preview…';
+  img.alt = `Preview of the A4 print of ${p.what}`;
+  img.onload = () => { caption.textContent = `A4 print of ${p.what}, as it will print. Select the image to open it full size; "Print A4 (PDF)" downloads it.`; };
+  img.onerror = () => { caption.textContent = 'The preview could not be drawn; the PDF may still download.'; };
+  img.src = p.url;
+  $('print-open').href = p.url;
 }
 
 function buildIndicatorSelect() {
