@@ -2,7 +2,9 @@
 //! every area of a level with the columns of its area table. `geometry=false`
 //! sends the same features with `"geometry": null` (RFC 7946 §3.2, an
 //! unlocated feature): a client that holds the boundaries already asks only
-//! for the new attributes, e.g. after a scenario edit.
+//! for the new attributes, e.g. after a scenario edit; `fields=services` keeps
+//! only `code` and the fields that depend on the services (what a scenario
+//! changes: provision counts, selection, access and gap fields).
 
 use std::sync::Arc;
 
@@ -25,9 +27,13 @@ pub fn push_area(fc: &mut FeatureCollection, state: &AppState, level: usize, tab
 }
 
 /// The whole FeatureCollection of a level (with `geometry: false`, every
-/// feature's geometry is `null`).
-pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery, geometry: bool) -> Result<String, ServeError> {
-    let table = state.table(level, q)?;
+/// feature's geometry is `null`; with `services_only`, only the fields that
+/// depend on the services, see [`super::columns::services_only`]).
+pub fn areas_document(state: &AppState, level: usize, q: &AreaQuery, geometry: bool, services_only: bool) -> Result<String, ServeError> {
+    let mut table = state.table(level, q)?;
+    if services_only {
+        table = Arc::new(super::columns::services_only(&state.engine, &table));
+    }
     let mut fc = FeatureCollection::new();
     for a in 0..state.engine.levels[level].len() {
         if geometry {
@@ -71,10 +77,11 @@ pub async fn areas(
     let q = AreaQuery::from_params(&state.engine, &params)?;
     // The value was checked by `parameters` (true or false).
     let geometry = params.get("geometry")? != Some("false");
-    let key = format!("areas/{level}/{q:?}/{geometry}");
+    let services_only = params.get("fields")? == Some("services");
+    let key = format!("areas/{level}/{q:?}/{geometry}/{services_only}");
     let body = state.documents.get_or_try_weighted(
         key,
-        || areas_document(&state, level, &q, geometry).map(|d| Arc::new(CachedBody::new(d))),
+        || areas_document(&state, level, &q, geometry, services_only).map(|d| Arc::new(CachedBody::new(d))),
         |b| 2 * b.raw().len(), // room for its gzip copy
     )?;
     Ok(respond(GEOJSON, &body, &headers))

@@ -75,6 +75,25 @@ pub fn area_table(engine: &Engine, ctx: &GapContext, level: usize, base: &Report
     Ok(table)
 }
 
+/// `table` narrowed to `code` and the columns that depend on the services (the
+/// provision counts, the selection, access and gap fields): what a scenario can
+/// change. The area's own fields (name, parent, populations, indicators and their
+/// decile shares, place) are left out; a client that holds them asks only for this.
+pub fn services_only(engine: &Engine, table: &Report) -> Report {
+    let mut fixed: std::collections::HashSet<String> =
+        ["name", "parent_code", "population", "place"].map(String::from).into_iter().collect();
+    fixed.extend(engine.populations.iter().map(|p| format!("pop_{p}")));
+    for ind in &engine.indicators {
+        fixed.insert(ind.id.clone());
+        fixed.extend(ind.decile1_column());
+    }
+    let keep: Vec<usize> = (0..table.columns.len()).filter(|&i| !fixed.contains(&table.columns[i])).collect();
+    Report {
+        columns: keep.iter().map(|&i| table.columns[i].clone()).collect(),
+        rows: table.rows.iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
+    }
+}
+
 /// The columns to output, in order.
 pub fn column_sources(engine: &Engine, base: &Report, q: &AreaQuery) -> Vec<ColumnSource> {
     let mut dropped: Vec<String> = Vec::new();

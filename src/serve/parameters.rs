@@ -58,6 +58,7 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
         "/api/areas/{file}" => {
             p.extend(AREA_QUERY);
             p.push(("geometry", Value::Bool));
+            p.push(("fields", Value::OneOf(&["all", "services"])));
         }
         "/api/search" => p.extend([("q", Value::Handler), ("limit", Value::Handler)]),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),

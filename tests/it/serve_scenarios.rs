@@ -659,7 +659,7 @@ fn scenario_views_are_bounded_in_number() {
 
 /// The browser redraws a scenario from the baseline's unfiltered answer (boundaries and every
 /// indicator, held already) with the scenario's filtered answer laid over it
-/// (`geometry=false`). That is right only if every column a scenario can change is in the
+/// (`geometry=false&fields=services`). That is right only if every column a scenario can change is in the
 /// filtered answer, even when it names one need indicator: checked here for adds and closes.
 #[test]
 fn a_filtered_scenario_answer_carries_every_column_the_scenario_changes() {
@@ -678,9 +678,20 @@ fn a_filtered_scenario_answer_carries_every_column_the_scenario_changes() {
     for level in ["ward", "lsoa"] {
         let base = features(&get(&a, &format!("/api/areas/{level}.geojson")));
         let scen = features(&get(&a, &format!("/api/areas/{level}.geojson?scenario=contract&geometry=false")));
-        let r = get(&a, &format!("/api/areas/{level}.geojson?scenario=contract&geometry=false&category=family_hub&indicator=children_income_deprived_2019"));
+        let r = get(&a, &format!("/api/areas/{level}.geojson?scenario=contract&geometry=false&fields=services&category=family_hub&indicator=children_income_deprived_2019"));
         let filtered = features(&r);
         assert!(r.json()["features"].as_array().unwrap().iter().all(|f| f["geometry"].is_null()));
+        // `fields=services` leaves out what a scenario never changes, so the answer is small.
+        let some = filtered.values().next().unwrap().as_object().unwrap();
+        for gone in ["name", "population", "imd_score", "children_income_deprived_2019", "imd_decile1_pop_share", "place"] {
+            assert!(!some.contains_key(gone), "{level}: {gone} is not a field that depends on the services");
+        }
+        for kept in ["code", "services_family_hub", "services_total", "services_selected", "unmet_need", "gap_class"] {
+            assert!(some.contains_key(kept), "{level}: {kept} kept");
+        }
+        let q = format!("/api/areas/{level}.geojson?scenario=contract&geometry=false&category=family_hub");
+        let (few, all) = (get(&a, &format!("{q}&fields=services")), get(&a, &q));
+        assert!(few.body.len() * 3 < all.body.len() * 2, "{level}: {} bytes against {} with every field", few.body.len(), all.body.len());
         let mut changed = std::collections::BTreeSet::new();
         for (code, b) in &base {
             for (k, v) in b.as_object().unwrap() {

@@ -24,6 +24,7 @@ import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
 import { stateExpression, featureStates, sameShapes } from './feature_state.js';
 import { startLayout } from './layout.js';
+import { MapBatch } from './map_batch.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,6 +42,7 @@ const app = {
   loading: new Set(),
   levelRequests: 0, // sequence numbers: only the latest answer is drawn
   serviceRequests: 0,
+  batch: new MapBatch(), // map changes of one scenario edit, applied together
 };
 window.needmap = app; // test and console hook (see tests/browser)
 
@@ -134,7 +136,8 @@ function scenarioQuery() {
  *
  * In a scenario only the services change, never the boundaries or the indicators, so the
  * baseline's unfiltered answer (held already) is the base and the scenario's filtered answer is
- * asked for without geometry (`geometry=false`): it carries every column a scenario changes
+ * asked for without geometry and with only the fields that depend on the services
+ * (`geometry=false&fields=services`, half the bytes): every column a scenario changes
  * (tests/it/serve_scenarios.rs checks that contract). With no filter, the scenario's unfiltered
  * attributes go over the baseline's boundaries.
  */
@@ -142,7 +145,7 @@ async function loadMergedAreas(level, params) {
   const scen = scenarioQuery();
   const filtered = Object.keys(params).length > 0;
   const inScenario = scen.version !== null;
-  const attrs = inScenario ? { ...scen.params, geometry: 'false' } : {};
+  const attrs = inScenario ? { ...scen.params, geometry: 'false', fields: 'services' } : {};
   // Both requests at once: after a scenario edit both answers are new.
   const basePromise = loadAreas(level);
   const overPromise = filtered ? loadAreas(level, { ...params, ...attrs }, scen.version)
@@ -507,7 +510,8 @@ async function refreshServices() {
   const s = app.state;
   if (!s.services) {
     app.serviceRequests++; // a pending load must not show them again
-    app.map.setLayoutProperty('services', 'visibility', 'none');
+    // Only when shown: a layout change costs a frame, and a scenario edit calls this each time.
+    if (app.map.getLayoutProperty('services', 'visibility') !== 'none') app.map.setLayoutProperty('services', 'visibility', 'none');
     $('services-status').textContent = 'Service points are off: tick “Show service points” to see them.';
     return;
   }
@@ -515,13 +519,17 @@ async function refreshServices() {
   try {
     const fc = await loadServices({ category: s.category, tier: s.tier, ...scenarioQuery().params });
     if (seq !== app.serviceRequests) return; // a newer filter won
-    app.map.getSource('services').setData(fc);
-    // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
-    const scale = fc.features.length < 150 ? 1.5 : fc.features.length < 400 ? 1.2 : 1;
-    app.map.setLayoutProperty('services', 'icon-size', serviceIconSize(scale));
-    app.map.setLayoutProperty('services', 'visibility', 'visible');
-    const what = [s.category && categoryLabel(s.category), s.tier && tierLabel(s.tier)].filter(Boolean).join(', ');
-    $('services-status').textContent = `${fc.features.length.toLocaleString('en-GB')} service points${what ? ` (${what})` : ''}.`;
+    // After a scenario edit the points change with the areas and markers, in one frame (MapBatch).
+    app.batch.run('services', () => {
+      if (seq !== app.serviceRequests) return;
+      app.map.getSource('services').setData(fc);
+      // A filtered, sparse set of points gets larger symbols so it stays visible at district zoom.
+      const scale = fc.features.length < 150 ? 1.5 : fc.features.length < 400 ? 1.2 : 1;
+      app.map.setLayoutProperty('services', 'icon-size', serviceIconSize(scale));
+      app.map.setLayoutProperty('services', 'visibility', 'visible');
+      const what = [s.category && categoryLabel(s.category), s.tier && tierLabel(s.tier)].filter(Boolean).join(', ');
+      $('services-status').textContent = `${fc.features.length.toLocaleString('en-GB')} service points${what ? ` (${what})` : ''}.`;
+    });
   } catch (e) {
     $('services-status').textContent = plainError(e, 'the service points');
     console.warn(e);
@@ -960,8 +968,10 @@ function scenarioHooks() {
       const countable = Boolean(ind) && (!Array.isArray(ind.levels) || ind.levels.includes(finest));
       return { query: { level: app.state.level, ...p, ...(countable ? { indicator } : {}) }, defaultNeed: Boolean(indicator) && !countable };
     },
-    /** A scenario was opened, closed or saved again: redraw everything for it. */
-    refresh: () => { syncControls(); track(loadLevel()); track(refreshServices()); },
+    /** A scenario was opened, closed or saved again: redraw everything for it (settles when drawn). */
+    refresh: () => { syncControls(); return Promise.allSettled([track(loadLevel()), track(refreshServices())]); },
+    /** Holds map changes that belong to one edit (MapBatch). */
+    batch: app.batch,
   };
 }
 

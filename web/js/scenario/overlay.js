@@ -62,11 +62,20 @@ export class ScenarioOverlay {
     map.on('touchstart', 'scenario-sites', (e) => { if (e.points?.length === 1) this.startDrag(e); });
   }
 
-  /** Show the sites (a FeatureCollection from siteFeatures); `draggable` when edits can be saved. */
-  set(fc, draggable) {
+  /**
+   * Show the sites (a FeatureCollection from siteFeatures); `draggable` when edits can be saved.
+   * The same sites again are not sent to the map (a setData is a worker round trip and a frame);
+   * `batch` (a MapBatch) holds the change until the edit's other map changes are ready.
+   */
+  set(fc, draggable, batch = null) {
     this.data = fc;
     this.draggable = draggable;
-    this.map.getSource('scenario-sites').setData(fc);
+    const text = JSON.stringify(fc);
+    if (text === this.drawn) return;
+    this.drawn = text;
+    const apply = () => this.map.getSource('scenario-sites').setData(fc);
+    if (batch) batch.run('scenario-sites', apply);
+    else apply();
   }
 
   /** Start (prompt given) or stop (null) placing mode: the next map click calls onPlace. */
@@ -98,6 +107,7 @@ export class ScenarioOverlay {
       const features = this.data.features.map((f) => (f.properties.service === id && f.geometry.type === 'Point'
         ? { ...f, geometry: { type: 'Point', coordinates: [ev.lngLat.lng, ev.lngLat.lat] } } : f));
       map.getSource('scenario-sites').setData({ ...this.data, features });
+      this.drawn = null; // the map shows the dragged position, not this.data
     };
     const up = () => {
       map.off('mousemove', move);

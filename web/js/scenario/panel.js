@@ -222,7 +222,7 @@ export class ScenarioPanel {
     // The open scenario's edits and, until kept or dropped, the suggested sites after them.
     const edits = [...(this.scenario?.edits ?? []), ...(this.preview?.edits ?? [])];
     const placed = this.placed?.key === this.placesKey() ? this.placed.placed : new Map();
-    this.overlay.set(siteFeatures(edits, this.baseline, placed), this.editable && Boolean(this.scenario));
+    this.overlay.set(siteFeatures(edits, this.baseline, placed), this.editable && Boolean(this.scenario), this.hooks.batch);
   }
 
   placesKey() { return this.scenario ? `${this.scenario.id}@${this.scenario.version}` : ''; }
@@ -496,10 +496,12 @@ export class ScenarioPanel {
       }
       this.say('');
       this.els.prompt.textContent = `${what ? `${what}. ` : ''}Saved as version ${this.scenario.version}.`;
+      // The new markers wait for the new areas and services: one frame for the whole edit.
+      const release = this.hooks.batch?.hold() ?? (() => {});
       this.render();
       // The comparison is asked for beside the new areas, not after them.
       this.comparisonFor().catch(() => {});
-      this.hooks.refresh();
+      Promise.allSettled([this.hooks.refresh()]).then(release);
       const places = await this.loadPlaces();
       onSaved?.(places);
     });
