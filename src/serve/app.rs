@@ -263,7 +263,6 @@ impl AppState {
                 }
             }
         }
-        self.tiles.simplify_all();
         n
     }
 

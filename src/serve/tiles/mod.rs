@@ -10,7 +10,9 @@ pub mod tilejson;
 
 use std::sync::{Arc, OnceLock};
 
-use geo::{BoundingRect, Coord, Intersects, MapCoords, MultiPolygon, Rect, SimplifyVwPreserve};
+use geo::{BoundingRect, Coord, Intersects, MapCoords, MultiPolygon, Rect, Simplify};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 use geozero::mvt::TileValue;
 
 use crate::report::Report;
@@ -30,11 +32,17 @@ pub const SIMPLIFY: f64 = 2.0;
 pub const SERVICES: &str = "services";
 
 /// Geometry of one area level in world coordinates.
+///
+/// A tile picks its features from an R-tree of their bounding boxes, and each
+/// feature is simplified for a zoom the first time a tile of that zoom needs it
+/// (kept afterwards): the first tile at a new zoom costs only its own features,
+/// not the whole level's.
 pub struct AreaLayer {
     pub level: usize,
     world: Vec<MultiPolygon<f64>>,
-    bboxes: Vec<Option<Rect<f64>>>,
-    by_zoom: Vec<OnceLock<Vec<MultiPolygon<f64>>>>,
+    index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// Per zoom, per feature: the geometry simplified for that zoom.
+    by_zoom: Vec<Vec<OnceLock<MultiPolygon<f64>>>>,
 }
 
 impl AreaLayer {
@@ -44,16 +52,32 @@ impl AreaLayer {
             .iter()
             .map(|a| mercator::multipolygon_to_world(&a.wgs84))
             .collect();
-        let bboxes = world.iter().map(|g| g.bounding_rect()).collect();
-        AreaLayer { level, world, bboxes, by_zoom: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect() }
+        let boxes = world
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.bounding_rect().map(|b| GeomWithData::new(Rectangle::from_corners(b.min().into(), b.max().into()), i)))
+            .collect();
+        let by_zoom = (MIN_ZOOM..=MAX_ZOOM).map(|_| world.iter().map(|_| OnceLock::new()).collect()).collect();
+        AreaLayer { level, world, index: RTree::bulk_load(boxes), by_zoom }
     }
 
-    /// Geometry simplified for zoom `z` (computed on first use).
-    fn at_zoom(&self, z: u8) -> &[MultiPolygon<f64>] {
-        self.by_zoom[usize::from(z)].get_or_init(|| {
+    /// Feature `i` simplified for zoom `z` (computed on first use).
+    fn at_zoom(&self, z: u8, i: usize) -> &MultiPolygon<f64> {
+        // Ramer-Douglas-Peucker (linear in the vertices, against the topology-preserving
+        // Visvalingam's quadratic worst case): the tile's integer snapping repairs any
+        // self-intersection it makes (`mvt::quantize_multipolygon`).
+        self.by_zoom[usize::from(z)][i].get_or_init(|| {
             let tol = SIMPLIFY / (f64::from(EXTENT) * f64::from(1u32 << z));
-            self.world.iter().map(|g| g.simplify_vw_preserve(tol * tol)).collect()
+            self.world[i].simplify(tol)
         })
+    }
+
+    /// The features whose bounding box meets `rect` (world coordinates), in feature order.
+    fn features_in(&self, rect: Rect<f64>) -> Vec<usize> {
+        let envelope = AABB::from_corners(rect.min().into(), rect.max().into());
+        let mut hits: Vec<usize> = self.index.locate_in_envelope_intersecting(&envelope).map(|b| b.data).collect();
+        hits.sort_unstable();
+        hits
     }
 }
 
@@ -114,18 +138,6 @@ impl TileSet {
         TileSet { layers }
     }
 
-    /// Simplify every area level for every zoom now rather than on the first
-    /// tile request at each zoom.
-    pub fn simplify_all(&self) {
-        for l in &self.layers {
-            if let LayerKind::Areas(a) = &l.kind {
-                for z in MIN_ZOOM..=MAX_ZOOM {
-                    a.at_zoom(z);
-                }
-            }
-        }
-    }
-
     pub fn layer_index(&self, id: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.id == id)
     }
@@ -163,12 +175,8 @@ impl TileSet {
         let mut builder = LayerBuilder::new(&l.id);
         match &l.kind {
             LayerKind::Areas(a) => {
-                let geoms = a.at_zoom(z);
-                for (i, g) in geoms.iter().enumerate() {
-                    if !a.bboxes[i].is_some_and(|b| b.intersects(&query)) {
-                        continue;
-                    }
-                    let tile_geom = g.map_coords(to_tile);
+                for i in a.features_in(query) {
+                    let tile_geom = a.at_zoom(z, i).map_coords(to_tile);
                     let clipped = clip::clip_multipolygon(&tile_geom, clip_rect);
                     if clipped.0.is_empty() {
                         continue;
