@@ -199,6 +199,36 @@ fn a_damaged_cache_file_is_detected_and_rebuilt() {
 }
 
 #[test]
+fn old_cache_files_are_removed_beyond_the_limits() {
+    use needmap::engine::cache::{KEEP_IN_FOLDER, KEEP_PER_DATASET};
+    let loc = bradford();
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved_path(&load(&loc, dir.path()).1);
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let ours = &name[..name.len() - "0123456789abcdef0123456789abcdef.bin".len()];
+    let hour = std::time::Duration::from_secs(3600);
+    let make = |name: String, age_hours: u32| {
+        let p = dir.path().join(name);
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_modified(std::time::SystemTime::now() - hour * age_hours).unwrap();
+        p
+    };
+    // Older builds of this dataset, and many files of other datasets.
+    let old_ours: Vec<PathBuf> = (1..=6).map(|i| make(format!("{ours}{i:032x}.bin"), i)).collect();
+    let others: Vec<PathBuf> = (1..=40).map(|i| make(format!("engine-{i:016x}-{i:032x}.bin"), 10 + i)).collect();
+    let unrelated = make("notes.txt".into(), 100);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(saved_path(&load(&loc, dir.path()).1), path);
+    let exists: Vec<bool> = old_ours.iter().map(|p| p.exists()).collect();
+    let kept_ours = KEEP_PER_DATASET - 1;
+    assert_eq!(exists, (0..6).map(|i| i < kept_ours).collect::<Vec<_>>(), "the newest of this dataset are kept");
+    let kept_others = KEEP_IN_FOLDER - 1 - kept_ours;
+    let exists: Vec<bool> = others.iter().map(|p| p.exists()).collect();
+    assert_eq!(exists, (0..40).map(|i| i < kept_others).collect::<Vec<_>>(), "the newest in the folder are kept");
+    assert!(path.exists() && unrelated.exists());
+}
+
+#[test]
 fn two_builds_at_once_leave_one_whole_file() {
     let loc = bradford();
     let dir = tempfile::tempdir().unwrap();
