@@ -355,7 +355,7 @@ fn prune(dir: &Path, loc: &DatasetLocation, keep: &Path) {
         .filter(|p| p != keep)
         .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), p))
         .collect();
-    others.sort_by(|a, b| b.0.cmp(&a.0));
+    others.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
     let mut same_dataset = 1;
     let mut kept = 1;
     for (_, old) in others {
