@@ -12,6 +12,8 @@ run: deps web-vendor
 	$(CARGO) run --release -- serve
 
 ## Install system packages, then run every test (unit, integration, doc).
+## The commands the tests run keep their engine cache in the target folder, not in ~/.cache.
+test browser-test qgis-test fixtures: export NEEDMAP_CACHE_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/engine-cache
 test: deps fixtures web-vendor qgis-deps
 	$(CARGO) test --release --all-targets
 	$(CARGO) test --release --doc

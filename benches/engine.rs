@@ -24,6 +24,23 @@ fn cold_load_index_aggregate(bencher: divan::Bencher) {
     bencher.bench(|| Engine::load(divan::black_box(&loc)).expect("loads"));
 }
 
+/// The same engine read from the built-engine cache (`src/engine/cache.rs`):
+/// hash the manifest and inputs, read and check the file, decode it, rebuild
+/// the R-trees. Aim: under 10 ms.
+#[divan::bench(sample_count = 50)]
+fn load_from_cache(bencher: divan::Bencher) {
+    let loc = location();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let cache = needmap::engine::EngineCache::at(dir.path());
+    let (_, saved) = Engine::load_cached(&loc, &cache).expect("loads");
+    assert!(matches!(saved, needmap::engine::CacheUse::Built { .. }), "{saved:?}");
+    bencher.bench(|| {
+        let (engine, used) = Engine::load_cached(divan::black_box(&loc), &cache).expect("loads");
+        assert!(matches!(used, needmap::engine::CacheUse::Loaded { .. }), "{used:?}");
+        engine
+    });
+}
+
 /// Building the ward report table from a loaded engine.
 #[divan::bench(sample_count = 50)]
 fn ward_report(bencher: divan::Bencher) {

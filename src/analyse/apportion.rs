@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::Overlay;
 
 /// Values of one level: populations, indicators and decile-1 shares.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LevelValues {
     /// Population id -> value per area.
     pub populations: BTreeMap<String, Vec<Option<f64>>>,

@@ -9,7 +9,7 @@ use crate::index::AreaIndex;
 use crate::model::{Area, Level};
 
 /// Part of a source area lying in a target area.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Piece {
     pub source: usize,
     pub target: usize,
@@ -21,7 +21,7 @@ pub struct Piece {
 }
 
 /// All pieces of `source` x `target`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Overlay {
     pub pieces: Vec<Piece>,
     /// Per source area: overlap area with the whole target level, m².

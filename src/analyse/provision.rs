@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::model::{Category, Service};
 
 /// Service counts and rates for the areas of one level.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Provision {
     /// Category id -> count per area.
     pub by_category: BTreeMap<String, Vec<u32>>,

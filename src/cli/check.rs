@@ -7,8 +7,8 @@ use geo::BoundingRect;
 use super::DataArgs;
 
 pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
-    let engine = match args.load() {
-        Ok(e) => e,
+    let (engine, cache_use) = match args.load_reporting_cache() {
+        Ok(loaded) => loaded,
         Err(e) => {
             println!("dataset cannot be used:\n  {e:#}");
             return Ok(ExitCode::FAILURE);
@@ -17,6 +17,7 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
     println!("dataset: {}", engine.name());
     println!("  folder:   {}", engine.data_dir.display());
     println!("  manifest: {}", engine.manifest_path.display());
+    println!("engine cache: {cache_use}");
     println!("  CRS: inputs reprojected with PROJ to CRS84 (lon/lat) and EPSG:27700 (metres)");
     println!("  datum shift: {}", needmap::crs::datum_shift_note());
     println!("levels:");

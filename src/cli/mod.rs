@@ -60,11 +60,22 @@ pub struct DataArgs {
     /// Dataset folder (else $NEEDMAP_DATA, geodata/bradford, ../shared/geodata/bradford).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Folder of the built-engine cache (else $NEEDMAP_CACHE_DIR, $XDG_CACHE_HOME/needmap, ~/.cache/needmap).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Build the engine from the data files, neither reading nor writing the engine cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 }
 
 impl DataArgs {
     /// Locate and load the dataset, with progress on stderr.
     pub fn load(&self) -> anyhow::Result<needmap::Engine> {
+        Ok(self.load_reporting_cache()?.0)
+    }
+
+    /// As [`DataArgs::load`], also saying how the engine cache was used.
+    pub fn load_reporting_cache(&self) -> anyhow::Result<(needmap::Engine, needmap::engine::CacheUse)> {
         let location = needmap::dataset::locate(self.data.as_deref())?;
         tracing::info!(
             "dataset: {} (from {}, manifest {})",
@@ -72,7 +83,8 @@ impl DataArgs {
             location.origin,
             location.manifest_path.display()
         );
-        Ok(needmap::Engine::load(&location)?)
+        let cache = needmap::engine::EngineCache::choose(self.cache_dir.as_deref(), self.no_cache);
+        Ok(needmap::Engine::load_cached(&location, &cache)?)
     }
 }
 

@@ -100,6 +100,23 @@ impl OverlayCache {
     pub fn indexes(&self) -> &[AreaIndex] {
         &self.indexes
     }
+
+    /// The overlays computed so far, in (source, target) order (for the engine cache).
+    pub(super) fn computed(&self) -> Vec<((usize, usize), &Overlay)> {
+        let mut out: Vec<_> = self.cache.iter().map(|(&k, o)| (k, o)).collect();
+        out.sort_by_key(|(k, _)| *k);
+        out
+    }
+
+    /// A cache holding overlays computed earlier (read from the engine cache);
+    /// boundary-segment indexes are made again when a new overlay needs them.
+    pub(super) fn with_computed(indexes: Vec<AreaIndex>, overlays: Vec<((usize, usize), Overlay)>) -> OverlayCache {
+        OverlayCache {
+            indexes,
+            edges: HashMap::new(),
+            cache: overlays.into_iter().collect(),
+        }
+    }
 }
 
 /// For each area of a grouped level's base, the group it belongs to.

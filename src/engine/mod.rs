@@ -4,6 +4,7 @@
 //! `Send + Sync` afterwards, so the server can share it.
 
 mod build;
+pub mod cache;
 mod level_checks;
 mod levels;
 mod places;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use build::EngineError;
+pub use cache::{CacheError, CacheUse, EngineCache};
 pub use places::is_statistical_name;
 pub use services::{MAX_CAPACITY, UNCLASSIFIED_TIER};
 use build::OverlayCache;
@@ -26,7 +28,7 @@ use crate::load::Diagnostics;
 use crate::model::{Category, Indicator, Level, Service, Tier};
 
 /// A representative point for an area used as a travel origin.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct RepPoint {
     pub bng: geo::Coord<f64>,
     pub wgs84: geo::Coord<f64>,
@@ -88,6 +90,14 @@ impl Engine {
     /// Load, index and aggregate the dataset at `location`.
     pub fn load(location: &DatasetLocation) -> Result<Engine, EngineError> {
         build::build(location)
+    }
+
+    /// As [`Engine::load`], through the built-engine cache: the engine is
+    /// read from `cache` when a valid file for exactly these inputs is there,
+    /// else built and saved (see [`cache`]). A cache file that cannot be
+    /// used is reported in the [`CacheUse`] and in a warning, never an error.
+    pub fn load_cached(location: &DatasetLocation, cache: &EngineCache) -> Result<(Engine, CacheUse), EngineError> {
+        cache::load_cached(location, cache)
     }
 
     /// The engine for another set of services (a scenario's) over the same

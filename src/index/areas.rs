@@ -7,7 +7,7 @@ use rstar::{RTree, AABB};
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// Spatial index over the polygons of one level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AreaIndex {
     tree: RTree<Entry>,
 }

@@ -7,7 +7,7 @@ use rstar::RTree;
 type Entry = GeomWithData<[f64; 2], usize>;
 
 /// Spatial index over service points (BNG metres); data = service index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ServiceIndex {
     tree: RTree<Entry>,
 }

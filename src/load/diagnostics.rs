@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Data was read but is worth a look.
@@ -13,7 +13,7 @@ pub enum Severity {
 }
 
 /// One problem, located by file and row or feature.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub severity: Severity,
     pub file: String,
@@ -37,7 +37,7 @@ impl fmt::Display for Problem {
 }
 
 /// Everything recoverable that loading found.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     pub problems: Vec<Problem>,
     /// Rows or features skipped, per file.

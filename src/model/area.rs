@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use geo::{Coord, MultiPolygon, Rect};
 
 /// One area with its boundary in WGS84 (output) and BNG metres (analysis).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Area {
     pub code: String,
     pub name: String,
@@ -21,7 +21,7 @@ pub struct Area {
 }
 
 /// A level of geography: every area of one kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Level {
     pub id: String,
     pub label: String,

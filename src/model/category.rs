@@ -1,7 +1,7 @@
 //! Tiers of need and service categories.
 
 /// A tier of need from the 2017 review (`0`..`3`, `acute`).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Tier {
     pub id: String,
     pub label: String,
@@ -9,7 +9,7 @@ pub struct Tier {
 }
 
 /// A kind of service, with its default tier and the population it serves.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Category {
     pub id: String,
     pub label: String,

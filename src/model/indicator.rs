@@ -3,7 +3,7 @@
 pub use crate::dataset::{Direction, IndicatorKind};
 
 /// A need indicator as defined in the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Indicator {
     pub id: String,
     pub label: String,

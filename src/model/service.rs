@@ -3,7 +3,7 @@
 use geo::Coord;
 
 /// One service point, with the areas it falls in filled in by the engine.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Service {
     pub id: String,
     pub name: String,

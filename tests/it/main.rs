@@ -4,6 +4,7 @@
 mod common;
 mod bad_inputs;
 mod engine;
+mod engine_cache;
 mod export;
 mod files;
 mod gaps;
