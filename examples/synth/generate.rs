@@ -134,6 +134,10 @@ struct Grid {
     vertices: Vec<Coord<f64>>,
     points: usize,
     seed: u64,
+    /// Points on the outline of the extent that every grid's outer edges pass
+    /// through (the outline vertices of all grids), so that the levels share
+    /// their outer boundary vertex for vertex.
+    stops: Vec<Coord<f64>>,
 }
 
 impl Grid {
@@ -146,10 +150,21 @@ impl Grid {
                 // Jitter a quarter cell; vertices on the outer edge slide along it only.
                 let dx = if i == 0 || i == nx { 0.0 } else { rng.range(-0.25, 0.25) * cw };
                 let dy = if j == 0 || j == ny { 0.0 } else { rng.range(-0.25, 0.25) * ch };
-                vertices.push(Coord { x: x0 + i as f64 * cw + dx, y: y0 + j as f64 * ch + dy });
+                // Exactly on the extent's sides, so that every grid has the same outline.
+                let x = match i { 0 => x0, _ if i == nx => x1, _ => x0 + i as f64 * cw + dx };
+                let y = match j { 0 => y0, _ if j == ny => y1, _ => y0 + j as f64 * ch + dy };
+                vertices.push(Coord { x, y });
             }
         }
-        Grid { nx, ny, vertices, points, seed: rng.next_u64() }
+        Grid { nx, ny, vertices, points, seed: rng.next_u64(), stops: Vec::new() }
+    }
+
+    /// The vertices of this grid on the outline of the extent.
+    fn outline_vertices(&self) -> impl Iterator<Item = Coord<f64>> + '_ {
+        self.vertices.iter().enumerate().filter_map(|(k, c)| {
+            let (i, j) = (k % (self.nx + 1), k / (self.nx + 1));
+            (i == 0 || i == self.nx || j == 0 || j == self.ny).then_some(*c)
+        })
     }
 
     fn id(&self, i: usize, j: usize) -> usize {
@@ -167,6 +182,21 @@ impl Grid {
         let (ia, ib) = (self.id(a.0, a.1), self.id(b.0, b.1));
         out.push(self.vertices[ia]);
         if self.on_outer_edge(a, b) {
+            let (p, q) = (self.vertices[ia], self.vertices[ib]);
+            let along = |c: &Coord<f64>| if p.x == q.x { c.y } else { c.x };
+            let (lo, hi) = (along(&p).min(along(&q)), along(&p).max(along(&q)));
+            let mut between: Vec<Coord<f64>> = self
+                .stops
+                .iter()
+                .filter(|c| if p.x == q.x { c.x == p.x } else { c.y == p.y })
+                .filter(|c| along(c) > lo && along(c) < hi)
+                .copied()
+                .collect();
+            between.sort_by(|u, v| along(u).total_cmp(&along(v)));
+            if along(&p) > along(&q) {
+                between.reverse();
+            }
+            out.extend(between);
             return;
         }
         let (lo, hi) = (ia.min(ib), ia.max(ib));
@@ -259,6 +289,12 @@ pub fn generate(dir: &Path, spec: &SizeSpec, seed: u64, with_oas: bool) -> io::R
     // Fine grid (OAs) and LSOA blocks of 2 columns x 2 or 3 rows.
     let (fx, fy) = grid_shape(spec.lsoas * 5, spec.extent);
     let fine = Grid::new(fx, fy, spec.extent, 8, &mut rng);
+    let (wx, wy) = grid_shape(spec.wards, spec.extent);
+    let mut wards_grid = Grid::new(wx, wy, spec.extent, 30, &mut rng);
+    let mut fine = fine;
+    let stops: Vec<Coord<f64>> = fine.outline_vertices().chain(wards_grid.outline_vertices()).collect();
+    fine.stops = stops.clone();
+    wards_grid.stops = stops;
     let mut lsoas = Vec::new();
     let mut oas = Vec::new();
     for (c0, c1) in runs(fx, &[2], &mut rng) {
@@ -278,8 +314,6 @@ pub fn generate(dir: &Path, spec: &SizeSpec, seed: u64, with_oas: bool) -> io::R
     }
 
     // Ward grid, and constituencies as blocks of whole wards.
-    let (wx, wy) = grid_shape(spec.wards, spec.extent);
-    let wards_grid = Grid::new(wx, wy, spec.extent, 30, &mut rng);
     let per = (wx * wy) as f64 / spec.constituencies as f64;
     let bw = (per.sqrt().round() as usize).clamp(1, wx);
     let bh = ((per / bw as f64).round() as usize).clamp(1, wy);
