@@ -281,7 +281,7 @@ fn trend(c: Coord<f64>, seed: u64) -> f64 {
 /// table, service files and `dataset.toml`.
 pub fn generate(dir: &Path, spec: &SizeSpec, seed: u64, with_oas: bool) -> io::Result<Summary> {
     std::fs::create_dir_all(dir)?;
-    let mut rng = Random(seed ^ 0x5EED_0F_DA7A);
+    let mut rng = Random(seed ^ 0x005E_ED0F_DA7A);
     let to_wgs84 = needmap::crs::Transform::new(needmap::crs::BNG, needmap::crs::WGS84)
         .map_err(|e| io::Error::other(e.to_string()))?;
     let mut summary = Summary::default();
