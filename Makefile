@@ -5,7 +5,7 @@ CARGO ?= cargo
 APT_PACKAGES := cmake fonts-dejavu-core poppler-utils gdal-bin
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz qgis-deps qgis-test
+.PHONY: run test bench bench-scale check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz qgis-deps qgis-test
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
@@ -26,6 +26,16 @@ bench: deps
 	$(CARGO) bench --bench gaps
 	$(CARGO) bench --bench serve
 	$(CARGO) bench --bench suggest
+
+## needmap on synthetic datasets of 1x, 4x, 16x, 64x the district and England (examples/synth,
+## cached under the target dir): check, ward report, ward gaps and server start-up, with wall,
+## CPU and peak RSS medians, the log-log slope and the CPU ratio to geopandas (not part of `make test`).
+## BENCH_SIZES, BENCH_SEED, BENCH_REPEAT, BENCH_OAS=1, BENCH_GEOPANDAS=0: see scripts/bench_scale.py.
+BENCH_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),target))
+bench-scale: deps
+	@python3 -c "import geopandas" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check geopandas
+	$(CARGO) build --release --bin needmap --example synth
+	python3 scripts/bench_scale.py $(BENCH_TARGET)/release/needmap $(BENCH_TARGET)/release/examples/synth $(BENCH_TARGET)
 
 ## Load-test the map server with wrk at 64 connections on 127.0.0.1 (not part of `make test`).
 loadtest: deps

@@ -53,28 +53,74 @@ pub enum CrsError {
 }
 
 /// A transform between two CRSs (axis order normalised to x=east, y=north).
+///
+/// Creating a PROJ transform costs milliseconds (reading proj.db), so each
+/// one is kept for the whole process: [`Transform::new`] lends one out of a
+/// pool keyed by the CRS pair and dropping the `Transform` gives it back. A
+/// second one for the same pair is made only while the first is lent to
+/// another user (another thread). Identical definitions need no PROJ object.
 pub struct Transform {
     proj: Option<proj::Proj>,
     from: String,
+    /// The pool key (from, to) the PROJ object goes back to.
+    key: (String, String),
+}
+
+/// A PROJ object resting in the pool, between two users.
+struct Idle(proj::Proj);
+
+// SAFETY: a `proj::Proj` made by `Proj::new_known_crs` owns its own
+// PJ_CONTEXT (proj 0.31 creates one per transform) and shares no state with
+// other transforms, so PROJ allows it to be used from any one thread at a
+// time. The pool only stores idle objects; each is lent to one `Transform`
+// (which is neither `Send` nor `Sync`) and comes back when that is dropped.
+unsafe impl Send for Idle {}
+
+type Pool = std::sync::Mutex<std::collections::HashMap<(String, String), Vec<Idle>>>;
+
+fn pool() -> &'static Pool {
+    static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+    POOL.get_or_init(Default::default)
+}
+
+impl Drop for Transform {
+    fn drop(&mut self) {
+        if let Some(proj) = self.proj.take() {
+            let mut pool = pool().lock().unwrap_or_else(|e| e.into_inner());
+            pool.entry(std::mem::take(&mut self.key)).or_default().push(Idle(proj));
+        }
+    }
 }
 
 impl Transform {
-    /// Build a transform; identical definitions give a no-op transform.
+    /// Build a transform (or reuse an idle one of this process); identical
+    /// definitions give a no-op transform.
     pub fn new(from: &str, to: &str) -> Result<Transform, CrsError> {
+        let key = (from.to_string(), to.to_string());
         if from == to {
             return Ok(Transform {
                 proj: None,
                 from: from.to_string(),
+                key,
             });
         }
-        let proj = proj::Proj::new_known_crs(from, to, None).map_err(|e| CrsError::Create {
-            from: short(from),
-            to: short(to),
-            message: e.to_string(),
-        })?;
+        let idle = pool()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&key)
+            .and_then(|v| v.pop());
+        let proj = match idle {
+            Some(Idle(proj)) => proj,
+            None => proj::Proj::new_known_crs(from, to, None).map_err(|e| CrsError::Create {
+                from: short(from),
+                to: short(to),
+                message: e.to_string(),
+            })?,
+        };
         Ok(Transform {
             proj: Some(proj),
             from: short(from),
+            key,
         })
     }
 
@@ -178,6 +224,27 @@ mod tests {
             assert!(d < 0.01, "{c:?}: {d} m from the Helmert result, so check's note would be wrong");
         }
         assert!(datum_shift_note().contains("Helmert"));
+    }
+
+    #[test]
+    fn a_dropped_transform_is_reused_not_made_again() {
+        // A pair no other test uses, so the pool's count is this test's alone.
+        let (from, to) = ("EPSG:4258", BNG);
+        let count = || pool().lock().unwrap().get(&(from.to_string(), to.to_string())).map_or(0, Vec::len);
+        let c = Coord { x: -1.75, y: 53.8 };
+        let first = Transform::new(from, to).unwrap();
+        let second = Transform::new(from, to).unwrap(); // the first is lent: a second one is made
+        let expected = first.coord(c).unwrap();
+        drop((first, second));
+        assert_eq!(count(), 2);
+        let again = Transform::new(from, to).unwrap();
+        assert_eq!(count(), 1, "an idle transform is lent out again");
+        assert_eq!(again.coord(c).unwrap(), expected);
+        // Lent to another thread after this one gave it back.
+        drop(again);
+        let there = std::thread::spawn(move || Transform::new(from, to).unwrap().coord(c).unwrap()).join().unwrap();
+        assert_eq!(there, expected);
+        assert_eq!(count(), 2);
     }
 
     #[test]

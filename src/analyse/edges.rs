@@ -31,6 +31,15 @@ impl EdgeIndex {
         let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         self.tree.locate_in_envelope_intersecting(&env).next().is_some()
     }
+
+    /// The boundary segments whose boxes meet the box of `line`.
+    pub fn near(&self, line: geo::Line<f64>) -> impl Iterator<Item = geo::Line<f64>> + '_ {
+        let env = AABB::from_corners([line.start.x, line.start.y], [line.end.x, line.end.y]);
+        self.tree.locate_in_envelope_intersecting(&env).map(|l| {
+            let (a, b) = (l.from, l.to);
+            geo::Line::new(geo::Coord { x: a[0], y: a[1] }, geo::Coord { x: b[0], y: b[1] })
+        })
+    }
 }
 
 /// Bounding box of an area (a zero box for an empty geometry).

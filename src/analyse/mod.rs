@@ -6,6 +6,7 @@ mod assign;
 mod edges;
 mod overlay;
 mod provision;
+mod shared_boundary;
 
 pub use apportion::{apportion_counts, apportion_means, decile1_share, LevelValues};
 pub use assign::assign_services;

@@ -4,6 +4,7 @@
 use geo::{Area as _, BooleanOps, Contains, CoordsIter, MultiPolygon};
 
 use super::edges::{bbox, EdgeIndex};
+use super::shared_boundary::{relate, Relation};
 
 use crate::index::AreaIndex;
 use crate::model::{Area, Level};
@@ -128,7 +129,14 @@ fn overlap_m2(a: &Area, a_edges: &EdgeIndex, b: &Area, b_edges: &EdgeIndex) -> f
     if !a_edges.touches(bbox(&b.bng)) {
         return if inside(&a.bng, &b.bng) { b.area_m2 } else { 0.0 };
     }
-    a.bng.intersection(&b.bng).unsigned_area()
+    // Boundaries that meet only in shared segments and vertices (a ward and
+    // its constituency) are nested or disjoint too, settled by a few points.
+    match relate(&a.bng, a_edges, &b.bng, b_edges) {
+        Relation::Inside => a.area_m2,
+        Relation::Contains => b.area_m2,
+        Relation::Disjoint => 0.0,
+        Relation::Unknown => a.bng.intersection(&b.bng).unsigned_area(),
+    }
 }
 
 /// Whether the first vertex of `inner` lies inside `outer`.

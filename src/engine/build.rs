@@ -77,6 +77,8 @@ impl OverlayCache {
                 self.get(levels, s, base).grouped(base_to_group(members, levels[base].len()))
             } else if levels[s].group_of.is_some() {
                 self.get(levels, t, s).reversed(levels[s].len())
+            } else if let Some(o) = self.composed(levels, s, t) {
+                o
             } else {
                 let clock = Instant::now();
                 for l in [s, t] {
@@ -95,6 +97,20 @@ impl OverlayCache {
             self.cache.insert((s, t), overlay);
         }
         &self.cache[&(s, t)]
+    }
+
+    /// The overlay `s -> t` composed through a level `m` whose areas tile
+    /// `t` exactly (each lies wholly in one area of `t`, and each area of
+    /// `t` is the union of its `m` areas, as wards and the constituencies
+    /// made of them): `s ∩ t` is then the union of the pieces `s ∩ m` over
+    /// the `m` in `t`, so no polygon of `s` need meet `t` again.
+    fn composed(&self, levels: &[Level], s: usize, t: usize) -> Option<Overlay> {
+        (0..levels.len()).filter(|&m| m != s && m != t).find_map(|m| {
+            let (sm, mt) = (self.cache.get(&(s, m))?, self.cache.get(&(m, t))?);
+            let map = tiling(mt, &levels[m], &levels[t])?;
+            tracing::debug!("overlay {} -> {} composed through {}", levels[s].id, levels[t].id, levels[m].id);
+            Some(sm.grouped(map))
+        })
     }
 
     pub fn indexes(&self) -> &[AreaIndex] {
@@ -117,6 +133,29 @@ impl OverlayCache {
             cache: overlays.into_iter().collect(),
         }
     }
+}
+
+/// For each area of `m`, the area of `t` it lies in, when the overlay
+/// `m -> t` shows that `m` tiles `t` exactly: every piece is a whole `m`
+/// area, one per `m` area, and the `m` areas in each `t` area add up to it
+/// (relative tolerance 1e-9, far below a sliver).
+fn tiling(overlay: &Overlay, m: &Level, t: &Level) -> Option<Vec<Option<usize>>> {
+    const TOLERANCE: f64 = 1e-9;
+    let mut map = vec![None; m.len()];
+    let mut covered = vec![0.0; t.len()];
+    for p in &overlay.pieces {
+        let area = m.areas[p.source].area_m2;
+        if map[p.source].is_some() || (p.area_m2 - area).abs() > TOLERANCE * area {
+            return None;
+        }
+        map[p.source] = Some(p.target);
+        covered[p.target] += area;
+    }
+    covered
+        .iter()
+        .zip(&t.areas)
+        .all(|(c, a)| (c - a.area_m2).abs() <= TOLERANCE * a.area_m2)
+        .then_some(map)
 }
 
 /// For each area of a grouped level's base, the group it belongs to.

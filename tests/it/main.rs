@@ -17,3 +17,4 @@ mod serve;
 mod serve_scenarios;
 mod serve_suggest;
 mod suggest;
+mod synthetic;
