@@ -7,7 +7,7 @@ mod edges;
 mod overlay;
 mod provision;
 
-pub use apportion::{apportion_counts, apportion_means, decile1_share, LevelValues};
+pub use apportion::{apportion_counts, apportion_means, decile1_share, low_decile_share, LevelValues};
 pub use assign::assign_services;
 pub use edges::EdgeIndex;
 pub use overlay::{edge_indexes, Overlay, Piece};
