@@ -16,3 +16,4 @@ mod serve;
 mod serve_scenarios;
 mod serve_suggest;
 mod suggest;
+mod trend;

@@ -1,0 +1,214 @@
+//! Need over time on the real pack (issue 13): the IMD series 2015, 2019,
+//! 2025, checked against counts and means computed here from the CSVs.
+
+use std::collections::HashMap;
+
+use needmap::gaps::{compute_with, GapClass, GapQuery, Tercile};
+use needmap::model::Series;
+use needmap::report::{emerging_gaps, need_change, ChangeClass, ChangeError, ChangeQuery};
+
+use crate::common::{ctx, engine};
+
+const PACK: &str = "../shared/geodata/bradford";
+
+fn rows(file: &str) -> Vec<HashMap<String, String>> {
+    crate::common::csv_rows(&format!("{PACK}/{file}"))
+}
+
+fn num(v: &str) -> Option<f64> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.parse().unwrap_or_else(|_| panic!("`{v}` is not a number")))
+}
+
+fn query(from: &str, to: &str, level: &str) -> ChangeQuery {
+    ChangeQuery { series: Some("imd".into()), from: from.into(), to: to.into(), level: level.into() }
+}
+
+#[test]
+fn the_manifest_marks_the_imd_series_2015_2019_2025() {
+    let all = Series::of(&engine().indicators);
+    assert_eq!(all.len(), 1);
+    let imd = &all[0];
+    assert_eq!(imd.id, "imd");
+    assert_eq!(imd.labels(), "2015, 2019, 2025");
+    let id = |k: Option<usize>| k.map(|k| engine().indicators[k].id.as_str());
+    assert_eq!(id(imd.vintage("2015").unwrap().score), Some("imd2015_score"));
+    assert_eq!(id(imd.vintage("2015").unwrap().decile), Some("imd2015_decile"));
+    assert_eq!(id(imd.vintage("2019").unwrap().score), Some("imd_score"));
+    assert_eq!(id(imd.vintage("2019").unwrap().decile), Some("imd_decile"));
+    assert_eq!(id(imd.vintage("2025").unwrap().score), Some("imd2025_score"));
+    assert_eq!(id(imd.vintage("2025").unwrap().decile), Some("imd2025_decile"));
+}
+
+#[test]
+fn lsoas_whose_decile_fell_2019_to_2025_match_a_count_from_the_csv() {
+    // Independent count: the trend file's own 2019 and 2025 deciles.
+    let trend = rows("imd_trend_lsoa.csv");
+    let mut fell = 0;
+    let mut rose = 0;
+    let mut same = 0;
+    let mut unknown = 0;
+    for r in &trend {
+        match (num(&r["imd2019_decile"]), num(&r["imd2025_decile"])) {
+            (Some(a), Some(b)) if b < a => fell += 1,
+            (Some(a), Some(b)) if b > a => rose += 1,
+            (Some(_), Some(_)) => same += 1,
+            _ => unknown += 1,
+        }
+    }
+    // The 2019 decile the engine uses comes from imd2019_lsoa.csv: the same values.
+    let d2019: HashMap<String, Option<f64>> = rows("imd2019_lsoa.csv").into_iter().map(|r| (r["lsoa11cd"].clone(), num(&r["imd_decile"]))).collect();
+    for r in &trend {
+        assert_eq!(d2019[&r["lsoa11cd"]], num(&r["imd2019_decile"]), "{}", r["lsoa11cd"]);
+    }
+    let change = need_change(engine(), &query("2019", "2025", "lsoa")).unwrap();
+    assert!(change.published_level);
+    let count = |c: ChangeClass| change.areas.iter().filter(|a| a.class == c).count();
+    assert_eq!(count(ChangeClass::NeedRose), fell);
+    assert_eq!(count(ChangeClass::NeedFell), rose);
+    assert_eq!(count(ChangeClass::NoChange), same);
+    assert_eq!(count(ChangeClass::NoData), unknown);
+    // The real figures of the pack: 47 of 310 LSOAs fell to a more deprived decile.
+    assert_eq!((fell, rose, same, unknown), (47, 55, 206, 2));
+    // Each LSOA's decile change is its own B - A.
+    for r in &trend {
+        let i = change.codes.iter().position(|c| c == &r["lsoa11cd"]).unwrap();
+        let expected = num(&r["imd2025_decile"]).zip(num(&r["imd2019_decile"])).map(|(b, a)| b - a);
+        assert_eq!(change.areas[i].decile_change, expected, "{}", r["lsoa11cd"]);
+    }
+}
+
+#[test]
+fn split_lsoas_are_unknown_not_change() {
+    let change = need_change(engine(), &query("2019", "2025", "lsoa")).unwrap();
+    assert_eq!(change.unknown_published, 2);
+    for code in ["E01010677", "E01010835"] {
+        let i = change.codes.iter().position(|c| c == code).unwrap();
+        let a = &change.areas[i];
+        assert_eq!(a.class, ChangeClass::NoData, "{code}");
+        assert_eq!(a.decile_to, None, "{code}");
+        assert_eq!(a.decile_change, None, "{code}");
+        assert_eq!(a.low_share_change, None, "{code}: left out of the deciles 1-2 shares");
+        assert_eq!(a.rank, None, "{code}");
+        // The 2025 score (mean of the two successors) still gives a score change.
+        assert!(a.score_change.is_some(), "{code}");
+    }
+}
+
+/// Population-weighted brute force over the LSOA -> ward pieces (the
+/// engine's area shares), from the CSV values.
+fn ward_brute_force(value: impl Fn(&HashMap<String, String>) -> Option<f64>) -> Vec<Option<f64>> {
+    let e = engine();
+    let lsoa = e.level_index("lsoa").unwrap();
+    let ward = e.level_index("ward").unwrap();
+    let pop: HashMap<String, f64> = rows("imd2019_lsoa.csv").into_iter().map(|r| (r["lsoa11cd"].clone(), num(&r["pop_total_mid2015"]).unwrap())).collect();
+    let by_code: HashMap<String, HashMap<String, String>> = rows("imd_trend_lsoa.csv").into_iter().map(|r| (r["lsoa11cd"].clone(), r)).collect();
+    let overlay = e.overlay(lsoa, ward);
+    let mut num_ = vec![0.0; e.levels[ward].len()];
+    let mut den = vec![0.0; e.levels[ward].len()];
+    for p in &overlay.pieces {
+        let code = &e.levels[lsoa].areas[p.source].code;
+        let Some(v) = value(&by_code[code]) else { continue };
+        let w = pop[code] * p.share;
+        num_[p.target] += w * v;
+        den[p.target] += w;
+    }
+    num_.iter().zip(&den).map(|(n, d)| (*d > 0.0).then(|| n / d)).collect()
+}
+
+#[test]
+fn ward_score_change_is_the_population_weighted_mean_of_lsoa_changes() {
+    let change = need_change(engine(), &query("2015", "2025", "ward")).unwrap();
+    assert!(!change.published_level);
+    let expected = ward_brute_force(|r| Some(num(&r["imd2025_score"])? - num(&r["imd2015_score"])?));
+    assert_eq!(change.areas.len(), 30);
+    for (i, (a, e)) in change.areas.iter().zip(&expected).enumerate() {
+        let (got, want) = (a.score_change.unwrap(), e.unwrap());
+        assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", change.names[i]);
+    }
+}
+
+#[test]
+fn ward_deciles_1_2_share_counts_lsoas_with_both_deciles() {
+    let change = need_change(engine(), &query("2015", "2025", "ward")).unwrap();
+    let low = |col: &'static str| {
+        move |r: &HashMap<String, String>| -> Option<f64> {
+            // Only LSOAs with a decile in both vintages count.
+            num(&r["imd2015_decile"])?;
+            num(&r["imd2025_decile"])?;
+            Some(if num(&r[col])? <= 2.0 { 1.0 } else { 0.0 })
+        }
+    };
+    let from = ward_brute_force(low("imd2015_decile"));
+    let to = ward_brute_force(low("imd2025_decile"));
+    for (i, a) in change.areas.iter().enumerate() {
+        let (f, t) = (from[i].unwrap(), to[i].unwrap());
+        assert!((a.low_share_from.unwrap() - f).abs() < 1e-12, "{}", change.names[i]);
+        assert!((a.low_share_to.unwrap() - t).abs() < 1e-12, "{}", change.names[i]);
+        let d = t - f;
+        let class = if d >= 0.05 - 1e-12 {
+            ChangeClass::NeedRose
+        } else if d <= -0.05 + 1e-12 {
+            ChangeClass::NeedFell
+        } else {
+            ChangeClass::NoChange
+        };
+        assert_eq!(a.class, class, "{}", change.names[i]);
+    }
+    // Ranks: 1..=30, the first is the largest rise of the share.
+    let first = change.areas.iter().position(|a| a.rank == Some(1)).unwrap();
+    let max = change.areas.iter().map(|a| a.low_share_change.unwrap()).fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(change.areas[first].low_share_change, Some(max));
+    assert_eq!(change.names[first], "Heaton");
+}
+
+#[test]
+fn emerging_gaps_are_exactly_need_rose_and_low_access() {
+    for level in ["lsoa", "ward"] {
+        let change = need_change(engine(), &query("2015", "2025", level)).unwrap();
+        let gq = GapQuery { level: level.into(), category: Some("family_hub".into()), ..GapQuery::default() };
+        let gaps = compute_with(engine(), ctx(), &gq).unwrap();
+        let emerging = emerging_gaps(&change, &gaps);
+        let access: HashMap<&str, GapClass> = gaps.rows.iter().map(|r| (r.code.as_str(), r.gap_class)).collect();
+        let mut n = 0;
+        for (i, a) in change.areas.iter().enumerate() {
+            let low = matches!(access[change.codes[i].as_str()], GapClass::Class { access: Tercile::Low, .. });
+            let expected = a.class == ChangeClass::NeedRose && low;
+            assert_eq!(emerging.emerging[i] == Some(true), expected, "{level} {}", change.codes[i]);
+            n += usize::from(expected);
+        }
+        assert_eq!(emerging.areas(&change).len(), n);
+        assert!(n > 0, "{level}: some emerging gaps for family hubs");
+    }
+}
+
+#[test]
+fn bad_change_requests_say_what_to_do() {
+    let e = engine();
+    assert!(matches!(need_change(e, &query("2011", "2025", "ward")), Err(ChangeError::UnknownVintage { .. })));
+    assert!(matches!(need_change(e, &query("2019", "2019", "ward")), Err(ChangeError::SameVintage { .. })));
+    let mut q = query("2015", "2025", "ward");
+    q.series = Some("census".into());
+    assert!(matches!(need_change(e, &q), Err(ChangeError::UnknownSeries { .. })));
+    let msg = need_change(e, &query("2015", "2025", "oa")).unwrap_err().to_string();
+    assert!(msg.contains("not offered at level `oa`") && msg.contains("lsoa") && msg.contains("ward"), "{msg}");
+    // The default series is the manifest's first.
+    q.series = None;
+    assert_eq!(need_change(e, &q).unwrap().series, "imd");
+}
+
+#[test]
+fn the_manifest_check_names_the_indicator_of_a_bad_series() {
+    let path = crate::common::root().join("geodata/bradford/dataset.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let check = |t: String| needmap::dataset::Manifest::parse(&t, &path).unwrap_err().to_string();
+    let once = |from: &str, to: &str| text.replacen(from, to, 1);
+    let msg = check(once("series = \"imd\"\nvintage = \"2015\"\n", "series = \"imd\"\n"));
+    assert!(msg.contains("imd2015_score") && msg.contains("no `vintage`"), "{msg}");
+    let msg = check(once("series = \"imd\"\nvintage = \"2015\"\n", "vintage = \"2015\"\n"));
+    assert!(msg.contains("imd2015_score") && msg.contains("no `series`"), "{msg}");
+    let msg = check(once("vintage = \"2015\"\n", "vintage = \"the old one\"\n"));
+    assert!(msg.contains("imd2015_score") && msg.contains("not a year or other number"), "{msg}");
+    let msg = check(once("vintage = \"2015\"\n", "vintage = \"2025\"\n"));
+    assert!(msg.contains("imd2025_score") && msg.contains("imd2015_score") && msg.contains("one indicator per kind and vintage"), "{msg}");
+}
