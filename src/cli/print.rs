@@ -33,6 +33,12 @@ pub struct PrintArgs {
     /// Map coverage gaps for --category instead of an indicator.
     #[arg(long, requires = "category")]
     pub gap: bool,
+    /// Map need over time instead: the change class (need rose / no change / need fell) between two vintages FROM:TO of --series.
+    #[arg(long, value_name = "FROM:TO", conflicts_with_all = ["gap", "indicator"])]
+    pub change: Option<String>,
+    /// Series of --change (default: the manifest's first series).
+    #[arg(long, requires = "change")]
+    pub series: Option<String>,
     /// Service category for --gap (its non-sensitive sites are drawn).
     #[arg(long)]
     pub category: Option<String>,
@@ -116,7 +122,12 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let engine = applied.as_ref().map(|a| &a.engine).unwrap_or(&base);
-    let theme = if args.gap {
+    let theme = if let Some(change) = &args.change {
+        let (from, to) = change
+            .split_once(':')
+            .ok_or_else(|| anyhow::anyhow!("--change `{change}`: give two vintages as FROM:TO, e.g. --change 2015:2025"))?;
+        Theme::Change { series: args.series.clone(), from: from.trim().to_string(), to: to.trim().to_string() }
+    } else if args.gap {
         let Some(category) = args.category.clone() else {
             bail!("--gap needs --category C");
         };

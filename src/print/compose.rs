@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use geo::{BoundingRect, Contains, Rect as GeoRect};
 
-use super::classes::{gap_fill, Classes, ClassEntry, BIVARIATE, NO_DATA, OUTSIDE, SUPPRESSED};
+use super::classes::{change_fill, gap_fill, Classes, ClassEntry, BIVARIATE, NO_DATA, OUTSIDE, SUPPRESSED};
 use super::labels::{place, LabelRequest, Rect};
 use super::page::Layout;
 use super::svg::{wrap, Projection, Svg};
@@ -202,6 +202,43 @@ fn gap_fills(table: &Report, rows: &[Option<usize>], category_label: &str) -> Re
     })
 }
 
+fn change_fills(engine: &Engine, level: usize, inside: &[bool], series: Option<&str>, from: &str, to: &str) -> Result<Fills, PrintError> {
+    let q = crate::report::ChangeQuery {
+        series: series.map(String::from),
+        from: from.to_string(),
+        to: to.to_string(),
+        level: engine.levels[level].id.clone(),
+    };
+    let change = crate::report::need_change(engine, &q).map_err(|e| PrintError::Change { message: e.to_string() })?;
+    let fills: Vec<String> = change.areas.iter().map(|a| change_fill(a.class.label()).unwrap_or(NO_DATA).to_string()).collect();
+    // Counts of the areas drawn (the committee's, when one is framed).
+    let entries = crate::report::ChangeClass::ALL
+        .iter()
+        .map(|c| (c, change.areas.iter().zip(inside).filter(|(a, i)| **i && a.class == *c).count()))
+        .filter_map(|(c, n)| {
+            let fill = change_fill(c.label())?;
+            let mut words = c.words().to_string();
+            words[..1].make_ascii_uppercase();
+            Some(ClassEntry { label: format!("{words} ({n})"), fill: fill.to_string() })
+        })
+        .collect();
+    let rule = if change.published_level {
+        "Need rose: the national decile moved down (more deprived); fell: moved up.".to_string()
+    } else {
+        format!(
+            "Need rose: the share of residents in national deciles 1-2 (most deprived 20%) rose by at least {} percentage points; fell: fell by as much.",
+            crate::report::change::SHARE_TOLERANCE * 100.0
+        )
+    };
+    Ok(Fills {
+        fills,
+        legend_title: format!("Need over time: {} {} to {}", change.series.to_uppercase(), change.from, change.to),
+        entries,
+        note: format!("{rule} {}", crate::report::change::CHANGE_CAVEAT),
+        suppressed_areas: 0,
+    })
+}
+
 /// Compose the page.
 pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap, PrintError> {
     let l = level_index(engine, &request.level)?;
@@ -285,6 +322,7 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
             let label = engine.categories.get(category).map(|c| c.label.clone()).unwrap_or_else(|| category.clone());
             (gap_fills(&table, &rows, &label)?, Some((category.clone(), label)))
         }
+        Theme::Change { series, from, to } => (change_fills(engine, l, &inside, series.as_deref(), from, to)?, None),
     };
 
     let mut layout = Layout::new(request.paper, request.landscape);

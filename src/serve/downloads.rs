@@ -117,6 +117,8 @@ pub async fn print_pdf(
     let params = Params::parse(raw.as_deref())?;
     let mut map = param_map(&params)?;
     map.insert("level".into(), level_id.to_string());
+    // A change map: the vintages are checked here, so a bad one is a 400 naming it.
+    super::query::ChangeSelection::from_params(&state.engine, &params)?;
     let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
     let mut gap_query = None;
     if let Theme::Gap { category } = &request.theme {
@@ -201,6 +203,7 @@ fn print_error(e: PrintError) -> ServeError {
             ServeError::bad(&name, format!("`{value}` is not valid: expected {expected}"))
         }
         e @ PrintError::NotOffered { .. } => ServeError::bad("indicator", e.to_string()),
+        e @ PrintError::Change { .. } => ServeError::bad("change_from", e.to_string()),
         other => ServeError::bad("print", other.to_string()),
     }
 }
