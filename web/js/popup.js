@@ -30,7 +30,7 @@ function rows(items, props, currentId, mode) {
 /**
  * HTML of an area's profile. `ctx`: { levelLabel, parent: {name, code, levelLabel} | null,
  * groups (indicator catalogue), indicator (current item), values (current indicator values of
- * the level), mode (travel mode), gapRank }.
+ * the level), mode (travel mode), gapRank, trend (props -> HTML of the series sparkline) }.
  */
 export function areaProfileHtml(props, ctx) {
   const parent = ctx.parent
@@ -65,6 +65,9 @@ export function areaProfileHtml(props, ctx) {
     const cls = String(props.gap_class).replace(/-/g, ' ').replace('/', ', ');
     sections.push(`<h4>Gap class</h4><p>${escapeHtml(cls)}${Number.isFinite(props.gap_rank) ? ` · ${escapeHtml(ordinal(props.gap_rank))} by unmet need` : ''}</p>`);
   }
+  // Need over time: the series' scores per vintage as a sparkline (trend.js).
+  const trend = ctx.trend ? ctx.trend(props) : '';
+  if (trend) sections.push(trend);
   const pop = typeof props.population === 'number' ? ` · population ${escapeHtml(formatNumber(props.population))}` : '';
   return `<div class="popup"><h3>${escapeHtml(areaName(props))}</h3>`
     + `<p class="meta">${escapeHtml(ctx.levelLabel)} ${escapeHtml(props.code)}${parent}${pop}</p>${headline}${sections.join('')}</div>`;
