@@ -51,7 +51,9 @@ export function areaProfileHtml(props, ctx) {
     headline = `<p><strong>${escapeHtml(ctx.indicator.label)}:</strong> ${escapeHtml(valueText(v, ctx.indicator.unit, ctx.mode))}`
       + (where ? `<br>${escapeHtml(where)}` : '') + '</p>';
   }
-  const sections = [];
+  // Need over time: the series' scores per vintage as a sparkline (trend.js), above the groups.
+  const trend = ctx.trend ? ctx.trend(props) : '';
+  const sections = trend ? [trend] : [];
   for (const g of ctx.groups) {
     // Counts of zero and the population (already in the header) are left out; long groups fold.
     const items = g.items.filter((i) => i.id !== 'population'
@@ -65,9 +67,6 @@ export function areaProfileHtml(props, ctx) {
     const cls = String(props.gap_class).replace(/-/g, ' ').replace('/', ', ');
     sections.push(`<h4>Gap class</h4><p>${escapeHtml(cls)}${Number.isFinite(props.gap_rank) ? ` · ${escapeHtml(ordinal(props.gap_rank))} by unmet need` : ''}</p>`);
   }
-  // Need over time: the series' scores per vintage as a sparkline (trend.js).
-  const trend = ctx.trend ? ctx.trend(props) : '';
-  if (trend) sections.push(trend);
   const pop = typeof props.population === 'number' ? ` · population ${escapeHtml(formatNumber(props.population))}` : '';
   return `<div class="popup"><h3>${escapeHtml(areaName(props))}</h3>`
     + `<p class="meta">${escapeHtml(ctx.levelLabel)} ${escapeHtml(props.code)}${parent}${pop}</p>${headline}${sections.join('')}</div>`;

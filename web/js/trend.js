@@ -116,7 +116,9 @@ export function sparklineSection(series, props, escapeHtml) {
   if (!series) return '';
   const svg = sparklineSvg(seriesScores(series, props), { label: `${series.id.toUpperCase()} score` });
   if (!svg) return '';
-  const cls = props.change_class ? `<p class="meta">${escapeHtml(String(props.change_class).replace(/-/g, ' '))}</p>` : '';
+  const deciles = Number.isFinite(props.change_decile_from) && Number.isFinite(props.change_decile_to)
+    ? `National decile ${props.change_decile_from} → ${props.change_decile_to}: ` : '';
+  const cls = props.change_class ? `<p class="meta">${escapeHtml(deciles + String(props.change_class).replace(/-/g, ' '))}</p>` : '';
   return `<h4>${escapeHtml(series.id.toUpperCase())} score over time</h4><div class="trend-spark">${svg}</div>${cls}`;
 }
 
