@@ -212,3 +212,116 @@ fn the_manifest_check_names_the_indicator_of_a_bad_series() {
     let msg = check(once("vintage = \"2015\"\n", "vintage = \"2025\"\n"));
     assert!(msg.contains("imd2025_score") && msg.contains("imd2015_score") && msg.contains("one indicator per kind and vintage"), "{msg}");
 }
+
+// ------------------------------------------------------------------ server
+
+mod server {
+    use std::path::PathBuf;
+    use std::sync::{Arc, LazyLock};
+
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use axum::Router;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    static RT: LazyLock<tokio::runtime::Runtime> =
+        LazyLock::new(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    static APP: LazyLock<Router> = LazyLock::new(|| {
+        let loc = needmap::dataset::locate(Some(&crate::common::root().join("../shared/geodata/bradford"))).unwrap();
+        let engine = Arc::new(needmap::Engine::load(&loc).unwrap());
+        needmap::serve::build(engine, PathBuf::from("/nonexistent-web"), "needmap.test:8080").unwrap()
+    });
+
+    fn get(uri: &str) -> (StatusCode, Vec<u8>) {
+        RT.block_on(async {
+            let req = Request::get(uri).header(header::HOST, "needmap.test:8080").body(Body::empty()).unwrap();
+            let res = APP.clone().oneshot(req).await.unwrap();
+            let status = res.status();
+            (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+        })
+    }
+
+    fn json(uri: &str) -> Value {
+        let (status, body) = get(uri);
+        assert_eq!(status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn refused(uri: &str, parameter: &str, words: &str) {
+        let (status, body) = get(uri);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["parameter"], parameter, "{uri}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(words), "{uri}: {v}");
+    }
+
+    #[test]
+    fn area_answers_carry_the_change_columns() {
+        let v = json("/api/areas/lsoa.geojson?change_from=2019&change_to=2025&geometry=false");
+        let features = v["features"].as_array().unwrap();
+        assert_eq!(features.len(), 310);
+        let rose = features.iter().filter(|f| f["properties"]["change_class"] == "need-rose").count();
+        assert_eq!(rose, 47);
+        let f = features.iter().find(|f| f["properties"]["code"] == "E01010568").unwrap();
+        assert_eq!(f["properties"]["change_decile"], -1.0);
+        assert_eq!(f["properties"]["change_decile_from"], 8.0);
+        // The series values are indicator columns too.
+        assert_eq!(f["properties"]["imd2015_score"], 11.783);
+        // With one category: the emerging gaps, exactly need rose and low access.
+        let v = json("/api/areas/ward.geojson?series=imd&change_from=2015&change_to=2025&category=family_hub&geometry=false");
+        for f in v["features"].as_array().unwrap() {
+            let p = &f["properties"];
+            let expected = p["change_class"] == "need-rose" && p["gap_class"].as_str().unwrap().ends_with("/low-access");
+            assert_eq!(p["emerging_gap"] == 1, expected, "{}", p["name"]);
+        }
+        // The OGC items and the CSV export carry them as well.
+        let items = json("/ogc/collections/ward/items?change_from=2015&change_to=2025&limit=50");
+        assert!(items["features"][0]["properties"]["change_class"].is_string());
+        let (status, csv) = get("/api/export/ward.csv?change_from=2015&change_to=2025");
+        assert_eq!(status, StatusCode::OK);
+        let head = String::from_utf8_lossy(&csv).lines().next().unwrap().to_string();
+        assert!(head.contains("change_score") && head.contains("change_class") && head.contains("imd2015_score"), "{head}");
+    }
+
+    #[test]
+    fn bad_change_parameters_are_400_naming_them() {
+        refused("/api/areas/ward.geojson?change_from=2011&change_to=2025", "change_from", "vintages are: 2015, 2019, 2025");
+        refused("/api/areas/ward.geojson?change_from=2015", "change_to", "change_to");
+        refused("/api/areas/ward.geojson?change_to=2025", "change_from", "change_from");
+        refused("/api/areas/ward.geojson?change_from=2019&change_to=2019", "change_to", "two different vintages");
+        refused("/api/areas/ward.geojson?series=census&change_from=2015&change_to=2025", "series", "series are: imd");
+        refused("/api/areas/oa.geojson?change_from=2015&change_to=2025", "change_from", "not offered at level `oa`");
+        refused("/api/print/ward.pdf?change_from=2015&change_to=2031", "change_to", "2031");
+    }
+
+    #[test]
+    fn meta_lists_the_series_and_print_draws_the_change_map() {
+        let meta = json("/api/meta");
+        let s = &meta["change"]["series"][0];
+        assert_eq!(s["id"], "imd");
+        assert_eq!(s["vintages"][0]["vintage"], "2015");
+        assert_eq!(s["vintages"][0]["score"], "imd2015_score");
+        assert_eq!(s["levels"], serde_json::json!(["locality", "constituency", "ward", "msoa", "lsoa"]));
+        assert!(meta["change"]["caveat"].as_str().unwrap().contains("Ranks of different editions are not compared"));
+        let (status, pdf) = get("/api/print/ward.pdf?change_from=2015&change_to=2025&area=Keighley");
+        assert_eq!(status, StatusCode::OK);
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+}
+
+#[test]
+fn the_printed_change_map_has_the_classes_and_the_caveat() {
+    use needmap::print::{render_svg, PrintRequest, Theme};
+    let request = PrintRequest::new("ward", Theme::Change { series: None, from: "2015".into(), to: "2025".into() });
+    let map = render_svg(engine(), &request).unwrap();
+    assert_eq!(map.title, "Need over time: IMD 2015 to 2025");
+    for words in ["Need rose (14)", "No change (16)", "Need fell (0)"] {
+        assert!(map.legend.iter().any(|l| l == words), "{words}: {:?}", map.legend);
+    }
+    // The legend note (wrapped over lines) says what is not compared.
+    let text: String = map.svg.split('<').filter_map(|t| t.split_once('>').map(|(_, x)| x)).collect::<Vec<_>>().join(" ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Ranks of different editions are not compared; deciles are relative to England in each edition."), "{text}");
+    assert!(map.svg.contains("#e66101"));
+}
