@@ -408,6 +408,27 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
     if let Some((cl, ca)) = committee {
         svg.path(&proj.path(&engine.levels[cl].areas[ca].bng), "none", "#000000", 0.7 * k);
     }
+    // Change maps with a table that has `emerging_gap`: those areas get a dashed outline.
+    let emerging: Option<usize> = match (&request.theme, table.column("emerging_gap")) {
+        (Theme::Change { .. }, Some(col)) => {
+            let mut n = 0;
+            for (a, area) in level.areas.iter().enumerate() {
+                let flagged = rows[a].is_some_and(|r| matches!(table.rows[r].get(col), Some(Cell::Count(1))));
+                if inside[a] && flagged {
+                    n += 1;
+                    svg.raw(&format!(
+                        r##"<path d="{}" fill="none" stroke="#000000" stroke-width="{:.2}" stroke-dasharray="{:.2} {:.2}"/>"##,
+                        proj.path(&area.bng),
+                        0.8 * k,
+                        1.6 * k,
+                        0.8 * k
+                    ));
+                }
+            }
+            Some(n)
+        }
+        _ => None,
+    };
 
     // Service points (gap maps): never the sensitive ones.
     let mut sensitive_withheld = 0;
@@ -585,6 +606,21 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         }
         if fills.fills.iter().any(|f| f == NO_DATA) {
             entry(&mut svg, &mut y, &mut legend, NO_DATA, "No data");
+        }
+        if let Some(n) = emerging {
+            svg.raw(&format!(
+                r##"<rect x="{lx:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="#ffffff" stroke="#000000" stroke-width="{:.2}" stroke-dasharray="{:.2} {:.2}"/>"##,
+                y,
+                sw.0,
+                sw.1,
+                0.5 * k,
+                1.2 * k,
+                0.6 * k
+            ));
+            let text = format!("Emerging gap: need rose, access in the lowest third ({n})");
+            svg.text(lx + sw.0 + 2.0 * k, y + sw.1 * 0.8, 2.7 * k, &text, "start", "normal", "#000000");
+            legend.push(text);
+            y += sw.1 + 1.2 * k;
         }
         if fills.suppressed_areas > 0 {
             let text = format!("Suppressed (fewer than {} people)", request.disclosure.threshold);

@@ -62,6 +62,24 @@ impl EmergingGaps {
         ]
     }
 
+    /// Append one `emerging_gap` column (1, 0, or empty where unknown) to
+    /// `table`, joined on its `code` column with the change's areas.
+    pub fn append_emerging_column(&self, change: &NeedChange, table: &mut Report) {
+        let by_code: std::collections::HashMap<&str, usize> = change.codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+        let code_col = table.column("code");
+        table.columns.push("emerging_gap".into());
+        for row in &mut table.rows {
+            let i = code_col.and_then(|c| match row.get(c) {
+                Some(Cell::Text(Some(code))) => by_code.get(code.as_str()).copied(),
+                _ => None,
+            });
+            row.push(match i.and_then(|i| self.emerging[i]) {
+                Some(e) => Cell::Count(e.into()),
+                None => Cell::Number(None),
+            });
+        }
+    }
+
     /// Append [`EMERGING_COLUMNS`] to the change's report (`rows` in the
     /// change's area order).
     pub fn append_to(&self, report: &mut Report) {

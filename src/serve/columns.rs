@@ -265,20 +265,7 @@ pub fn merge_change_columns(engine: &Engine, level: usize, q: &AreaQuery, gaps: 
     let change = crate::report::need_change(engine, &sel.at(&engine.levels[level].id)).map_err(|e| ServeError::bad("change_from", e.to_string()))?;
     change.append_to(table);
     if let Some(gaps) = gaps.filter(|g| g.query.category.is_some()) {
-        let emerging = crate::report::emerging_gaps(&change, gaps);
-        let by_code: HashMap<&str, usize> = change.codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-        let code_col = table.column("code");
-        table.columns.push("emerging_gap".into());
-        for row in &mut table.rows {
-            let i = code_col.and_then(|c| match row.get(c) {
-                Some(Cell::Text(Some(code))) => by_code.get(code.as_str()).copied(),
-                _ => None,
-            });
-            row.push(match i.and_then(|i| emerging.emerging[i]) {
-                Some(e) => Cell::Count(e.into()),
-                None => Cell::Number(None),
-            });
-        }
+        crate::report::emerging_gaps(&change, gaps).append_emerging_column(&change, table);
     }
     Ok(())
 }

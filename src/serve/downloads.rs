@@ -121,6 +121,15 @@ pub async fn print_pdf(
     super::query::ChangeSelection::from_params(&state.engine, &params)?;
     let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
     let mut gap_query = None;
+    if let (Theme::Change { .. }, Some(_)) = (&request.theme, params.get("category")?) {
+        // A change map with one category: the area table with `emerging_gap`, outlined.
+        let q = AreaQuery::from_params(&state.engine, &params)?;
+        let table = state.table(level, &q)?;
+        if table.column("emerging_gap").is_some() {
+            request.table = Some((*table).clone());
+            request.notes.push("Emerging gaps (dashed): need rose and access to the category in the lowest third.".into());
+        }
+    }
     if let Theme::Gap { category } = &request.theme {
         let mut q = AreaQuery::from_params(&state.engine, &params)?;
         q.categories = Some(vec![category.clone()]);

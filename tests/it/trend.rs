@@ -326,3 +326,22 @@ fn the_printed_change_map_has_the_classes_and_the_caveat() {
     assert!(text.contains("Ranks of different editions are not compared; deciles are relative to England in each edition."), "{text}");
     assert!(map.svg.contains("#e66101"));
 }
+
+#[test]
+fn the_printed_change_map_outlines_the_emerging_gaps() {
+    use needmap::print::{render_svg, PrintRequest, Theme};
+    let change = need_change(engine(), &query("2015", "2025", "ward")).unwrap();
+    let gq = GapQuery { level: "ward".into(), category: Some("family_hub".into()), ..GapQuery::default() };
+    let gaps = compute_with(engine(), ctx(), &gq).unwrap();
+    let emerging = emerging_gaps(&change, &gaps);
+    let mut table = needmap::report::area_report(engine(), "ward").unwrap();
+    emerging.append_emerging_column(&change, &mut table);
+    let mut request = PrintRequest::new("ward", Theme::Change { series: None, from: "2015".into(), to: "2025".into() });
+    request.table = Some(table);
+    let map = render_svg(engine(), &request).unwrap();
+    let n = emerging.areas(&change).len();
+    assert_eq!(n, 1, "Eccleshill");
+    assert!(map.legend.iter().any(|l| l == &format!("Emerging gap: need rose, access in the lowest third ({n})")), "{:?}", map.legend);
+    // One dashed outline per emerging gap, plus the legend swatch.
+    assert_eq!(map.svg.matches("stroke-dasharray").count(), n + 1);
+}
