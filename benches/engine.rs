@@ -47,3 +47,20 @@ fn ward_report(bencher: divan::Bencher) {
     let engine = Engine::load(&location()).expect("loads");
     bencher.bench(|| area_report(&engine, "ward").expect("report"));
 }
+
+/// Need over time: the IMD change 2015 -> 2025 of every ward (score means,
+/// deciles 1-2 shares over the LSOA -> ward overlay, class and rank).
+#[divan::bench(sample_count = 50)]
+fn need_change_ward(bencher: divan::Bencher) {
+    let engine = Engine::load(&location()).expect("loads");
+    let q = needmap::report::ChangeQuery { series: Some("imd".into()), from: "2015".into(), to: "2025".into(), level: "ward".into() };
+    bencher.bench(|| needmap::report::need_change(&engine, divan::black_box(&q)).expect("change"));
+}
+
+/// The same at the published level (310 LSOAs: decile changes).
+#[divan::bench(sample_count = 50)]
+fn need_change_lsoa(bencher: divan::Bencher) {
+    let engine = Engine::load(&location()).expect("loads");
+    let q = needmap::report::ChangeQuery { series: Some("imd".into()), from: "2019".into(), to: "2025".into(), level: "lsoa".into() };
+    bencher.bench(|| needmap::report::need_change(&engine, divan::black_box(&q)).expect("change"));
+}

@@ -89,11 +89,24 @@ pub fn decile1_share(
     weight: &[Option<f64>],
     targets: usize,
 ) -> Vec<Option<f64>> {
-    let in_decile1: Vec<Option<f64>> = decile
+    low_decile_share(overlay, decile, weight, targets, 1)
+}
+
+/// Population-weighted share of population living in deciles 1 to `upto`
+/// (`upto = 2`: the most deprived 20% nationally). Areas without a decile
+/// count in neither the share nor its base.
+pub fn low_decile_share(
+    overlay: &Overlay,
+    decile: &[Option<f64>],
+    weight: &[Option<f64>],
+    targets: usize,
+    upto: u8,
+) -> Vec<Option<f64>> {
+    let low: Vec<Option<f64>> = decile
         .iter()
-        .map(|d| d.map(|d| if (d - 1.0).abs() < 1e-9 { 1.0 } else { 0.0 }))
+        .map(|d| d.map(|d| if d <= f64::from(upto) + 1e-9 { 1.0 } else { 0.0 }))
         .collect();
-    apportion_means(overlay, &in_decile1, weight, targets)
+    apportion_means(overlay, &low, weight, targets)
 }
 
 #[cfg(test)]
@@ -168,5 +181,14 @@ mod tests {
         let overlay = overlay_from(&[vec![1.0], vec![1.0]]);
         let out = decile1_share(&overlay, &[Some(1.0), Some(5.0)], &[Some(300.0), Some(100.0)], 1);
         assert_eq!(out, vec![Some(0.75)]);
+    }
+
+    #[test]
+    fn low_decile_share_counts_deciles_up_to_the_bound() {
+        let overlay = overlay_from(&[vec![1.0], vec![1.0], vec![1.0], vec![1.0]]);
+        let deciles = [Some(1.0), Some(2.0), Some(3.0), None];
+        let w = [Some(100.0), Some(100.0), Some(200.0), Some(1000.0)];
+        assert_eq!(low_decile_share(&overlay, &deciles, &w, 1, 2), vec![Some(0.5)]);
+        assert_eq!(low_decile_share(&overlay, &deciles, &w, 1, 1), vec![Some(0.25)]);
     }
 }

@@ -8,7 +8,7 @@ mod overlay;
 mod provision;
 mod shared_boundary;
 
-pub use apportion::{apportion_counts, apportion_means, decile1_share, LevelValues};
+pub use apportion::{apportion_counts, apportion_means, decile1_share, low_decile_share, LevelValues};
 pub use assign::assign_services;
 pub use edges::EdgeIndex;
 pub use overlay::{edge_indexes, Overlay, Piece};

@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch (the only place `anyhow` is used).
 
+mod change;
 mod check;
 mod export;
 mod gaps;
@@ -19,7 +20,7 @@ use clap::{Args, Parser, Subcommand};
     name = "needmap",
     version,
     about = "Need versus provision for local public services, area by area",
-    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap gaps --level ward --category gp --method 2sfca\n  needmap serve --addr 127.0.0.1:8080"
+    after_help = "Examples:\n  needmap check\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level lsoa --data ../shared/geodata/bradford --format json\n  needmap gaps --level ward --category gp --method 2sfca\n  needmap change --series imd --from 2015 --to 2025 --level ward\n  needmap serve --addr 127.0.0.1:8080"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,11 +35,14 @@ enum Command {
     /// One row per area: population, indicators, provision.
     #[command(after_help = "Examples:\n  needmap report --level ward\n  needmap report --level constituency --format table\n  needmap report --level locality --format json")]
     Report(report::ReportArgs),
+    /// Need over time: the change between two vintages of a series (score, decile, need rose/fell) and emerging gaps.
+    #[command(after_help = "Examples:\n  needmap change --series imd --from 2015 --to 2025 --level ward\n  needmap change --from 2019 --to 2025 --level lsoa --format table\n  needmap change --series imd --from 2015 --to 2025 --level ward --category family_hub\n  needmap change --from 2015 --to 2025 --level ward --category family_hub --emerging-only --format table\n\nColumns: code, name, place, population, change_score_from/_to, change_score (B - A of the population-weighted\nmean score), change_decile_from/_to, change_decile (B - A of the national decile; published level only),\nchange_low_share_from/_to, change_low_share (population share in deciles 1-2, over areas with both deciles),\nchange_class (need-rose, no-change, need-fell, no-data), change_rank (1 = need rose most);\nwith --category: access_tercile, gap_class, emerging_gap (1 = need rose and access in the lowest tercile).\nClass: at the published level the decile moved down = need rose; at coarser levels the deciles 1-2 share\nrose by at least 5 percentage points = need rose (fell by as much = need fell).\nRanks of different editions are not compared; deciles are relative to England in each edition.")]
+    Change(change::ChangeArgs),
     /// Areas or services as GeoJSON, CSV or Shapefile, with provenance and disclosure control.
     #[command(after_help = "Examples:\n  needmap export --level ward --format geojson -o wards.geojson\n  needmap export --level lsoa --indicator imd_score --format csv --bom -o lsoa_imd.csv\n  needmap export --level ward --format shapefile --crs bng -o wards.shp\n  needmap export --level ward --layer services --category library --format geojson -o libraries.geojson\n  needmap export --level ward --category family_hub --method 2sfca --format csv -o gaps.csv\n\nCSV and Shapefile exports get a sidecar FILE.provenance.json (e.g. wards.csv.provenance.json); GeoJSON carries it in a `needmap` member.\nCounts of people below --threshold (default 10) are suppressed; sensitive services are never exported as points.\nFiles are written atomically; existing files are kept unless --force.")]
     Export(export::ExportArgs),
     /// A print-ready map (PDF, PNG or SVG) for the district or one Area Committee.
-    #[command(after_help = "Examples:\n  needmap print --level ward --indicator imd_score --paper a4 -o bradford.pdf\n  needmap print --level ward --area \"Keighley\" --paper a3 --landscape -o keighley.pdf\n  needmap print --level lsoa --indicator income_score_pct --area \"Bradford East\" -o east.pdf\n  needmap print --level ward --all-committees -o committee-maps/\n  needmap print --level ward --gap --category family_hub --area Shipley -o shipley-gaps.pdf\n  needmap print --level ward --indicator imd_score -o preview.png --dpi 100")]
+    #[command(after_help = "Examples:\n  needmap print --level ward --indicator imd_score --paper a4 -o bradford.pdf\n  needmap print --level ward --area \"Keighley\" --paper a3 --landscape -o keighley.pdf\n  needmap print --level lsoa --indicator income_score_pct --area \"Bradford East\" -o east.pdf\n  needmap print --level ward --all-committees -o committee-maps/\n  needmap print --level ward --gap --category family_hub --area Shipley -o shipley-gaps.pdf\n  needmap print --level ward --indicator imd_score -o preview.png --dpi 100\n  needmap print --level ward --change 2015:2025 --area Keighley -o keighley-change.pdf\n  needmap print --level lsoa --series imd --change 2019:2025 -o lsoa-change.pdf")]
     Print(print::PrintArgs),
     /// Coverage gaps: nearest service, coverage, 2SFCA/E2SFCA access and the need x access gap index.
     #[command(after_help = "Examples:\n  needmap gaps --level ward --category gp\n  needmap gaps --level lsoa --category library --method e2sfca --catchment-km 3 --format table\n  needmap gaps --level lsoa --category family_hub --method nearest --travel walk --unmet-min 20\n  needmap gaps --level constituency --tier 2 --indicator income_score_pct --format json\n  needmap gaps --level ward --category hospital --travel drive --catchment-min 20\n  needmap gaps --level ward --category gp --mode network   (needs [network] osm_pbf in dataset.toml)\n\nColumns: code, name, rep_lon/rep_lat/rep_kind (origin levels) or origin_level/origins, population, need,\nnearest_m, nearest_min, nearest<k>_m, nearest<k>_min, mode, travel, coverage_<threshold>, access_<method>,\nin_need (people in need), unmet_need (people in need who lack access: beyond --unmet-min of the nearest service,\nor the shortfall of access against the district rate for 2sfca/e2sfca), unmet_need_per_1k,\ngap_class (unmet-need tercile/access tercile; high-need/low-access is the gap), gap_rank (1 = most unmet need).")]
@@ -102,6 +106,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Change(args) => change::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Print(args) => print::run(&args),
         Command::Gaps(args) => gaps::run(&args),

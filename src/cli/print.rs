@@ -33,7 +33,13 @@ pub struct PrintArgs {
     /// Map coverage gaps for --category instead of an indicator.
     #[arg(long, requires = "category")]
     pub gap: bool,
-    /// Service category for --gap (its non-sensitive sites are drawn).
+    /// Map need over time instead: the change class (need rose / no change / need fell) between two vintages FROM:TO of --series.
+    #[arg(long, value_name = "FROM:TO", conflicts_with_all = ["gap", "indicator"])]
+    pub change: Option<String>,
+    /// Series of --change (default: the manifest's first series).
+    #[arg(long, requires = "change")]
+    pub series: Option<String>,
+    /// Service category for --gap (its non-sensitive sites are drawn); with --change, its emerging gaps are outlined.
     #[arg(long)]
     pub category: Option<String>,
     /// Frame one Area Committee (constituency name or code): its wards labelled, the rest greyed.
@@ -116,7 +122,12 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let engine = applied.as_ref().map(|a| &a.engine).unwrap_or(&base);
-    let theme = if args.gap {
+    let theme = if let Some(change) = &args.change {
+        let (from, to) = change
+            .split_once(':')
+            .ok_or_else(|| anyhow::anyhow!("--change `{change}`: give two vintages as FROM:TO, e.g. --change 2015:2025"))?;
+        Theme::Change { series: args.series.clone(), from: from.trim().to_string(), to: to.trim().to_string() }
+    } else if args.gap {
         let Some(category) = args.category.clone() else {
             bail!("--gap needs --category C");
         };
@@ -133,6 +144,25 @@ pub fn run(args: &PrintArgs) -> anyhow::Result<ExitCode> {
     request.disclosure = Disclosure {
         threshold: args.threshold,
     };
+    if let (Theme::Change { series, from, to }, Some(category)) = (&request.theme, &args.category) {
+        // Emerging gaps outlined: need rose and access to the category in the lowest tercile.
+        let change = needmap::report::need_change(
+            engine,
+            &needmap::report::ChangeQuery { series: series.clone(), from: from.clone(), to: to.clone(), level: args.level.clone() },
+        )?;
+        let query = needmap::gaps::GapQuery { level: args.level.clone(), category: Some(category.clone()), ..Default::default() };
+        let gaps = needmap::gaps::compute(engine, &query)?;
+        let mut table = needmap::report::area_report(engine, &args.level)?;
+        needmap::report::emerging_gaps(&change, &gaps).append_emerging_column(&change, &mut table);
+        request.table = Some(table);
+        let label = engine.categories.get(category).map_or(category.as_str(), |c| c.label.as_str());
+        request.notes.push(format!(
+            "Emerging gaps (dashed): need rose {from} to {to} and access to {label} in the lowest third of areas at level `{}` ({} access, {} travel, default catchment).",
+            args.level,
+            gaps.query.method.as_str(),
+            gaps.query.travel.as_str()
+        ));
+    }
     if args.gap {
         let gaps = super::export::gaps_table(engine, &args.level, args.category.as_deref(), None, None)?;
         request.table = Some(gaps.report);

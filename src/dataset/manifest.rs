@@ -264,6 +264,14 @@ pub struct IndicatorSpec {
     /// Population id that weights it (default: the total population).
     #[serde(default)]
     pub weight: Option<String>,
+    /// Series this indicator is one edition of (`"imd"`): indicators of one
+    /// series and kind at different vintages can be compared over time.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Edition of the series (`"2015"`): a year or other number, so that the
+    /// vintages of a series sort. Given with `series` or not at all.
+    #[serde(default)]
+    pub vintage: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 pub use locate::{locate, DatasetLocation, Origin};
 pub use manifest::*;
+pub use validate::vintage_order;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {

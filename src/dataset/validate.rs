@@ -18,7 +18,55 @@ pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 pub(crate) fn check_references(m: &Manifest) -> Result<(), String> {
     check_parent_cycles(m)?;
     check_populations(m)?;
+    check_series(m)?;
     check_paths(m)
+}
+
+/// A vintage as a number for sorting (`"2015"` -> 2015), or why it is not one.
+pub fn vintage_order(vintage: &str) -> Result<f64, String> {
+    match vintage.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("vintage `{vintage}` is not a year or other number, so the series' vintages cannot be put in order")),
+    }
+}
+
+/// `series` and `vintage` come together; a vintage is a number (so the
+/// editions sort); a series has one indicator per (kind, vintage).
+fn check_series(m: &Manifest) -> Result<(), String> {
+    let mut seen: std::collections::BTreeMap<(String, String, String), &str> = Default::default();
+    for t in &m.indicator_tables {
+        for i in &t.indicators {
+            let (series, vintage) = match (&i.series, &i.vintage) {
+                (None, None) => continue,
+                (Some(s), Some(v)) => (s, v),
+                (Some(s), None) => {
+                    return Err(format!(
+                        "indicator `{}` has `series = \"{s}\"` but no `vintage`; give the edition it is, e.g. `vintage = \"2019\"`",
+                        i.id
+                    ))
+                }
+                (None, Some(v)) => {
+                    return Err(format!(
+                        "indicator `{}` has `vintage = \"{v}\"` but no `series`; name the series it is an edition of, e.g. `series = \"imd\"`",
+                        i.id
+                    ))
+                }
+            };
+            if series.trim().is_empty() {
+                return Err(format!("indicator `{}` has an empty `series`; name the series or leave both `series` and `vintage` out", i.id));
+            }
+            vintage_order(vintage).map_err(|e| format!("indicator `{}`: {e}; write the year, e.g. `vintage = \"2019\"`", i.id))?;
+            let kind = format!("{:?}", i.kind).to_lowercase();
+            let key = (series.clone(), kind.clone(), vintage.trim().to_string());
+            if let Some(first) = seen.insert(key, &i.id) {
+                return Err(format!(
+                    "indicators `{first}` and `{}` are both the {kind} of series `{series}` vintage {vintage}; a series has one indicator per kind and vintage",
+                    i.id
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_parent_cycles(m: &Manifest) -> Result<(), String> {
@@ -143,6 +191,13 @@ fn check_paths(m: &Manifest) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vintages_must_be_numbers() {
+        assert_eq!(vintage_order(" 2015 "), Ok(2015.0));
+        assert!(vintage_order("spring").unwrap_err().contains("`spring`"));
+        assert!(vintage_order("inf").is_err());
+    }
 
     #[test]
     fn paths_that_stay_inside() {

@@ -134,6 +134,13 @@ pub fn load_values(
                     .unwrap_or_else(|| manifest.dataset.total_population.clone()),
                 published_level: lvl.id.clone(),
                 source_file: spec.file.clone(),
+                series: match (&spec_i.series, &spec_i.vintage) {
+                    (Some(series), Some(vintage)) => Some(crate::model::SeriesVintage {
+                        series: series.clone(),
+                        vintage: vintage.clone(),
+                    }),
+                    _ => None,
+                },
             });
             ind_src.push(Published { level, values });
         }

@@ -45,7 +45,7 @@ impl InNeed {
     /// use needmap::dataset::{Direction, IndicatorKind};
     /// let mut i = needmap::model::Indicator {
     ///     id: "income_score_pct".into(), label: "Income".into(), unit: "%".into(), kind: IndicatorKind::Rate,
-    ///     direction: Direction::HigherIsWorse, weight: "total".into(), published_level: "lsoa".into(), source_file: "x.csv".into(),
+    ///     direction: Direction::HigherIsWorse, weight: "total".into(), published_level: "lsoa".into(), source_file: "x.csv".into(), series: None,
     /// };
     /// assert_eq!(InNeed::of(&i), Ok(InNeed::PerHundred));
     /// i.unit = "years".into();

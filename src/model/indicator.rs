@@ -15,6 +15,18 @@ pub struct Indicator {
     /// Level id the source table is published at.
     pub published_level: String,
     pub source_file: String,
+    /// Series and vintage (`("imd", "2015")`) when the manifest gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesVintage>,
+}
+
+/// The series an indicator belongs to and its edition within it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeriesVintage {
+    /// Series id (`imd`).
+    pub series: String,
+    /// Vintage as written in the manifest (`2015`).
+    pub vintage: String,
 }
 
 impl Indicator {

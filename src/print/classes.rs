@@ -205,6 +205,24 @@ pub fn gap_fill(class: &str) -> Option<&'static str> {
     Some(BIVARIATE[need][2 - access])
 }
 
+/// Diverging, colour-blind-safe fills of the need-over-time classes
+/// (ColorBrewer PuOr): orange = need rose, near white = no change, purple =
+/// need fell; no data is [`NO_DATA`].
+///
+/// ```
+/// use needmap::print::classes::change_fill;
+/// assert_eq!(change_fill("need-rose"), Some("#e66101"));
+/// assert_eq!(change_fill("no-data"), None);
+/// ```
+pub fn change_fill(class: &str) -> Option<&'static str> {
+    match class {
+        "need-rose" => Some("#e66101"),
+        "no-change" => Some("#f7f7f7"),
+        "need-fell" => Some("#5e3c99"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use geo::{BoundingRect, Contains, Rect as GeoRect};
 
-use super::classes::{gap_fill, Classes, ClassEntry, BIVARIATE, NO_DATA, OUTSIDE, SUPPRESSED};
+use super::classes::{change_fill, gap_fill, Classes, ClassEntry, BIVARIATE, NO_DATA, OUTSIDE, SUPPRESSED};
 use super::labels::{place, LabelRequest, Rect};
 use super::page::Layout;
 use super::svg::{wrap, Projection, Svg};
@@ -202,6 +202,43 @@ fn gap_fills(table: &Report, rows: &[Option<usize>], category_label: &str) -> Re
     })
 }
 
+fn change_fills(engine: &Engine, level: usize, inside: &[bool], series: Option<&str>, from: &str, to: &str) -> Result<Fills, PrintError> {
+    let q = crate::report::ChangeQuery {
+        series: series.map(String::from),
+        from: from.to_string(),
+        to: to.to_string(),
+        level: engine.levels[level].id.clone(),
+    };
+    let change = crate::report::need_change(engine, &q).map_err(|e| PrintError::Change { message: e.to_string() })?;
+    let fills: Vec<String> = change.areas.iter().map(|a| change_fill(a.class.label()).unwrap_or(NO_DATA).to_string()).collect();
+    // Counts of the areas drawn (the committee's, when one is framed).
+    let entries = crate::report::ChangeClass::ALL
+        .iter()
+        .map(|c| (c, change.areas.iter().zip(inside).filter(|(a, i)| **i && a.class == *c).count()))
+        .filter_map(|(c, n)| {
+            let fill = change_fill(c.label())?;
+            let mut words = c.words().to_string();
+            words[..1].make_ascii_uppercase();
+            Some(ClassEntry { label: format!("{words} ({n})"), fill: fill.to_string() })
+        })
+        .collect();
+    let rule = if change.published_level {
+        "Need rose: the national decile moved down (more deprived); fell: moved up.".to_string()
+    } else {
+        format!(
+            "Need rose: the share of residents in national deciles 1-2 (most deprived 20%) rose by at least {} percentage points; fell: fell by as much.",
+            crate::report::change::SHARE_TOLERANCE * 100.0
+        )
+    };
+    Ok(Fills {
+        fills,
+        legend_title: format!("Need over time: {} {} to {}", change.series.to_uppercase(), change.from, change.to),
+        entries,
+        note: format!("{rule} {}", crate::report::change::CHANGE_CAVEAT),
+        suppressed_areas: 0,
+    })
+}
+
 /// Compose the page.
 pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap, PrintError> {
     let l = level_index(engine, &request.level)?;
@@ -285,6 +322,7 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
             let label = engine.categories.get(category).map(|c| c.label.clone()).unwrap_or_else(|| category.clone());
             (gap_fills(&table, &rows, &label)?, Some((category.clone(), label)))
         }
+        Theme::Change { series, from, to } => (change_fills(engine, l, &inside, series.as_deref(), from, to)?, None),
     };
 
     let mut layout = Layout::new(request.paper, request.landscape);
@@ -370,6 +408,27 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
     if let Some((cl, ca)) = committee {
         svg.path(&proj.path(&engine.levels[cl].areas[ca].bng), "none", "#000000", 0.7 * k);
     }
+    // Change maps with a table that has `emerging_gap`: those areas get a dashed outline.
+    let emerging: Option<usize> = match (&request.theme, table.column("emerging_gap")) {
+        (Theme::Change { .. }, Some(col)) => {
+            let mut n = 0;
+            for (a, area) in level.areas.iter().enumerate() {
+                let flagged = rows[a].is_some_and(|r| matches!(table.rows[r].get(col), Some(Cell::Count(1))));
+                if inside[a] && flagged {
+                    n += 1;
+                    svg.raw(&format!(
+                        r##"<path d="{}" fill="none" stroke="#000000" stroke-width="{:.2}" stroke-dasharray="{:.2} {:.2}"/>"##,
+                        proj.path(&area.bng),
+                        0.8 * k,
+                        1.6 * k,
+                        0.8 * k
+                    ));
+                }
+            }
+            Some(n)
+        }
+        _ => None,
+    };
 
     // Service points (gap maps): never the sensitive ones.
     let mut sensitive_withheld = 0;
@@ -547,6 +606,21 @@ pub fn render_svg(engine: &Engine, request: &PrintRequest) -> Result<PrintedMap,
         }
         if fills.fills.iter().any(|f| f == NO_DATA) {
             entry(&mut svg, &mut y, &mut legend, NO_DATA, "No data");
+        }
+        if let Some(n) = emerging {
+            svg.raw(&format!(
+                r##"<rect x="{lx:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="#ffffff" stroke="#000000" stroke-width="{:.2}" stroke-dasharray="{:.2} {:.2}"/>"##,
+                y,
+                sw.0,
+                sw.1,
+                0.5 * k,
+                1.2 * k,
+                0.6 * k
+            ));
+            let text = format!("Emerging gap: need rose, access in the lowest third ({n})");
+            svg.text(lx + sw.0 + 2.0 * k, y + sw.1 * 0.8, 2.7 * k, &text, "start", "normal", "#000000");
+            legend.push(text);
+            y += sw.1 + 1.2 * k;
         }
         if fills.suppressed_areas > 0 {
             let text = format!("Suppressed (fewer than {} people)", request.disclosure.threshold);

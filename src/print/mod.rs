@@ -41,6 +41,8 @@ pub enum PrintError {
     UnknownIndicator { indicator: String, known: String },
     #[error("indicator `{indicator}` is {published} and is not offered at level `{level}`, so every area would be \"No data\"; print it at one of: {levels}")]
     NotOffered { indicator: String, level: String, published: String, levels: String },
+    #[error("cannot map the change of need: {message}")]
+    Change { message: String },
     #[error("the dataset has no indicators to map")]
     NoIndicators,
     #[error("unknown service category `{category}`; categories are: {known}")]
@@ -82,6 +84,10 @@ pub enum Theme {
     /// column as a 3 x 3 bivariate map, with the category's (non-sensitive)
     /// service points.
     Gap { category: String },
+    /// Need over time: the change class of a series between two vintages
+    /// ([`crate::report::change`]) on a diverging palette (need rose /
+    /// no change / need fell). `series: None` is the manifest's first.
+    Change { series: Option<String>, from: String, to: String },
 }
 
 /// One printed map.
@@ -135,6 +141,7 @@ impl PrintRequest {
 impl PrintRequest {
     /// A request from URL query parameters (for the server's Print action):
     /// `level` (default `ward`), `indicator`, or `gap=true` with `category`,
+    /// or `change_from` and `change_to` (and `series`) for a change map,
     /// `area`, `committee_level`, `paper` (`a4`|`a3`), `landscape`
     /// (`true`|`false`), `title`, `subtitle`, `threshold`. A gap map still
     /// needs its table (`table`) set by the caller.
@@ -161,7 +168,9 @@ impl PrintRequest {
                 Some(v) => v.parse().map_err(|_| bad(k, &v, "true or false")),
             }
         };
-        let theme = if flag("gap")? {
+        let theme = if let (Some(from), Some(to)) = (text("change_from"), text("change_to")) {
+            Theme::Change { series: text("series"), from, to }
+        } else if flag("gap")? {
             let category = text("category").ok_or_else(|| bad("category", "", "a service category for gap=true"))?;
             Theme::Gap { category }
         } else {

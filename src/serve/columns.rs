@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::errors::ServeError;
 use super::query::{AreaQuery, GapMethod};
-use crate::gaps::{GapContext, GapError, GapQuery, Method};
+use crate::gaps::{GapContext, GapError, GapQuery, GapTable, Method};
 use crate::report::{Cell, Report};
 use crate::Engine;
 
@@ -71,7 +71,8 @@ pub fn area_table(engine: &Engine, ctx: &GapContext, level: usize, base: &Report
         })
         .collect();
     let mut table = Report { columns, rows };
-    merge_gap_columns(engine, ctx, level, q, &mut table)?;
+    let gaps = merge_gap_columns(engine, ctx, level, q, &mut table)?;
+    merge_change_columns(engine, level, q, gaps.as_ref(), &mut table)?;
     Ok(table)
 }
 
@@ -230,12 +231,15 @@ pub fn gap_error(e: GapError) -> ServeError {
 /// `unmet_need_per_1k`, `gap_class`, `gap_rank`, and so on. Names already in the table (`population`, ...) get
 /// a `gap_` prefix. GeoJSON, tiles, TileJSON fields and OGC items all take
 /// their columns from this table, so none of them changes shape.
-pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &AreaQuery, table: &mut Report) -> Result<(), ServeError> {
+///
+/// Returns the gap table (for [`merge_change_columns`]' emerging gaps).
+pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &AreaQuery, table: &mut Report) -> Result<Option<GapTable>, ServeError> {
     if !wants_gaps(engine, q) {
-        return Ok(());
+        return Ok(None);
     }
     let gq = gap_query(engine, level, q)?;
-    let gaps = crate::gaps::compute_with(engine, ctx, &gq).map_err(gap_error)?.to_report();
+    let gap_table = crate::gaps::compute_with(engine, ctx, &gq).map_err(gap_error)?;
+    let gaps = gap_table.to_report();
     let code_col = gaps.column("code").ok_or_else(|| ServeError::Internal("gap table has no code column".into()))?;
     let by_code: HashMap<&str, &Vec<Cell>> = gaps
         .rows
@@ -264,6 +268,23 @@ pub fn merge_gap_columns(engine: &Engine, ctx: &GapContext, level: usize, q: &Ar
                 _ => Cell::Number(None),
             }));
         }
+    }
+    Ok(Some(gap_table))
+}
+
+/// Append the change columns of need over time
+/// ([`crate::report::change::CHANGE_COLUMNS`]: score, decile and deciles
+/// 1-2 share change, `change_class`, `change_rank`) when the query gives
+/// `change_from` and `change_to`; with the gap fields of one category also
+/// `emerging_gap` (1 = need rose and access in the lowest tercile, see
+/// [`crate::report::emerging`]). A level where the series is not offered
+/// is a 400 naming the levels where it is.
+pub fn merge_change_columns(engine: &Engine, level: usize, q: &AreaQuery, gaps: Option<&GapTable>, table: &mut Report) -> Result<(), ServeError> {
+    let Some(sel) = &q.change else { return Ok(()) };
+    let change = crate::report::need_change(engine, &sel.at(&engine.levels[level].id)).map_err(|e| ServeError::bad("change_from", e.to_string()))?;
+    change.append_to(table);
+    if let Some(gaps) = gaps.filter(|g| g.query.category.is_some()) {
+        crate::report::emerging_gaps(&change, gaps).append_emerging_column(&change, table);
     }
     Ok(())
 }

@@ -136,8 +136,19 @@ pub async fn print_pdf(
         },
     };
     map.insert("level".into(), level_id.to_string());
+    // A change map: the vintages are checked here, so a bad one is a 400 naming it.
+    super::query::ChangeSelection::from_params(&state.engine, &params)?;
     let mut request = PrintRequest::from_params(&map).map_err(print_error)?;
     let mut gap_query = None;
+    if let (Theme::Change { .. }, Some(_)) = (&request.theme, params.get("category")?) {
+        // A change map with one category: the area table with `emerging_gap`, outlined.
+        let q = AreaQuery::from_params(&state.engine, &params)?;
+        let table = state.table(level, &q)?;
+        if table.column("emerging_gap").is_some() {
+            request.table = Some((*table).clone());
+            request.notes.push("Emerging gaps (dashed): need rose and access to the category in the lowest third.".into());
+        }
+    }
     if let Theme::Gap { category } = &request.theme {
         let mut q = AreaQuery::from_params(&state.engine, &params)?;
         q.categories = Some(vec![category.clone()]);
@@ -233,6 +244,7 @@ fn print_error(e: PrintError) -> ServeError {
             ServeError::bad(&name, format!("`{value}` is not valid: expected {expected}"))
         }
         e @ PrintError::NotOffered { .. } => ServeError::bad("indicator", e.to_string()),
+        e @ PrintError::Change { .. } => ServeError::bad("change_from", e.to_string()),
         other => ServeError::bad("print", other.to_string()),
     }
 }

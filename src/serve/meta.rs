@@ -84,6 +84,24 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
             })
         })
         .collect();
+    // Need over time: the series, their vintages (oldest first) and the
+    // levels where every vintage's score and decile are offered.
+    let series: Vec<Value> = crate::model::Series::of(&e.indicators)
+        .iter()
+        .map(|s| {
+            let used: Vec<usize> = s.vintages.iter().flat_map(|v| v.score.into_iter().chain(v.decile)).collect();
+            json!({
+                "id": s.id,
+                "vintages": s.vintages.iter().map(|v| json!({
+                    "vintage": v.label,
+                    "score": v.score.map(|k| e.indicators[k].id.as_str()),
+                    "decile": v.decile.map(|k| e.indicators[k].id.as_str()),
+                    "indicators": v.indicators.iter().map(|&k| e.indicators[k].id.as_str()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "levels": (0..e.levels.len()).filter(|&l| used.iter().all(|&k| e.offers(k, l))).map(|l| e.levels[l].id.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let travel_modes: Vec<&str> = std::iter::once("estimated").chain(m.network.as_ref().map(|_| "network")).collect();
     let b = state.bounds;
     json!({
@@ -116,6 +134,15 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
             "need_indicator": m.dataset.need_indicator,
             "child_need_indicator": m.dataset.child_need_indicator,
             "need_caveat": m.dataset.need_caveat,
+        },
+        "change": {
+            "series": series,
+            "classes": crate::report::ChangeClass::ALL.map(|c| json!({"id": c.label(), "label": c.words()})),
+            "columns": crate::report::change::CHANGE_COLUMNS,
+            "share_tolerance": crate::report::change::SHARE_TOLERANCE,
+            "caveat": crate::report::change::CHANGE_CAVEAT,
+            "rule": format!("at the published level: the national decile moved down = need rose, up = need fell; at coarser levels: the population share in deciles 1-2 rose (fell) by at least {} percentage points", crate::report::change::SHARE_TOLERANCE * 100.0),
+            "note": "area outputs gain change_* columns and change_class (need-rose, no-change, need-fell, no-data) with `change_from` and `change_to` (and `series`); with one `category` also emerging_gap (1 = need rose and access in the lowest tercile)",
         },
         "scenario": state.scenario.as_ref().map(|t| json!({
             "id": t.id, "name": t.name, "version": t.version, "edits": t.edits, "warnings": t.warnings,

@@ -36,13 +36,16 @@ pub enum Value {
 /// CRS84, the only CRS the OGC API offers.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-const AREA_QUERY: [(&str, Value); 6] = [
+const AREA_QUERY: [(&str, Value); 9] = [
     ("indicator", Value::Handler),
     ("category", Value::Handler),
     ("tier", Value::Handler),
     ("method", Value::Method),
     ("travel", Value::OneOf(&["walk", "drive"])),
     ("catchment", Value::Handler),
+    ("series", Value::Handler),
+    ("change_from", Value::Handler),
+    ("change_to", Value::Handler),
 ];
 const OGC_F: (&str, Value) = ("f", Value::OneOf(&["json", "geojson"]));
 const OGC_CRS: (&str, Value) = ("crs", Value::OneOf(&[CRS84]));

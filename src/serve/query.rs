@@ -150,6 +150,63 @@ pub struct AreaQuery {
     /// Floating catchment for the gap columns, as its canonical label
     /// (`2km`, `20min`; see [`parse_catchment`]).
     pub catchment: Option<String>,
+    /// Need over time: `change_from`, `change_to` and `series` (default the
+    /// manifest's first series) add the change columns
+    /// ([`crate::report::change::CHANGE_COLUMNS`]).
+    pub change: Option<ChangeSelection>,
+}
+
+/// The two vintages of a series whose change the area table carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChangeSelection {
+    pub series: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl ChangeSelection {
+    /// `series`, `change_from`, `change_to`, checked against the dataset's
+    /// series (`None` when neither vintage is given).
+    pub fn from_params(engine: &Engine, p: &Params) -> Result<Option<ChangeSelection>, ServeError> {
+        let (from, to) = match (p.get("change_from")?, p.get("change_to")?) {
+            (None, None) => {
+                if p.get("series")?.is_some() {
+                    return Err(ServeError::bad("series", "`series` selects the series of a change: give `change_from` and `change_to` too"));
+                }
+                return Ok(None);
+            }
+            (Some(_), None) => return Err(ServeError::bad("change_to", "`change_from` needs `change_to` (the later vintage), e.g. change_from=2015&change_to=2025")),
+            (None, Some(_)) => return Err(ServeError::bad("change_from", "`change_to` needs `change_from` (the earlier vintage), e.g. change_from=2015&change_to=2025")),
+            (Some(f), Some(t)) => (f, t),
+        };
+        use crate::report::ChangeError;
+        let series = crate::report::change::find_series(engine, p.get("series")?).map_err(|e| {
+            let name = if matches!(e, ChangeError::NoSeries) { "change_from" } else { "series" };
+            ServeError::bad(name, e.to_string())
+        })?;
+        for (name, v) in [("change_from", from), ("change_to", to)] {
+            if series.vintage(v).is_none() {
+                return Err(ServeError::bad(
+                    name,
+                    format!("series `{}` has no vintage `{v}`; its vintages are: {}", series.id, series.labels()),
+                ));
+            }
+        }
+        if from == to {
+            return Err(ServeError::bad("change_to", format!("the change needs two different vintages; `{from}` was given as both")));
+        }
+        Ok(Some(ChangeSelection { series: series.id, from: from.to_string(), to: to.to_string() }))
+    }
+
+    /// The change query at level `level_id`.
+    pub fn at(&self, level_id: &str) -> crate::report::ChangeQuery {
+        crate::report::ChangeQuery {
+            series: Some(self.series.clone()),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            level: level_id.to_string(),
+        }
+    }
 }
 
 /// Farthest floating catchment the API accepts, km.
@@ -212,6 +269,7 @@ impl AreaQuery {
                 Some(other) => return Err(ServeError::bad("travel", format!("unknown travel `{other}`; use walk or drive"))),
             },
             catchment: p.get("catchment")?.map(parse_catchment).transpose()?.map(|c| c.label()),
+            change: ChangeSelection::from_params(engine, p)?,
         })
     }
 

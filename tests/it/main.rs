@@ -18,3 +18,4 @@ mod serve_scenarios;
 mod serve_suggest;
 mod suggest;
 mod synthetic;
+mod trend;

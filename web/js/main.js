@@ -25,6 +25,7 @@ import { renderChange } from './scenario/change_view.js';
 import { stateExpression, featureStates, sameShapes } from './feature_state.js';
 import { startLayout } from './layout.js';
 import { MapBatch } from './map_batch.js';
+import { firstSeries, changeParams, setupTrendControls, syncTrendControls, renderTrend, clearTrend, sparklineSection, trendTitle } from './trend.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -115,8 +116,10 @@ function tierLabel(id) { return app.meta.tiers.find((t) => t.id === String(id))?
  */
 function areaParams() {
   const s = app.state;
-  if (!s.category && !s.tier) return {};
-  const params = { category: s.category, tier: s.tier, method: s.method, travel: s.travel, catchment: s.catchment };
+  // Need over time: the change columns of the vintages chosen (trend.js).
+  const change = s.view === 'trend' ? changeParams(firstSeries(app.meta.raw), s.trendFrom, s.trendTo) : {};
+  if (!s.category && !s.tier) return change;
+  const params = { ...change, category: s.category, tier: s.tier, method: s.method, travel: s.travel, catchment: s.catchment };
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
   // Only a need the server can count people in (meta `gap_need`) at this level (`levels`).
   const usable = ind && ind.gap_need === true && (!Array.isArray(ind.levels) || ind.levels.includes(s.level));
@@ -281,6 +284,7 @@ function buildStaticControls() {
   for (const r of document.querySelectorAll('input[name=view]')) {
     r.addEventListener('change', (e) => { if (e.target.checked) setState({ view: e.target.value }); });
   }
+  setupTrendControls({ raw: m.raw, state: app.state, onChange: (patch) => setState(patch), $ });
   app.search = new SearchBox({
     box: $('search'), go: $('search-go'), status: $('search-status'), choices: $('search-choices'),
     levelLabel: shortLevelLabel, onResult: (r) => track(goToResult(r)),
@@ -305,6 +309,7 @@ function syncControls() {
   $('show-services').checked = s.services;
   $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
+  syncTrendControls({ raw: app.meta.raw, state: s, $ });
   $('choropleth-controls').hidden = false;
   document.querySelector('label[for=indicator]').textContent = s.view === 'gaps' || s.view === 'change' ? 'Need indicator (gap map)' : 'Indicator';
   const fixed = s.view === 'gaps' || s.view === 'change' || (app.groups.length > 0 && findItem(app.groups, s.indicator)?.kind === 'decile');
@@ -360,7 +365,7 @@ function updateDownloads() {
   // The printed map shows the current view: the gap map, or the chosen indicator, framed on
   // the chosen Area Committee (a view is printed as the whole district).
   const ind = app.meta.indicators.find((i) => i.id === s.indicator);
-  const theme = {
+  const theme = s.view === 'trend' ? { ...changeParams(firstSeries(app.meta.raw), s.trendFrom, s.trendTo), ...scen, ...(extent.area ? extent : {}) } : {
     ...((s.view === 'gaps' || s.view === 'change') && s.category
       ? { gap: 'true', category: s.category, method: s.method, travel: s.travel, catchment: s.catchment }
       : (ind && ind.kind !== 'rank' && ind.kind !== 'decile' ? { indicator: s.indicator } : {})),
@@ -650,6 +655,7 @@ function updateTitle() {
     method: s.method || app.meta.raw?.gaps?.default_method || '',
     level: levelWord(s.level),
     scenarioName: app.scenarioPanel?.scenario?.name ?? '',
+    trendTitle: s.view === 'trend' ? trendTitle(app.meta.raw, s) : '',
   });
   $('map-title').textContent = text ?? '';
   $('map-title').hidden = !text;
@@ -672,6 +678,15 @@ function restyle() {
     track(renderChangeView(features));
     return;
   }
+  if (s.view === 'trend') {
+    renderTrend(features, {
+      map: app.map, raw: app.meta.raw, state: s, areas: app.areas, plural: plural(s.level), el,
+      categoryLabel: categoryLabel(s.category) || tierLabel(s.tier), setAreaData, paintAreas,
+      legend: $('legend'), list: $('gaps'), areaName, onPick: (f) => zoomToArea(f, true),
+    });
+    return;
+  }
+  clearTrend(app.map);
   $('gaps').replaceChildren(el('p', { class: 'note' }, 'Switch the view to “Gap map” and choose a service category to see where high need meets low access.'));
   setAreaData(data);
   const item = currentItem();
@@ -846,6 +861,7 @@ async function showAreaPopup(code, lngLat, note = '', services = []) {
     indicator: item,
     values: item ? app.areas.features.map((x) => x.properties?.[item.id]) : [],
     mode: travelMode(),
+    trend: (props) => sparklineSection(firstSeries(app.meta.raw), props, escapeHtml),
   });
   if (app.popup) app.popup.remove();
   app.popup = new Popup({ maxWidth: '340px', focusAfterOpen: true }).setLngLat(lngLat)

@@ -30,7 +30,7 @@ function rows(items, props, currentId, mode) {
 /**
  * HTML of an area's profile. `ctx`: { levelLabel, parent: {name, code, levelLabel} | null,
  * groups (indicator catalogue), indicator (current item), values (current indicator values of
- * the level), mode (travel mode), gapRank }.
+ * the level), mode (travel mode), gapRank, trend (props -> HTML of the series sparkline) }.
  */
 export function areaProfileHtml(props, ctx) {
   const parent = ctx.parent
@@ -51,7 +51,9 @@ export function areaProfileHtml(props, ctx) {
     headline = `<p><strong>${escapeHtml(ctx.indicator.label)}:</strong> ${escapeHtml(valueText(v, ctx.indicator.unit, ctx.mode))}`
       + (where ? `<br>${escapeHtml(where)}` : '') + '</p>';
   }
-  const sections = [];
+  // Need over time: the series' scores per vintage as a sparkline (trend.js), above the groups.
+  const trend = ctx.trend ? ctx.trend(props) : '';
+  const sections = trend ? [trend] : [];
   for (const g of ctx.groups) {
     // Counts of zero and the population (already in the header) are left out; long groups fold.
     const items = g.items.filter((i) => i.id !== 'population'

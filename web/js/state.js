@@ -6,7 +6,7 @@
 export const DEFAULTS = Object.freeze({
   level: 'ward',
   indicator: 'imd_score',
-  view: 'choropleth', // 'choropleth' | 'gaps' | 'change' (a scenario against the baseline)
+  view: 'choropleth', // 'choropleth' | 'gaps' | 'change' (a scenario against the baseline) | 'trend' (need over time)
   classification: 'quantile', // 'quantile' | 'jenks' | 'equal'
   classes: 5,
   palette: 'viridis',
@@ -18,6 +18,8 @@ export const DEFAULTS = Object.freeze({
   services: false, // service points are off until asked for, so they do not hide the areas
   tiles: false, // draw the areas from the vector tiles instead of GeoJSON
   scenario: '', // id of the saved scenario the map shows ('' = the baseline)
+  trendFrom: '', // need over time: vintage A ('' = the series' oldest)
+  trendTo: '', // vintage B ('' = the newest)
   zoom: null,
   center: null, // [lon, lat]
 });
@@ -26,7 +28,7 @@ const KEYS = {
   level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
   palette: 'palette', category: 'category', tier: 'tier', method: 'method', travel: 'travel', catchment: 'catchment',
   services: 'services', tiles: 'tiles',
-  scenario: 'scenario',
+  scenario: 'scenario', trendFrom: 'from', trendTo: 'to',
 };
 
 const TOKEN = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -46,7 +48,7 @@ export function parseHash(hash) {
     } else if (field === 'tiles') {
       state.tiles = raw === '1';
     } else if (field === 'view') {
-      if (raw === 'choropleth' || raw === 'gaps' || raw === 'change') state.view = raw;
+      if (raw === 'choropleth' || raw === 'gaps' || raw === 'change' || raw === 'trend') state.view = raw;
     } else if (field === 'travel') {
       if (raw === 'walk' || raw === 'drive') state.travel = raw;
     } else if (field === 'catchment') {

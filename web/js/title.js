@@ -25,9 +25,15 @@ function unitSuffix(label, unit) {
  * Title text. `view` 'choropleth': "<indicator> (<unit>), by <level>"; 'gaps':
  * "Unmet need: <category> (<method in words>), by <level>"; 'change': "Change in unmet need
  * with “<scenario>”: <category> (...), by <level>". With a scenario open, the other views end
- * in "; scenario “<name>”". With nothing to map, null.
+ * in "; scenario “<name>”". 'trend': "<trendTitle>, by <level>" (need over time, trend.js).
+ * With nothing to map, null.
  */
-export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', level = '', scenarioName = '' }) {
+export function mapTitle({ view, indicatorLabel = '', unit = '', categoryLabel = '', method = '', level = '', scenarioName = '', trendTitle = '' }) {
+  if (view === 'trend') {
+    if (!trendTitle) return null;
+    const plain = `${trendTitle}${level ? `, by ${level}` : ''}`;
+    return scenarioName ? `${plain}; scenario “${scenarioName}”` : plain;
+  }
   if (view === 'change') {
     if (!scenarioName) return `Change with a scenario: open or start one${level ? `, by ${level}` : ''}`;
     const rest = mapTitle({ view: 'gaps', categoryLabel, method, level }).replace(/^Unmet need: /, '');
