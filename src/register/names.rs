@@ -5,7 +5,7 @@
 //! letter or digit splits tokens; generic words ([`STOP_WORDS`] plus the
 //! manifest's `[register.dedupe] stop_words`) dropped, unless nothing else
 //! is left. Two names' similarity is the Jaccard index of their token sets,
-//! where two tokens match when equal, or when one of at least 4 letters
+//! where two tokens match when equal, or when one of at least 5 letters
 //! starts the other (`lloyds` / `lloydspharmacy`), or when their
 //! Jaro-Winkler similarity (`strsim`) is at least 0.92 and both have 5 or
 //! more letters (`bradford` / `bradfrod`). Each token matches at most once.
@@ -46,7 +46,7 @@ fn tokens_match(a: &str, b: &str) -> bool {
         return true;
     }
     let (short, long) = if a.chars().count() <= b.chars().count() { (a, b) } else { (b, a) };
-    if short.chars().count() >= 4 && long.starts_with(short) {
+    if short.chars().count() >= 5 && long.starts_with(short) {
         return true;
     }
     short.chars().count() >= 5 && strsim::jaro_winkler(a, b) >= TOKEN_JARO_WINKLER
@@ -98,6 +98,7 @@ mod tests {
         assert_eq!(sim("Lloyds Pharmacy", "LloydsPharmacy"), 1.0);
         assert_eq!(sim("Dr Smith & Partners", "Dr Jones Surgery"), 0.0);
         assert_eq!(sim("Boots", "Boots Kirkgate"), 0.5);
+        assert_eq!(sim("Horton Park Surgery", "Parkside Medical Practice"), 0.0, "a 4-letter word does not begin another");
         assert!((sim("Thornbury Medical Centre", "Thornbury Surgery Branch") - 1.0).abs() < 1e-12);
         assert_eq!(sim("Bradford Pharmacy", "Bradfrod Chemists"), 1.0);
         assert_eq!(sim("", ""), 0.0);
