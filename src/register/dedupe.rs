@@ -297,7 +297,7 @@ mod tests {
             lat: 0.0,
             easting: x,
             northing: y,
-            source: if i % 2 == 0 { "osm" } else { "nhs" }.into(),
+            source: if i.is_multiple_of(2) { "osm" } else { "nhs" }.into(),
             source_file: "t.csv".into(),
             source_ids: vec![SourceRecord { id: format!("s{i}"), source: "t".into(), source_id: Some(format!("x{i}")) }],
             opening_hours: None,

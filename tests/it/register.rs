@@ -143,7 +143,8 @@ fn the_engine_reads_the_same_services_from_the_register() {
     assert_eq!(files.outside, from_register.outside);
     // A missing register is a clear error, not an empty service list.
     std::fs::remove_file(pack.path().join("register.gpkg")).unwrap();
-    let e = Engine::load(&loc).err().expect("no register file").to_string();
+    let Err(e) = Engine::load(&loc) else { panic!("loaded without its register file") };
+    let e = e.to_string();
     assert!(e.contains("register.gpkg") && e.contains("needmap register init"), "{e}");
 }
 
