@@ -59,7 +59,7 @@ fuzz: deps
 check: deps
 	$(CARGO) run --release -- check
 
-## System packages: cmake (bundled PROJ), fonts-dejavu-core (map text), poppler-utils (print tests), gdal-bin (ogrinfo in the OGC API test).
+## System packages: cmake (bundled PROJ), fonts-dejavu-core (map text), poppler-utils (print tests), gdal-bin (ogrinfo in the OGC API test; ogrinfo, ogr2ogr and validate_gpkg.py in the register test).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

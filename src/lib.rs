@@ -11,7 +11,8 @@
 //! - [`suggest`]: where new sites would do the most good (covering and p-median);
 //! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app);
 //! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
-//! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees.
+//! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees;
+//! - [`register`]: the partners' service register (a GeoPackage), postcodes and de-duplication.
 
 pub mod analyse;
 pub mod crs;
@@ -23,6 +24,7 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod print;
+pub mod register;
 pub mod report;
 pub mod scenario;
 pub mod serve;

@@ -56,7 +56,10 @@ pub fn run(args: &DataArgs) -> anyhow::Result<ExitCode> {
     for ind in &engine.indicators {
         println!("  {:<34} {:<7} published at {:<12} {}", ind.id, format!("{:?}", ind.kind).to_lowercase(), ind.published_level, ind.label);
     }
-    println!("services: {} loaded", engine.services.len());
+    match &engine.manifest.register {
+        Some(r) => println!("services: {} loaded from the register {} ([register])", engine.services.len(), r.file),
+        None => println!("services: {} loaded", engine.services.len()),
+    }
     for f in &engine.manifest.service_files {
         let n = engine.services.iter().filter(|s| s.source_file == f.file).count();
         println!("  {:<24} {n:>5}  CRS {}", f.file, f.crs.proj_def());

@@ -5,6 +5,7 @@ mod check;
 mod export;
 mod gaps;
 mod print;
+mod register;
 mod report;
 mod scenario;
 mod serve;
@@ -56,6 +57,9 @@ enum Command {
     /// Suggest where N new sites of a category would do the most good (existing sites kept).
     #[command(after_help = "Examples:\n  needmap suggest --category family_hub --add 2\n  needmap suggest --category library --add 5 --candidates services:community_centre,warm_space -o libraries.json\n  needmap suggest --category gp --add 1 --objective pmedian --threshold 1.6km --candidates services:pharmacy\n  needmap suggest --category family_hub --add 3 --need-weight imd_score --candidates grid:500m --threshold 15min\n  needmap suggest --category library --add 2 --travel drive --threshold 10min --scenario hub-in-bowling\n  needmap suggest --category gp --add 2 --candidates sites.csv   (columns lon,lat or easting,northing; optional id,name)\n\nObjectives: coverage maximises the demand within --threshold of some site (maximal covering);\npmedian minimises the total demand-weighted travel to the nearest site (in --threshold's unit).\nDemand: the category's population at the finest level's origins (OAs), or --demand total|children,\nweighted by people in need with --need-weight. Travel: the estimated model of `needmap gaps`.\nSolved by greedy selection then swaps until no swap improves (checked against exact PySAL spopt optima).\nThe JSON (-o) lists the sites with marginal gains, the objective before/after and a `scenario` to save.")]
     Suggest(suggest::SuggestArgs),
+    /// The partners' service register (a GeoPackage): create it, import services, find duplicates.
+    #[command(subcommand, after_help = "Examples:\n  needmap register init\n  needmap register import new-services.csv\n  needmap register dedupe\n  needmap register dedupe --apply\n  needmap register changes\n\nWith [register] file = \"register.gpkg\" in dataset.toml, every command reads services from the register.")]
+    Register(register::RegisterCommand),
 }
 
 /// Where the dataset is.
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Scenario(command) => scenario::run(&command),
         Command::Suggest(args) => suggest::run(&args),
+        Command::Register(command) => register::run(&command),
     };
     match result {
         Ok(code) => code,

@@ -51,6 +51,62 @@ pub struct Manifest {
     /// Optional postcode lookup (postcode -> point), read on first use.
     #[serde(default)]
     pub postcodes: Option<PostcodeSpec>,
+    /// Optional service register (a GeoPackage): when named, the engine
+    /// reads services from it instead of the service files.
+    #[serde(default)]
+    pub register: Option<RegisterSpec>,
+}
+
+/// `[register]`: the partners' service register, a GeoPackage seeded from
+/// the service files by `needmap register init`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterSpec {
+    /// The GeoPackage, relative to the data folder (e.g. `register.gpkg`).
+    pub file: String,
+    /// How `needmap register dedupe` finds duplicates.
+    #[serde(default)]
+    pub dedupe: DedupeSpec,
+}
+
+/// `[register.dedupe]`: the duplicate rule (see README "Service register").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeSpec {
+    /// Two services of the same (or a compatible) category this close, in
+    /// metres, are compared by name (default 50).
+    #[serde(default = "default_dedupe_radius")]
+    pub radius_m: f64,
+    /// Least name similarity (0-1, token Jaccard after normalising) for a
+    /// candidate (default 0.5).
+    #[serde(default = "default_min_similarity")]
+    pub min_similarity: f64,
+    /// Groups of category ids whose services may be the same place (e.g. a
+    /// surgery and its branch filed under two categories).
+    #[serde(default)]
+    pub compatible: Vec<Vec<String>>,
+    /// Extra words dropped from names before comparing (added to the
+    /// built-in list of generic words).
+    #[serde(default)]
+    pub stop_words: Vec<String>,
+}
+
+impl Default for DedupeSpec {
+    fn default() -> Self {
+        DedupeSpec {
+            radius_m: default_dedupe_radius(),
+            min_similarity: default_min_similarity(),
+            compatible: Vec::new(),
+            stop_words: Vec::new(),
+        }
+    }
+}
+
+fn default_dedupe_radius() -> f64 {
+    50.0
+}
+fn default_min_similarity() -> f64 {
+    0.5
 }
 
 /// `[postcodes]`: a table of postcode units and their points (e.g. OS
@@ -297,6 +353,15 @@ pub struct ServiceFileSpec {
     pub capacity_column: Option<String>,
     #[serde(default)]
     pub status_column: Option<String>,
+    /// Column of the postcode (kept in the register; used by dedupe).
+    #[serde(default)]
+    pub postcode_column: Option<String>,
+    /// Column naming where a row came from (e.g. `osm`, `nhs_2014`); else the file name.
+    #[serde(default)]
+    pub source_column: Option<String>,
+    /// Column of the row's id in its source (kept in the register's `source_ids`).
+    #[serde(default)]
+    pub source_id_column: Option<String>,
     /// Coordinate columns for CSV (`lon`/`lat` or `easting`/`northing`).
     #[serde(default)]
     pub x_column: Option<String>,
@@ -519,6 +584,22 @@ impl Manifest {
         for (id, cat) in &self.categories {
             if !self.tiers.contains_key(&cat.tier) {
                 return Err(bad(format!("category `{id}` has unknown tier `{}`", cat.tier)));
+            }
+        }
+        if let Some(r) = &self.register {
+            let d = &r.dedupe;
+            if !(d.radius_m.is_finite() && d.radius_m > 0.0 && d.radius_m <= 200.0) {
+                return Err(bad(format!("[register.dedupe] radius_m = {}: give metres above 0 and at most 200", d.radius_m)));
+            }
+            if !(d.min_similarity.is_finite() && d.min_similarity > 0.0 && d.min_similarity <= 1.0) {
+                return Err(bad(format!("[register.dedupe] min_similarity = {}: give a share above 0 and at most 1", d.min_similarity)));
+            }
+            for group in &d.compatible {
+                for c in group {
+                    if !self.categories.contains_key(c) {
+                        return Err(bad(format!("[register.dedupe] compatible names category `{c}`, which is not under [categories]")));
+                    }
+                }
             }
         }
         super::validate::check_references(self).map_err(bad)?;

@@ -145,6 +145,9 @@ fn files(m: &Manifest) -> Vec<(String, &str)> {
     if let Some(p) = &m.postcodes {
         out.push(("postcodes file".into(), p.file.as_str()));
     }
+    if let Some(r) = &m.register {
+        out.push(("register file".into(), r.file.as_str()));
+    }
     if let Some(t) = &m.travel_times {
         out.push(("travel_times file".into(), t.file.as_str()));
         out.push(("travel_times destinations_file".into(), t.destinations_file.as_str()));

@@ -20,6 +20,8 @@ pub enum EngineError {
     Load(#[from] LoadError),
     #[error("dataset.toml: {message}")]
     Manifest { message: String },
+    #[error(transparent)]
+    Register(#[from] crate::register::RegisterError),
 }
 
 /// Transforms from each source CRS to WGS84 and to BNG, built once each.

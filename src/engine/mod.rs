@@ -18,7 +18,9 @@ use std::sync::Arc;
 pub use build::EngineError;
 pub use cache::{CacheError, CacheUse, EngineCache};
 pub use places::is_statistical_name;
-pub use services::{MAX_CAPACITY, UNCLASSIFIED_TIER};
+pub use services::{load_service_files, FileService, ServiceOrigin, MAX_CAPACITY, UNCLASSIFIED_TIER};
+pub(crate) use build::Transforms;
+pub(crate) use services::{categories, checked_tier};
 use build::OverlayCache;
 
 use crate::analyse::{LevelValues, Overlay, Provision};

@@ -45,12 +45,48 @@ pub fn categories(loc: &DatasetLocation) -> (BTreeMap<String, Category>, Vec<Tie
     (categories, tiers)
 }
 
+/// Where a service read from a file came from: its postcode and source
+/// columns (`postcode_column`, `source_column`, `source_id_column`), kept
+/// by the register when it is seeded from the files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceOrigin {
+    pub postcode: Option<String>,
+    /// The `source_column` value, else the file name.
+    pub source: String,
+    pub source_id: Option<String>,
+}
+
+/// A service read from a manifest's service file, with its origin.
+#[derive(Debug, Clone)]
+pub struct FileService {
+    pub service: Service,
+    pub origin: ServiceOrigin,
+}
+
+/// The engine's services: from the register when the manifest names one,
+/// else from the service files.
 pub fn load_services(
     loc: &DatasetLocation,
     categories: &BTreeMap<String, Category>,
     transforms: &mut Transforms,
     diags: &mut Diagnostics,
 ) -> Result<Vec<Service>, EngineError> {
+    if let Some(spec) = &loc.manifest.register {
+        let path = loc.data_dir.join(&spec.file);
+        let register = crate::register::Register::open_read_only(&path)?;
+        return Ok(register.engine_services(&loc.manifest, categories, diags)?);
+    }
+    Ok(load_service_files(loc, categories, transforms, diags)?.into_iter().map(|f| f.service).collect())
+}
+
+/// The services of the manifest's service files (ids, categories, tiers,
+/// capacities and both CRSs), with their origin columns.
+pub fn load_service_files(
+    loc: &DatasetLocation,
+    categories: &BTreeMap<String, Category>,
+    transforms: &mut Transforms,
+    diags: &mut Diagnostics,
+) -> Result<Vec<FileService>, EngineError> {
     let mut out = Vec::new();
     let mut unknown: BTreeMap<(String, String), usize> = BTreeMap::new();
     // Service id -> (file, location) where it was first seen.
@@ -118,7 +154,12 @@ pub fn load_services(
                 .filter(|v| !v.is_empty())
                 .cloned()
                 .unwrap_or_else(|| cat.map(|c| c.label.clone()).unwrap_or_else(|| category.clone()));
-            out.push(Service {
+            let origin = ServiceOrigin {
+                postcode: field(&spec.postcode_column),
+                source: field(&spec.source_column).unwrap_or_else(|| spec.file.clone()),
+                source_id: field(&spec.source_id_column),
+            };
+            let service = Service {
                 id,
                 name,
                 subcategory: field(&spec.subcategory_column).unwrap_or_default(),
@@ -132,7 +173,8 @@ pub fn load_services(
                 bng,
                 source_file: spec.file.clone(),
                 areas: Vec::new(),
-            });
+            };
+            out.push(FileService { service, origin });
         }
     }
     for ((file, category), n) in unknown {
@@ -147,6 +189,30 @@ pub fn load_services(
     Ok(out)
 }
 
+/// The tier of a service given as `given` (any case), or the category's
+/// default (with a warning when `given` is not a tier id).
+pub(crate) fn checked_tier(
+    given: &str,
+    tiers: &BTreeMap<String, crate::dataset::TierSpec>,
+    cat: Option<&Category>,
+    file: &str,
+    location: &str,
+    diags: &mut Diagnostics,
+) -> String {
+    let default = cat.map(|c| c.tier.clone()).unwrap_or_else(|| UNCLASSIFIED_TIER.to_string());
+    let given = given.to_ascii_lowercase();
+    if given.is_empty() || given == UNCLASSIFIED_TIER {
+        return default;
+    }
+    if tiers.contains_key(&given) {
+        given
+    } else {
+        let known: Vec<&str> = tiers.keys().map(|k| k.as_str()).collect();
+        diags.warn(file, location, format!("tier `{given}` is not one of {}; the category's tier is used", known.join(", ")));
+        default
+    }
+}
+
 fn tier_of(
     spec: &ServiceFileSpec,
     tiers: &BTreeMap<String, crate::dataset::TierSpec>,
@@ -156,18 +222,8 @@ fn tier_of(
     location: &str,
     diags: &mut Diagnostics,
 ) -> String {
-    let default = cat.map(|c| c.tier.clone()).unwrap_or_else(|| UNCLASSIFIED_TIER.to_string());
-    let Some(given) = spec.tier_column.as_ref().and_then(|c| fields.get(c)).filter(|v| !v.is_empty()) else {
-        return default;
-    };
-    let given = given.to_ascii_lowercase();
-    if tiers.contains_key(&given) {
-        given
-    } else {
-        let known: Vec<&str> = tiers.keys().map(|k| k.as_str()).collect();
-        diags.warn(file, location, format!("tier `{given}` is not one of {}; the category's tier is used", known.join(", ")));
-        default
-    }
+    let given = spec.tier_column.as_ref().and_then(|c| fields.get(c)).map(|v| v.as_str()).unwrap_or("");
+    checked_tier(given, tiers, cat, file, location, diags)
 }
 
 fn capacity_of(
