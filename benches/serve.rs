@@ -40,7 +40,7 @@ fn render_tile_uncached(bencher: divan::Bencher, tile: (&str, u8, u32, u32)) {
 fn ward_geojson_uncached(bencher: divan::Bencher) {
     let s = &*STATE;
     let ward = s.engine.level_index("ward").expect("ward");
-    bencher.bench(|| needmap::serve::areas::areas_document(s, ward, &AreaQuery::default(), true).expect("document"));
+    bencher.bench(|| needmap::serve::areas::areas_document(s, ward, &AreaQuery::default(), true, false).expect("document"));
 }
 
 #[divan::bench]
@@ -55,7 +55,7 @@ fn cached_tile_through_router(bencher: divan::Bencher) {
 
 /// A new scenario version's first answer at `level`: apply the scenario (one new family hub),
 /// build its view (`AppState::for_scenario`), then the two attribute-only documents the browser
-/// asks for after an edit (all indicators, and the family hub gap fields).
+/// asks for after an edit (`geometry=false&fields=services`: without and with the family hub gap fields).
 #[divan::bench(args = ["ward", "oa"], sample_count = 20)]
 fn scenario_edit_first_answer(bencher: divan::Bencher, level: &str) {
     let s = &*STATE;
@@ -76,8 +76,8 @@ fn scenario_edit_first_answer(bencher: divan::Bencher, level: &str) {
             warnings: applied.warnings,
         };
         let view = s.for_scenario(Arc::new(applied.engine), tag).expect("view");
-        let all = needmap::serve::areas::areas_document(&view, l, &AreaQuery::default(), false).expect("document");
-        let gap = needmap::serve::areas::areas_document(&view, l, &gaps, false).expect("document");
+        let all = needmap::serve::areas::areas_document(&view, l, &AreaQuery::default(), false, true).expect("document");
+        let gap = needmap::serve::areas::areas_document(&view, l, &gaps, false, true).expect("document");
         (all.len(), gap.len())
     });
 }
