@@ -7,6 +7,7 @@ by size, seed and a hash of the generator), then runs, BENCH_REPEAT times each,
   needmap report --level ward
   needmap gaps --level ward --category gp
   needmap serve (until it prints its listening line, then killed)
+each from scratch (--no-cache), and check and serve start-up again from the built-engine cache
 and, when geopandas is importable, scripts/geopandas_ward_report.py (the same
 ward report: LSOA -> ward overlay by area share, population-weighted means).
 It prints the medians of wall time, CPU (user + sys, from wait4) and peak
@@ -106,16 +107,22 @@ def main():
             print("geopandas is not installed: no geopandas comparison (pip install geopandas)")
             geopandas = False
 
+    # From scratch (`--no-cache`), then from the built-engine cache (warmed by one run first).
+    cache_dir = os.path.join(target, "bench-scale-cache")
+    cached = ["--cache-dir", cache_dir]
     tasks = [
-        ("check", ["check"], None),
-        ("report ward", ["report", "--level", "ward"], None),
-        ("gaps ward gp", ["gaps", "--level", "ward", "--category", "gp"], None),
-        ("serve start", ["serve", "--addr", "127.0.0.1:0"], "needmap serving on"),
+        ("check", ["check", "--no-cache"], None),
+        ("report ward", ["report", "--level", "ward", "--no-cache"], None),
+        ("gaps ward gp", ["gaps", "--level", "ward", "--category", "gp", "--no-cache"], None),
+        ("serve start", ["serve", "--addr", "127.0.0.1:0", "--no-cache"], "needmap serving on"),
+        ("check cached", ["check"] + cached, None),
+        ("serve cached", ["serve", "--addr", "127.0.0.1:0"] + cached, "needmap serving on"),
     ]
     rows = []  # (size, lsoas, task, wall, cpu, rss)
     for size in sizes:
         folder, lsoas = dataset(synth, target, size, seed, oas)
         env = dict(os.environ, NEEDMAP_DATA=folder, NEEDMAP_LOG="warn")
+        run([needmap, "check", "--data", folder] + cached, env)  # warm the cache
         for name, args, until in tasks:
             w, c, m = median_run([needmap] + args + ["--data", folder], repeat, env, until)
             rows.append((size, lsoas, name, w, c, m))

@@ -16,7 +16,6 @@ pub struct Indicator {
     pub published_level: String,
     pub source_file: String,
     /// Series and vintage (`("imd", "2015")`) when the manifest gives them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<SeriesVintage>,
 }
 
