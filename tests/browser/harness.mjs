@@ -119,3 +119,30 @@ export async function screenshotPixels(p, clip) {
 export async function pixelAt(p, x, y) {
   return (await screenshotPixels(p, { x: Math.round(x), y: Math.round(y), width: 1, height: 1 })).slice(0, 3);
 }
+
+/**
+ * The suite's server (or NEEDMAP_URL when given) and browser, started in node:test's `before`
+ * and stopped in `after`: `const s = session(before, after)`, then `s.base` and `s.browser`.
+ */
+export function session(before, after) {
+  const s = { server: null, base: process.env.NEEDMAP_URL ?? '', browser: null };
+  before(async () => {
+    if (!s.base) {
+      s.server = await startServer();
+      s.base = s.server.base;
+    }
+    if (!s.base.endsWith('/')) s.base += '/';
+    s.browser = await launchBrowser();
+  });
+  after(async () => {
+    if (s.browser) await s.browser.close();
+    if (s.server) await s.server.stop();
+  });
+  return s;
+}
+
+/** `#rrggbb` as [r, g, b]. */
+export const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+
+/** Whether two colours [r, g, b] differ by at most `tol` in every channel. */
+export const near = (a, b, tol) => a.every((v, i) => Math.abs(v - b[i]) <= tol);

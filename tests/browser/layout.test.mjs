@@ -10,7 +10,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, settled, shot, shots } from './harness.mjs';
+import { session, hex, near, openPage, settled, shot, shots } from './harness.mjs';
 import { decodePng, region } from './png.mjs';
 import { BIVARIATE } from '../../web/js/palettes.js';
 
@@ -20,26 +20,8 @@ const COMPACT = {
   zoom200: { width: 683, height: 384 },
 };
 
-let server = null;
-let base = process.env.NEEDMAP_URL ?? '';
-let browser = null;
+const s = session(before, after);
 
-before(async () => {
-  if (!base) {
-    server = await startServer();
-    base = server.base;
-  }
-  if (!base.endsWith('/')) base += '/';
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-const near = (a, b, tol) => Math.abs(a[0] - b[0]) <= tol && Math.abs(a[1] - b[1]) <= tol && Math.abs(a[2] - b[2]) <= tol;
 const luminance = (d, i) => 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
 
 function overlaps(a, b) {
@@ -215,8 +197,8 @@ async function checkOpen(p, vp, name) {
 for (const [name, vp] of Object.entries(COMPACT)) {
   test(`compact layout at ${vp.width} x ${vp.height} (${name}): panel behind a toggle, legend over the map`, async () => {
     const errors = [];
-    const p = await openPage(browser, errors, vp, { deviceScaleFactor: 2 });
-    await p.goto(`${base}#${HASH}`);
+    const p = await openPage(s.browser, errors, vp, { deviceScaleFactor: 2 });
+    await p.goto(`${s.base}#${HASH}`);
     await settled(p);
     const figures = await checkClosed(p, vp, name, `layout-${name}`);
     console.log(`# ${name}: map ${(figures.share * 100).toFixed(1)} % of the viewport, legend ${Math.round(figures.legend.width)} x ${Math.round(figures.legend.height)} px at y ${Math.round(figures.legend.y)}, area fills ${(figures.fills * 100).toFixed(1)} % of the open map`);
@@ -240,8 +222,8 @@ for (const [name, vp] of Object.entries(COMPACT)) {
 
 test('desktop 1366 x 768 keeps the side panel and has no toggle', async () => {
   const errors = [];
-  const p = await openPage(browser, errors);
-  await p.goto(`${base}#${HASH}`);
+  const p = await openPage(s.browser, errors);
+  await p.goto(`${s.base}#${HASH}`);
   await settled(p);
   assert.equal(await p.locator('#panel-toggle').isVisible(), false, 'no toggle on a desktop');
   assert.equal(await p.locator('.panel').isVisible(), true, 'the panel is shown');

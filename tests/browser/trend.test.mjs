@@ -8,37 +8,18 @@
 //   NEEDMAP_BIN=target/release/needmap node tests/browser/trend.test.mjs
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, settled, shot, pixelAt } from './harness.mjs';
+import { session, hex, near, openPage, settled, shot, pixelAt } from './harness.mjs';
 import { CHANGE_COLOURS } from '../../web/js/trend.js';
 
-let server = null;
-let base = process.env.NEEDMAP_URL ?? '';
-let browser = null;
-
-before(async () => {
-  if (!base) {
-    server = await startServer();
-    base = server.base;
-  }
-  if (!base.endsWith('/')) base += '/';
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-const near = (a, b, tol) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
+const s = session(before, after);
 
 // Bradford 016A: IMD decile 8 in 2019, 7 in 2025 (imd_trend_lsoa.csv): need rose.
 const ROSE = 'E01010568';
 
 test('the change map colours an LSOA whose decile fell as need rose, with the caveat in the legend', async () => {
   const errors = [];
-  const p = await openPage(browser, errors);
-  await p.goto(`${base}#level=lsoa&view=trend&from=2019&to=2025`);
+  const p = await openPage(s.browser, errors);
+  await p.goto(`${s.base}#level=lsoa&view=trend&from=2019&to=2025`);
   await settled(p);
   assert.equal(await p.isVisible('#trend-controls'), true, 'the vintage control shows in the trend view');
   assert.equal(await p.inputValue('#trend-from'), '2019');
@@ -98,8 +79,8 @@ test('the change map colours an LSOA whose decile fell as need rose, with the ca
 
 test('emerging gaps for family hubs are listed and outlined', async () => {
   const errors = [];
-  const p = await openPage(browser, errors);
-  await p.goto(`${base}#level=ward&view=trend&from=2015&to=2025&category=family_hub`);
+  const p = await openPage(s.browser, errors);
+  await p.goto(`${s.base}#level=ward&view=trend&from=2015&to=2025&category=family_hub`);
   await settled(p);
   const list = await p.textContent('#gaps');
   assert.match(list, /1 emerging gap/, list);
