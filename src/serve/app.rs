@@ -246,8 +246,9 @@ impl AppState {
     /// Render every tile over the district up to `max_zoom` into the cache
     /// (default attributes, plain and gzip), so the first visitors do not
     /// wait for low-zoom tiles, which are the slowest to render. Returns the
-    /// number of tiles with features. Geometry for higher zooms is simplified
-    /// too, so no request waits for a whole level to be simplified.
+    /// number of tiles with features. Higher zooms simplify each feature on
+    /// the first tile that needs it (`tiles::AreaLayer`), so nothing waits for a
+    /// whole level.
     pub fn prerender(&self, max_zoom: u8) -> usize {
         let mut n = 0;
         for z in 0..=max_zoom.min(tiles::MAX_ZOOM) {

@@ -38,3 +38,19 @@ pub fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
         .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
         .collect()
 }
+
+/// `GET uri` through `app` in-process (Host `needmap.test:8080`): status and body.
+pub fn oneshot_get(app: &axum::Router, uri: &str) -> (axum::http::StatusCode, Vec<u8>) {
+    use tower::ServiceExt;
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let rt = RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    rt.block_on(async {
+        let req = axum::http::Request::get(uri)
+            .header(axum::http::header::HOST, "needmap.test:8080")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+    })
+}

@@ -12,13 +12,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use needmap::export::{self, ExportRequest, Format, OutputCrs};
 use needmap::report::{Cell, Report};
 use needmap::Engine;
-use tower::ServiceExt;
 
 static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
     let loc = needmap::dataset::locate(None).expect("the Bradford pack (../shared/geodata/bradford)");
@@ -26,18 +24,10 @@ static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
 });
 static APP: LazyLock<Router> =
     LazyLock::new(|| needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), "127.0.0.1:8080").unwrap());
-static RT: LazyLock<tokio::runtime::Runtime> =
-    LazyLock::new(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
 
 const BIN: &str = env!("CARGO_BIN_EXE_needmap");
-
 fn get(uri: &str) -> (StatusCode, Vec<u8>) {
-    RT.block_on(async {
-        let req = Request::get(uri).header(header::HOST, "needmap.test:8080").body(Body::empty()).unwrap();
-        let res = APP.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
-    })
+    crate::common::oneshot_get(&APP, uri)
 }
 
 fn run(cmd: &str, args: &[&str]) -> String {

@@ -12,13 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, LazyLock};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use needmap::gaps::{self, GapContext, GapQuery, Method};
 use needmap::Engine;
 use serde_json::Value;
-use tower::ServiceExt;
 
 const SENSITIVE: &str = "library";
 
@@ -50,16 +48,8 @@ static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
 static CTX: LazyLock<GapContext> = LazyLock::new(|| GapContext::new(&ENGINE, false).unwrap());
 static APP: LazyLock<Router> =
     LazyLock::new(|| needmap::serve::build(ENGINE.clone(), PathBuf::from("/nonexistent-web"), "127.0.0.1:8080").unwrap());
-static RT: LazyLock<tokio::runtime::Runtime> =
-    LazyLock::new(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
-
 fn get(uri: &str) -> (StatusCode, Vec<u8>) {
-    RT.block_on(async {
-        let req = Request::get(uri).header("host", "127.0.0.1:8080").body(Body::empty()).unwrap();
-        let res = APP.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
-    })
+    crate::common::oneshot_get(&APP, uri)
 }
 
 type Point = (f64, f64);

@@ -219,27 +219,16 @@ mod server {
     use std::path::PathBuf;
     use std::sync::{Arc, LazyLock};
 
-    use axum::body::Body;
-    use axum::http::{header, Request, StatusCode};
+    use axum::http::StatusCode;
     use axum::Router;
     use serde_json::Value;
-    use tower::ServiceExt;
-
-    static RT: LazyLock<tokio::runtime::Runtime> =
-        LazyLock::new(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
     static APP: LazyLock<Router> = LazyLock::new(|| {
         let loc = needmap::dataset::locate(Some(&crate::common::root().join("../shared/geodata/bradford"))).unwrap();
         let engine = Arc::new(needmap::Engine::load(&loc).unwrap());
         needmap::serve::build(engine, PathBuf::from("/nonexistent-web"), "needmap.test:8080").unwrap()
     });
-
     fn get(uri: &str) -> (StatusCode, Vec<u8>) {
-        RT.block_on(async {
-            let req = Request::get(uri).header(header::HOST, "needmap.test:8080").body(Body::empty()).unwrap();
-            let res = APP.clone().oneshot(req).await.unwrap();
-            let status = res.status();
-            (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
-        })
+        crate::common::oneshot_get(&APP, uri)
     }
 
     fn json(uri: &str) -> Value {
