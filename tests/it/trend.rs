@@ -162,6 +162,29 @@ fn ward_deciles_1_2_share_counts_lsoas_with_both_deciles() {
     assert_eq!(change.names[first], "Heaton");
 }
 
+/// The rank means what its label says ("1 = need rose most"): at every level and for every pair
+/// of vintages, every area whose need rose ranks above every area with no change or a fall,
+/// every "no change" above every fall, ranks are 1..=n without gaps, and no-data areas have none.
+#[test]
+fn change_rank_agrees_with_the_classes() {
+    let order = |c: &ChangeClass| match c {
+        ChangeClass::NeedRose => 0,
+        ChangeClass::NoChange => 1,
+        ChangeClass::NeedFell => 2,
+        ChangeClass::NoData => 3,
+    };
+    for level in ["lsoa", "ward", "constituency"] {
+        for (from, to) in [("2015", "2019"), ("2019", "2025"), ("2015", "2025")] {
+            let change = need_change(engine(), &query(from, to, level)).unwrap();
+            let mut ranked: Vec<_> = change.areas.iter().filter_map(|a| a.rank.map(|r| (r, order(&a.class)))).collect();
+            assert!(change.areas.iter().all(|a| (a.class == ChangeClass::NoData) == a.rank.is_none()), "{level} {from}-{to}");
+            ranked.sort();
+            assert!(ranked.iter().enumerate().all(|(i, (r, _))| *r as usize == i + 1), "{level} {from}-{to}: ranks 1..=n");
+            assert!(ranked.windows(2).all(|w| w[0].1 <= w[1].1), "{level} {from}-{to}: a lower class ranks above a higher one");
+        }
+    }
+}
+
 #[test]
 fn emerging_gaps_are_exactly_need_rose_and_low_access() {
     for level in ["lsoa", "ward"] {
