@@ -127,6 +127,17 @@ function summaryLines(p) {
   return p.$$eval('#scenario-summary-lines li', (li) => li.map((x) => x.textContent));
 }
 
+/** How many of the scenario's site markers of `kind` (added, moved, capacity, closed) are in view. */
+function shownSites(p, kind) {
+  return p.evaluate((k) => {
+    const r = window.needmap.map.getContainer().getBoundingClientRect();
+    return [...document.querySelectorAll(`.scenario-site-${k}`)].filter((e) => {
+      const b = e.getBoundingClientRect();
+      return b.width > 0 && b.left >= r.left && b.right <= r.right && b.top >= r.top && b.bottom <= r.bottom;
+    }).length;
+  }, kind);
+}
+
 /** A pixel inside area `code` near `lngLat`, clear of the scenario's site markers. */
 async function pixelInside(p, code, lngLat) {
   const at = await p.evaluate(([c, ll]) => {
@@ -139,7 +150,11 @@ async function pixelInside(p, code, lngLat) {
         const y = centre.y + radius * Math.sin((a * Math.PI) / 8);
         const box = [[x - 8, y - 8], [x + 8, y + 8]];
         const here = map.queryRenderedFeatures([x, y], { layers: ['areas-fill'] });
-        const marks = map.queryRenderedFeatures(box, { layers: ['scenario-sites', 'scenario-closed', 'scenario-paths', 'services'] });
+        const marks = map.queryRenderedFeatures(box, { layers: ['scenario-paths', 'services'] });
+        // The scenario's sites are DOM markers over the canvas (js/scenario/overlay.js).
+        const covered = [[-8, -8], [8, -8], [-8, 8], [8, 8], [0, 0]]
+          .some(([dx, dy]) => document.elementFromPoint(r.left + x + dx, r.top + y + dy)?.closest('.scenario-site'));
+        if (covered) continue;
         const lines = map.queryRenderedFeatures(box, { layers: ['base-ward-lines', 'base-constituency-lines'] });
         if (here.length && here[0].properties.code === c && !marks.length && !lines.length) return { x: r.left + x, y: r.top + y };
       }
@@ -331,8 +346,8 @@ test('closing a family hub makes its ward worse; timing at OA level', async () =
   assert.ok(!lines.some((l) => /^No area gets worse/.test(l)), 'some area gets worse');
   await p.check('input[name=view][value=change]');
   await settled(p);
-  const closed = await p.evaluate(() => window.needmap.map.queryRenderedFeatures({ layers: ['scenario-closed'] }).length);
-  assert.equal(closed, 1, 'the closed site is marked with a cross');
+  assert.equal(await shownSites(p, 'closed'), 1, 'the closed site is marked with a cross');
+  assert.match(await p.getAttribute('.scenario-site-closed', 'aria-label'), new RegExp(`^Closed site: ${hub.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const px = await pixelInside(p, hub.ward, hub.at);
   const [r, g, b] = await pixelAt(p, px.x, px.y);
   assert.ok(r > b + 30, `the hub's ward is drawn red (worse) in the change view: rgb(${r}, ${g}, ${b})`);
@@ -453,8 +468,7 @@ test('sites placed by postcode and by grid reference are saved, drawn and change
   assert.equal(stored.edits[0].lon, undefined);
   const drawn = await p.evaluate(() => window.needmap.scenarioPanel.overlay.data.features.filter((f) => f.properties.kind === 'added').map((f) => f.geometry.coordinates));
   assert.equal(drawn.length, 1, 'the site placed by postcode is drawn');
-  const rendered = await p.evaluate(() => window.needmap.map.queryRenderedFeatures({ layers: ['scenario-sites'] }).length);
-  assert.equal(rendered, 1, 'and rendered on the map');
+  assert.equal(await shownSites(p, 'added'), 1, 'and shown on the map as a marker');
   const afterPostcode = await summaryLines(p);
   const gain = afterPostcode.map((l) => l.match(/^([\d,]+) residents? \([\d,]+ child(?:ren)?\) (?:is|are) newly within/)).find(Boolean);
   assert.ok(gain && Number(gain[1].replace(/,/g, '')) > 0, `the summary shows a gain: ${afterPostcode.join(' | ')}`);
