@@ -62,3 +62,28 @@ export function sameShapes(a, b, idField = 'code') {
   }
   return true;
 }
+
+/**
+ * The states of `featureStates(features, fields)` that differ from what the map already holds,
+ * so that only those are sent (MapLibre then updates the colours of those features only).
+ * `painted` is a Map id -> state of what was sent for the same `fields` (or null: send all);
+ * it is updated in place with what is returned.
+ *
+ * ```js
+ * const painted = new Map();
+ * changedStates([{ properties: { code: 'A', x: 1 } }], ['x'], painted); // => [['A', { x: 1 }]]
+ * changedStates([{ properties: { code: 'A', x: 1 } }], ['x'], painted); // => []
+ * ```
+ */
+export function changedStates(features, fields, painted) {
+  const all = featureStates(features, fields);
+  if (!painted) return all;
+  const out = [];
+  for (const [id, state] of all) {
+    const before = painted.get(id);
+    if (before && fields.every((k) => Object.is(before[k], state[k]))) continue;
+    painted.set(id, state);
+    out.push([id, state]);
+  }
+  return out;
+}

@@ -22,7 +22,7 @@ import { defaultNeed } from './need.js';
 import { accessSentence } from './access_words.js';
 import { ScenarioPanel } from './scenario/panel.js';
 import { renderChange } from './scenario/change_view.js';
-import { stateExpression, featureStates, sameShapes } from './feature_state.js';
+import { stateExpression, changedStates, sameShapes } from './feature_state.js';
 import { startLayout } from './layout.js';
 import { MapBatch } from './map_batch.js';
 import { firstSeries, changeParams, setupTrendControls, syncTrendControls, renderTrend, clearTrend, sparklineSection, trendTitle } from './trend.js';
@@ -602,8 +602,10 @@ function setAreaData(fc) {
   // come from feature state (feature_state.js).
   const retile = !sameShapes(app.drawnAreas, fc);
   app.drawnAreas = fc;
-  app.paintedStates = null;
-  if (retile) app.map.getSource('areas').setData(fc);
+  if (retile) {
+    app.painted = null; // new features: every state is sent again
+    app.map.getSource('areas').setData(fc);
+  }
 }
 
 /** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
@@ -624,9 +626,11 @@ function paintAreas(expression) {
   } else {
     const { expression: fill, fields } = stateExpression(expression);
     const key = fields.join('\u0000');
-    if (app.drawnAreas && app.paintedStates !== key) {
-      for (const [id, state] of featureStates(app.drawnAreas.features, fields)) map.setFeatureState({ source: 'areas', id }, state);
-      app.paintedStates = key;
+    // Only the states that changed are sent (after a scenario edit, the areas near the edit).
+    if (app.drawnAreas && (app.painted?.areas !== app.drawnAreas || app.painted.key !== key)) {
+      if (app.painted?.key !== key) app.painted = { key, states: new Map() };
+      for (const [id, state] of changedStates(app.drawnAreas.features, fields, app.painted.states)) map.setFeatureState({ source: 'areas', id }, state);
+      app.painted.areas = app.drawnAreas;
     }
     map.setPaintProperty('areas-fill', 'fill-color', fill);
   }

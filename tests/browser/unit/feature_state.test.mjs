@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stateExpression, featureStates, sameShapes } from '../../../web/js/feature_state.js';
+import { stateExpression, featureStates, sameShapes, changedStates } from '../../../web/js/feature_state.js';
 import { classExpression, decileExpression, bivariateExpression } from '../../../web/js/layers.js';
 
 test('every get of a colour expression reads feature state, and the fields are listed once', () => {
@@ -37,4 +37,17 @@ test('same shapes means the same geometry objects for the same codes in the same
   assert.equal(sameShapes(a, { features: [b.features[1], b.features[0]] }), false);
   assert.equal(sameShapes(a, { features: [b.features[0]] }), false);
   assert.equal(sameShapes(undefined, b), false);
+});
+
+test('changedStates sends only the states that differ from what was painted', () => {
+  const painted = new Map();
+  const a = [{ properties: { code: 'A', x: 1, y: 'p' } }, { properties: { code: 'B', x: 2, y: 'q' } }];
+  assert.deepEqual(changedStates(a, ['x', 'y'], painted), [['A', { x: 1, y: 'p' }], ['B', { x: 2, y: 'q' }]]);
+  assert.deepEqual(changedStates(a, ['x', 'y'], painted), [], 'nothing changed, nothing sent');
+  const b = [{ properties: { code: 'A', x: 1, y: 'p' } }, { properties: { code: 'B', x: 3, y: 'q' } }];
+  assert.deepEqual(changedStates(b, ['x', 'y'], painted), [['B', { x: 3, y: 'q' }]]);
+  const c = [{ properties: { code: 'A', x: 1, y: 'p' } }, { properties: { code: 'B', y: 'q' } }];
+  assert.deepEqual(changedStates(c, ['x', 'y'], painted), [['B', { x: null, y: 'q' }]], 'a value that goes missing is sent as null');
+  assert.deepEqual(changedStates(c, ['x', 'y'], painted), []);
+  assert.deepEqual(changedStates(c, ['x'], null), [['A', { x: 1 }], ['B', { x: null }]], 'without a record everything is sent');
 });
