@@ -184,15 +184,25 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if !web.join("index.html").is_file() {
             tracing::warn!("the web folder has no index.html: `/` shows a plain start page");
         }
-        println!("needmap serving on {local} at {public}/  (OGC API: {public}/ogc/, Ctrl-C to stop)");
-        println!(
-            "for HTTPS, put it behind a TLS reverse proxy (e.g. Caddy or nginx) that forwards to {local}, and start with --public-url https://YOUR.HOST --trusted-proxy PROXY_IP (login cookies are then Secure)"
-        );
+        // One write for every start-up line (a reader may stop after the
+        // first), and a closed stdout is no reason to stop serving.
+        let mut lines = format!("needmap serving on {local} at {public}/  (OGC API: {public}/ogc/, Ctrl-C to stop)\n");
+        lines.push_str(&format!(
+            "for HTTPS, put it behind a TLS reverse proxy (e.g. Caddy or nginx) that forwards to {local}, and start with --public-url https://YOUR.HOST --trusted-proxy PROXY_IP (login cookies are then Secure)\n"
+        ));
         if let Some(line) = accounts_line {
-            println!("{line}");
+            lines.push_str(&format!("{line}\n"));
         }
         if let Some(token) = editor_token {
-            println!("scenario editing is on; editor link (keep it private): {}", needmap::serve::edit_guard::editor_link(&public, &token));
+            lines.push_str(&format!(
+                "scenario editing is on; editor link (keep it private): {}\n",
+                needmap::serve::edit_guard::editor_link(&public, &token)
+            ));
+        }
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(lines.as_bytes()).and_then(|_| out.flush());
         }
         needmap::serve::connections::serve(listener, app, needmap::serve::shutdown_signal(), limits).await?;
         anyhow::Ok(())
