@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -448,45 +448,69 @@ fn mode(m: &std::fs::Metadata) -> u32 {
     m.permissions().mode() & 0o777
 }
 
-/// Everything logged, at every level, while `f` runs (on this thread).
-fn captured(f: impl FnOnce()) -> String {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+/// One HTTP/1.1 request to `addr` on a new connection: status and the whole answer.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
     }
-    let buf = Buf::default();
-    let w = buf.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || w.clone()).with_ansi(false).finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let text = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
-    text
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, answer)
 }
 
 #[test]
 fn no_credential_reaches_the_access_log() {
+    use std::io::BufRead;
+    // The real server, every request logged at the most detailed level.
     let a = app(true);
     let token = AccountStore::open(&a.accounts()).unwrap().new_token("pam", None).unwrap();
-    let mut session = String::new();
-    let log = captured(|| {
-        assert_eq!(login_from(&a, None, "pam", "a wrong password guess").status, StatusCode::UNAUTHORIZED);
-        session = session_of(&login_from(&a, None, "pam", &password("pam")));
-        let me = As::cookie("pam", &session);
-        assert_eq!(me.send(&a, "GET", "/api/register/services", &[], None).status, StatusCode::OK);
-        assert_eq!(As::bearer("t", &token).send(&a, "GET", "/api/me", &[], None).status, StatusCode::OK);
-        assert_eq!(As::bearer("e", EDITOR).send(&a, "GET", "/api/users", &[], None).status, StatusCode::OK);
-        // A secret put in a query string by mistake is not logged either.
-        let r = send(&a.router, "GET", &format!("/api/me?token={token}"), &[], Body::empty());
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        let _ = send(&a.router, "POST", "/api/logout", &[("cookie", &format!("needmap_session={session}")), ("origin", ORIGIN)], Body::empty());
-    });
-    assert!(log.contains("needmap::access") && log.contains("/api/login"), "the access log ran: {log}");
+    let log_path = a.dir.path().join("server.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--prerender", "0", "--web", "/nonexistent-web", "--allow-edits", "--access-log-sample", "1"])
+        .arg("--accounts")
+        .arg(a.accounts())
+        .env("NEEDMAP_LOG", "needmap=trace")
+        .env("NEEDMAP_EDIT_TOKEN", EDITOR)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .expect("start needmap serve");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line.split_whitespace().skip_while(|w| *w != "on").nth(1).unwrap_or_else(|| panic!("no address in {line:?}")).to_string();
+    let json = [("content-type", "application/json")];
+    let (st, _) = http(&addr, "POST", "/api/login", &json, &json!({"name": "pam", "password": "a wrong password guess"}).to_string());
+    assert_eq!(st, 401);
+    let (st, answer) = http(&addr, "POST", "/api/login", &json, &json!({"name": "pam", "password": password("pam")}).to_string());
+    assert_eq!(st, 204, "{answer}");
+    let session = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: needmap_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie in {answer}"))
+        .to_string();
+    let cookie = format!("needmap_session={session}");
+    assert_eq!(http(&addr, "GET", "/api/register/services", &[("cookie", &cookie)], "").0, 404, "no register in this server");
+    assert_eq!(http(&addr, "GET", "/api/me", &[("authorization", &format!("Bearer {token}"))], "").0, 200);
+    assert_eq!(http(&addr, "GET", "/api/users", &[("authorization", &format!("Bearer {EDITOR}"))], "").0, 200);
+    // A secret put in a query string by mistake is not logged either.
+    assert_eq!(http(&addr, "GET", &format!("/api/me?token={token}"), &[], "").0, 400);
+    assert_eq!(http(&addr, "POST", "/api/logout", &[("cookie", &cookie)], "").0, 204);
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    drop(out);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    for path in ["/api/login", "/api/logout", "/api/users", "/api/register/services", "401", "204"] {
+        assert!(log.contains(path), "the access log has no `{path}`:\n{log}");
+    }
     for secret in [password("pam").as_str(), "a wrong password guess", session.as_str(), token.as_str(), EDITOR] {
         assert!(!log.contains(secret), "`{secret}` is in the log:\n{log}");
     }
