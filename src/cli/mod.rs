@@ -10,6 +10,7 @@ mod report;
 mod scenario;
 mod serve;
 mod suggest;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ enum Command {
     #[command(after_help = "Examples:\n  needmap gaps --level ward --category gp\n  needmap gaps --level lsoa --category library --method e2sfca --catchment-km 3 --format table\n  needmap gaps --level lsoa --category family_hub --method nearest --travel walk --unmet-min 20\n  needmap gaps --level constituency --tier 2 --indicator income_score_pct --format json\n  needmap gaps --level ward --category hospital --travel drive --catchment-min 20\n  needmap gaps --level ward --category gp --mode network   (needs [network] osm_pbf in dataset.toml)\n\nColumns: code, name, rep_lon/rep_lat/rep_kind (origin levels) or origin_level/origins, population, need,\nnearest_m, nearest_min, nearest<k>_m, nearest<k>_min, mode, travel, coverage_<threshold>, access_<method>,\nin_need (people in need), unmet_need (people in need who lack access: beyond --unmet-min of the nearest service,\nor the shortfall of access against the district rate for 2sfca/e2sfca), unmet_need_per_1k,\ngap_class (unmet-need tercile/access tercile; high-need/low-access is the gap), gap_rank (1 = most unmet need).")]
     Gaps(gaps::GapsArgs),
     /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
-    #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/search?q=, /api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nAccess log: off by default (server errors are always logged); --access-log-sample N logs\none request in N at info, NEEDMAP_LOG=needmap::access=debug logs every request.\nLimits: --header-timeout, --idle-timeout, --max-connections, --shutdown-grace, --max-downloads, --cache-mib.\nBehind a reverse proxy: --public-url https://host/path --trusted-proxy IP.")]
+    #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/search?q=, /api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nAccess log: off by default (server errors are always logged); --access-log-sample N logs\none request in N at info, NEEDMAP_LOG=needmap::access=debug logs every request.\nLimits: --header-timeout, --idle-timeout, --max-connections, --shutdown-grace, --max-downloads, --cache-mib.\nBehind a reverse proxy: --public-url https://host/path --trusted-proxy IP.\nAccounts: --accounts FILE (made by `needmap users add`), --register FILE for /api/register;\nwrites need --allow-edits; see README \"Accounts and roles\".")]
     Serve(serve::ServeArgs),
     /// What-if scenarios: add, move or close sites and compare with the baseline.
     #[command(subcommand, after_help = "Examples:\n  needmap scenario new \"Extra family hub in Bowling\"\n  needmap scenario list\n  needmap scenario apply hub-in-bowling\n  needmap scenario compare hub-in-bowling --category family_hub --level ward\n  needmap gaps --level ward --category family_hub --scenario hub-in-bowling\n\nScenario files are JSON (schema in README \"Scenarios\"), kept in <data dir>/scenarios/ or --scenarios DIR.")]
@@ -60,6 +61,9 @@ enum Command {
     /// The partners' service register (a GeoPackage): create it, import services, find duplicates.
     #[command(subcommand, after_help = "Examples:\n  needmap register init\n  needmap register import new-services.csv\n  needmap register dedupe\n  needmap register dedupe --apply\n  needmap register changes\n\nWith [register] file = \"register.gpkg\" in dataset.toml, every command reads services from the register.")]
     Register(register::RegisterCommand),
+    /// The accounts of the map server: add, list, remove, API tokens (roles viewer, partner, reviewer, admin).
+    #[command(subcommand, after_help = "Examples:\n  needmap users add alice --role admin --password-file alice.txt\n  printf '%s\\n' \"$PASSWORD\" | needmap users add bob --role partner --org health-trust\n  needmap users list\n  needmap users token alice --label nightly-import\n  needmap users remove bob\n\nThe file is --accounts FILE, else [accounts] file in dataset.toml, else <data dir>/accounts.sqlite.\nSee README \"Accounts and roles\".")]
+    Users(users::UsersCommand),
 }
 
 /// Where the dataset is.
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Scenario(command) => scenario::run(&command),
         Command::Suggest(args) => suggest::run(&args),
         Command::Register(command) => register::run(&command),
+        Command::Users(command) => users::run(&command),
     };
     match result {
         Ok(code) => code,

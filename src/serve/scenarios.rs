@@ -142,7 +142,7 @@ fn scenario_response(state: &AppState, headers: &HeaderMap, status: StatusCode, 
     *res.status_mut() = status;
     let h = res.headers_mut();
     h.insert(WITHHELD, HeaderValue::from(withheld));
-    h.insert(header::VARY, HeaderValue::from_static("authorization"));
+    h.insert(header::VARY, HeaderValue::from_static("authorization, cookie"));
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", s.version)) {
         h.insert(header::ETAG, v);
     }
