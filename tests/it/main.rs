@@ -18,5 +18,6 @@ mod serve;
 mod serve_scenarios;
 mod serve_suggest;
 mod suggest;
+mod submissions;
 mod synthetic;
 mod trend;
