@@ -62,7 +62,15 @@ pub fn read_csv(bytes: &[u8], file: &str, limits: &UploadLimits) -> Result<Sheet
                 return Err(UploadError::Unreadable { file: file.to_string(), message: format!("not readable as CSV{line}: {e}") });
             }
         }
-        let row = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        // The position is where the reader stood before the blank lines it skips.
+        let row = record
+            .position()
+            .map(|p| {
+                let rest = text.get(p.byte() as usize..).unwrap_or(&[]);
+                let blank_lines = rest.iter().take_while(|&&b| b == b'\n' || b == b'\r').filter(|&&b| b == b'\n').count();
+                p.line() as usize + blank_lines
+            })
+            .unwrap_or(0);
         if record.len() > limits.max_columns {
             wide = true;
         }
