@@ -60,7 +60,7 @@ impl UploadLimits {
     /// regular file or its size is over the cap, else read capped (a file
     /// that grows while read is still stopped at the cap).
     pub fn read_file(&self, path: &Path) -> Result<Vec<u8>, UploadError> {
-        let file = crate::load::display_name(path);
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| crate::load::display_name(path));
         let io = |e: std::io::Error| UploadError::Io { file: file.clone(), message: e.to_string() };
         let meta = std::fs::metadata(path).map_err(io)?;
         if !meta.is_file() {
