@@ -49,7 +49,7 @@ impl Rng {
 const TOKENS: &[&str] = &[
     "", ",", ";", "\"", "\"\"", "\n", "\r\n", "\r", "\t", "\u{feff}", "\0", "é", "\u{FFFD}", "NaN", "inf", "-1", "1e308", "99999999999999999999",
     "=A1*2", "#DIV/0!", "BD99 9ZZ", "bd71lg", "family_hub", "gp", "name", "Post Code", "<", ">", "&amp;", "<c r=\"XFD1048576\">", "<v>",
-    "</row>", "<row r=\"0\">", "<row r=\"4294967295\">", "t=\"s\"", "<f>", "</sheetData>", "\x89PNG",
+    "</row>", "<row r=\"0\">", "<row r=\"4294967295\">", "t=\"s\"", "<f>", "</sheetData>", "\u{89}PNG",
 ];
 
 fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
@@ -97,7 +97,7 @@ fn mutate_part(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..archive.len() {
         let Ok(mut part) = archive.by_index(i) else { return mutate(bytes, rng) };
-        let name = part.name().to_string();
+        let Ok(name) = part.name().map(|n| n.into_owned()) else { return mutate(bytes, rng) };
         let mut data = Vec::new();
         if part.read_to_end(&mut data).is_err() {
             return mutate(bytes, rng);
