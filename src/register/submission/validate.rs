@@ -307,7 +307,7 @@ impl Checker<'_> {
                 message: format!("{what} {of}: {place}, name similarity {:.2}; {how}", d.similarity),
             });
         }
-        messages.sort_by(|a, b| (a.row, field_order(&a.field)).cmp(&(b.row, field_order(&b.field))));
+        messages.sort_by_key(|m| (m.row, field_order(&m.field)));
         report.messages = messages;
         for r in &submission.rows {
             let has_error = report.messages.iter().any(|m| m.row == r.row && m.severity == Severity::Error);

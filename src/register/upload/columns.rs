@@ -143,7 +143,8 @@ impl ColumnMatch {
                 out.push(f.id().to_string());
             }
         }
-        if !has(Field::Postcode) && !(has(Field::Lon) && has(Field::Lat)) && !(has(Field::Easting) && has(Field::Northing)) {
+        let place = has(Field::Postcode) || has(Field::Lon) && has(Field::Lat) || has(Field::Easting) && has(Field::Northing);
+        if !place {
             out.push("postcode (or lon and lat, or easting and northing)".into());
         }
         out
