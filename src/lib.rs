@@ -12,9 +12,11 @@
 //! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app);
 //! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
 //! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees;
-//! - [`register`]: the partners' service register (a GeoPackage), postcodes and de-duplication.
+//! - [`register`]: the partners' service register (a GeoPackage), postcodes and de-duplication;
+//! - [`auth`]: accounts, roles, sessions and API tokens (who may write what).
 
 pub mod analyse;
+pub mod auth;
 pub mod crs;
 pub mod dataset;
 pub mod engine;

@@ -10,6 +10,7 @@ mod report;
 mod scenario;
 mod serve;
 mod suggest;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,9 @@ enum Command {
     /// The partners' service register (a GeoPackage): create it, import services, find duplicates.
     #[command(subcommand, after_help = "Examples:\n  needmap register init\n  needmap register import new-services.csv\n  needmap register dedupe\n  needmap register dedupe --apply\n  needmap register changes\n\nWith [register] file = \"register.gpkg\" in dataset.toml, every command reads services from the register.")]
     Register(register::RegisterCommand),
+    /// The accounts of the map server: add, list, remove, API tokens (roles viewer, partner, reviewer, admin).
+    #[command(subcommand, after_help = "Examples:\n  needmap users add alice --role admin --password-file alice.txt\n  printf '%s\\n' \"$PASSWORD\" | needmap users add bob --role partner --org health-trust\n  needmap users list\n  needmap users token alice --label nightly-import\n  needmap users remove bob\n\nThe file is --accounts FILE, else [accounts] file in dataset.toml, else <data dir>/accounts.sqlite.\nSee README \"Accounts and roles\".")]
+    Users(users::UsersCommand),
 }
 
 /// Where the dataset is.
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Scenario(command) => scenario::run(&command),
         Command::Suggest(args) => suggest::run(&args),
         Command::Register(command) => register::run(&command),
+        Command::Users(command) => users::run(&command),
     };
     match result {
         Ok(code) => code,

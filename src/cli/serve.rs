@@ -68,6 +68,13 @@ pub struct ServeArgs {
     /// Folder of the scenario files (default: <data dir>/scenarios).
     #[arg(long, value_name = "DIR")]
     pub scenarios: Option<PathBuf>,
+    /// The accounts file for logins (`needmap users`; default: the manifest's
+    /// [accounts] file, else <data dir>/accounts.sqlite when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
+    /// The register that /api/register reads and writes (default: the manifest's [register] file).
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -108,6 +115,11 @@ impl ServeArgs {
             limits,
             access_log_sample: self.access_log_sample,
             edits: self.edit_settings()?,
+            accounts: needmap::serve::AccountSettings {
+                file: self.accounts.clone(),
+                register: self.register.clone(),
+                ..Default::default()
+            },
         })
     }
 
@@ -156,6 +168,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let public = config.public_url.clone();
         let state = Arc::new(needmap::serve::AppState::with_config(engine, web.clone(), config)?);
         let editor_token = state.edit_token().map(str::to_string);
+        let writes = if editor_token.is_some() { "on" } else { "off without --allow-edits" };
+        let accounts_line = match (&state.auth.store, editor_token.is_some()) {
+            (Some(s), _) => Some(format!("accounts: {} (logins on; writes {writes})", s.path().display())),
+            (None, true) => Some("accounts: none (only the editor token can write; `needmap users add` makes the accounts file)".to_string()),
+            (None, false) => None,
+        };
         let app = needmap::serve::router(state.clone());
         let max_zoom = args.prerender;
         tokio::task::spawn_blocking(move || {
@@ -167,6 +185,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             tracing::warn!("the web folder has no index.html: `/` shows a plain start page");
         }
         println!("needmap serving on {local} at {public}/  (OGC API: {public}/ogc/, Ctrl-C to stop)");
+        println!(
+            "for HTTPS, put it behind a TLS reverse proxy (e.g. Caddy or nginx) that forwards to {local}, and start with --public-url https://YOUR.HOST --trusted-proxy PROXY_IP (login cookies are then Secure)"
+        );
+        if let Some(line) = accounts_line {
+            println!("{line}");
+        }
         if let Some(token) = editor_token {
             println!("scenario editing is on; editor link (keep it private): {}", needmap::serve::edit_guard::editor_link(&public, &token));
         }

@@ -55,6 +55,20 @@ pub struct Manifest {
     /// reads services from it instead of the service files.
     #[serde(default)]
     pub register: Option<RegisterSpec>,
+    /// Optional accounts file (`[accounts] file`) for `needmap users` and the
+    /// server's logins; default `<data dir>/accounts.sqlite`.
+    #[serde(default)]
+    pub accounts: Option<AccountsSpec>,
+}
+
+/// `[accounts]`: where the accounts file is (see README "Accounts and roles").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsSpec {
+    /// The SQLite file of accounts, sessions and API tokens: relative to the
+    /// data folder, or absolute (e.g. `/var/lib/needmap/accounts.sqlite`, to
+    /// keep it outside a shared, read-only data folder).
+    pub file: String,
 }
 
 /// `[register]`: the partners' service register, a GeoPackage seeded from

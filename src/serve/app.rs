@@ -25,8 +25,8 @@ use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
 use super::view::{ScenarioTag, Scenarios};
 use super::{
-    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, meta, ogc, parameters, report, scenarios, search, security, services,
-    static_files, suggest, tiles, view,
+    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, login, meta, ogc, parameters, register_api, report, scenarios, search,
+    security, services, static_files, suggest, tiles, users_api, view,
 };
 use crate::report::Report;
 use crate::Engine;
@@ -81,6 +81,8 @@ pub struct AppState {
     pub scenarios: Option<Arc<Scenarios>>,
     /// Names and codes for `/api/search`.
     pub search: super::search::SearchIndex,
+    /// Accounts, sessions, the login limiter and the register file (shared with scenario views).
+    pub auth: Arc<super::caller::Auth>,
 }
 
 impl AppState {
@@ -121,8 +123,10 @@ impl AppState {
             crate::gaps::GapContext::default()
         }));
         let scenarios = Some(Arc::new(Scenarios::open(&engine, &config)?));
+        let auth = Arc::new(super::caller::Auth::open(&engine, &config)?);
         let limits = &config.limits;
         Ok(AppState {
+            auth,
             scenario: None,
             baseline: None,
             scenarios,
@@ -178,6 +182,7 @@ impl AppState {
             downloads: self.downloads.clone(),
             requests: std::sync::atomic::AtomicU64::new(0),
             gap_context: self.gap_context.clone(),
+            auth: self.auth.clone(),
             scenario: Some(tag),
             baseline: Some(self.engine.clone()),
             scenarios: None,
@@ -331,6 +336,9 @@ fn dataset_hash(engine: &Engine) -> u64 {
 pub fn router(state: Arc<AppState>) -> Router {
     api_routes(state.clone())
         .merge(scenarios::routes(state.clone()))
+        .merge(login::routes(state.clone()))
+        .merge(users_api::routes(state.clone()))
+        .merge(register_api::routes(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), view::dispatch))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), access_log::log))

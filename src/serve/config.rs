@@ -19,6 +19,38 @@ pub struct ServeConfig {
     pub access_log_sample: u64,
     /// Scenario editing and the scenario folder ([`super::edit_guard`]).
     pub edits: EditSettings,
+    /// Accounts, sessions, login limits and the register written over HTTP ([`super::caller`]).
+    pub accounts: AccountSettings,
+}
+
+/// Where the accounts and the register are, and how logins are limited.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// The accounts file (`--accounts`); None: the manifest's `[accounts]
+    /// file`, else `<data dir>/accounts.sqlite`. The server never creates
+    /// it: without one, only the editor token can write.
+    pub file: Option<std::path::PathBuf>,
+    /// The register file for `/api/register` (`--register`); None: the
+    /// manifest's `[register] file`, when it names one.
+    pub register: Option<std::path::PathBuf>,
+    /// How long a login session lasts.
+    pub sessions: crate::auth::SessionPolicy,
+    /// Failed logins allowed per client address and per account name in [`AccountSettings::login_window`].
+    pub login_failures: usize,
+    pub login_window: Duration,
+}
+
+impl Default for AccountSettings {
+    /// The default file places, 30 min idle / 12 h sessions, 5 failed logins a minute.
+    fn default() -> AccountSettings {
+        AccountSettings {
+            file: None,
+            register: None,
+            sessions: crate::auth::SessionPolicy::default(),
+            login_failures: 5,
+            login_window: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Who may write scenarios, and where they are kept.
@@ -43,6 +75,7 @@ impl ServeConfig {
             limits: Limits::default(),
             access_log_sample: 0,
             edits: EditSettings::default(),
+            accounts: AccountSettings::default(),
         })
     }
 }

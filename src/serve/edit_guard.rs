@@ -1,12 +1,17 @@
-//! Who may write scenarios: editing must be switched on (`--allow-edits`,
-//! else 403), the request must carry the editor token as
-//! `Authorization: Bearer <token>` (compared in constant time, else 401), and
+//! Who may write: editing must be switched on (`--allow-edits`, else 403),
 //! a browser request must come from the server's own origin (`Origin`, when
-//! present, else 403), so another site cannot make a visitor's browser edit.
+//! present, else 403; a write by login cookie must show it), so another site
+//! cannot make a visitor's browser edit, and the caller ([`super::caller`])
+//! must be known (the editor token, an API token or a login session, else
+//! 401) and of a role the write allows (else 403).
+//!
+//! The editor token (made at start or given) is an admin-equivalent bearer
+//! token, compared in constant time.
 
 use axum::http::{header, HeaderMap};
 
 use super::app::AppState;
+use super::caller::{bearer, session_cookie, Caller};
 use super::errors::ServeError;
 
 /// Bytes of randomness in a generated editor token (printed as hex).
@@ -67,51 +72,87 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
 }
 
-/// Refuse a write unless editing is on, the bearer token matches and the
-/// origin (when the client sends one) is the server's own.
-pub fn check_write(state: &AppState, headers: &HeaderMap) -> Result<(), ServeError> {
-    let Some(expected) = state.edit_token() else {
-        return Err(ServeError::Forbidden { message: EDITING_OFF.into() });
-    };
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let own = origin_of(&state.base_url(headers));
-        let given = origin.to_str().ok().and_then(origin_of);
-        if given.is_none() || given != own {
-            return Err(ServeError::Forbidden {
-                message: format!(
-                    "scenarios can be changed only from the server's own pages ({}); this request came from `{}`",
-                    own.unwrap_or_default(),
-                    String::from_utf8_lossy(origin.as_bytes())
-                ),
-            });
+/// Refuse a cross-origin write: a request whose `Origin` (when the client
+/// sends one) is not the server's own is 403; so is a write by session
+/// cookie with neither `Origin` nor `Sec-Fetch-Site: same-origin` (a cookie
+/// is sent by the browser on its own, so it must be shown to come from the
+/// server's pages: CSRF; `SameSite=Strict` guards it too).
+pub fn check_origin(state: &AppState, headers: &HeaderMap, what: &str, by_cookie: bool) -> Result<(), ServeError> {
+    let own = origin_of(&state.base_url(headers));
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let given = origin.to_str().ok().and_then(origin_of);
+            if given.is_none() || given != own {
+                return Err(ServeError::Forbidden {
+                    message: format!(
+                        "{what} only from the server's own pages ({}); this request came from `{}`",
+                        own.unwrap_or_default(),
+                        String::from_utf8_lossy(origin.as_bytes())
+                    ),
+                });
+            }
         }
-    }
-    let Some(given) = bearer(headers) else {
-        return Err(ServeError::Unauthorized {
-            message: "changing scenarios needs the editor token: send `Authorization: Bearer <token>` (open the editor link the server printed at start)".into(),
-        });
-    };
-    if !same_token(given, expected) {
-        return Err(ServeError::Unauthorized { message: "the editor token is wrong; use the editor link the server printed at start".into() });
+        None if by_cookie => {
+            let same = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"same-origin");
+            if !same {
+                return Err(ServeError::Forbidden {
+                    message: format!(
+                        "{what} with a login cookie only from the server's own pages (the request has no Origin); scripts use `Authorization: Bearer <token>`"
+                    ),
+                });
+            }
+        }
+        None => {}
     }
     Ok(())
 }
 
-/// The token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+/// The caller of a write, when editing is on (else 403), the request comes
+/// from the server's own origin ([`check_origin`], else 403), the caller
+/// proved who it is (else 401) and `allowed` accepts it (else 403 naming
+/// the role). `what` names the write in the messages (`scenarios can be changed`).
+pub fn authorize_write(
+    state: &AppState,
+    headers: &HeaderMap,
+    what: &str,
+    allowed: impl Fn(&Caller) -> bool,
+) -> Result<Caller, ServeError> {
+    if state.edit_token().is_none() {
+        return Err(ServeError::Forbidden { message: EDITING_OFF.into() });
+    }
+    let by_cookie = bearer(headers).is_none() && session_cookie(headers).is_some();
+    check_origin(state, headers, what, by_cookie)?;
+    let caller = Caller::resolve(state, headers);
+    if let Some(why) = &caller.refused {
+        return Err(ServeError::Unauthorized { message: format!("{what} only by a known caller: {why}") });
+    }
+    if !caller.is_known() {
+        return Err(ServeError::Unauthorized {
+            message: format!(
+                "{what} only with a login (POST /api/login) or a token: send `Authorization: Bearer <token>` (the editor link the server printed at start, or `needmap users token NAME`)"
+            ),
+        });
+    }
+    if !allowed(&caller) {
+        return Err(ServeError::Forbidden { message: format!("{what} not by {}: the {} role may not", caller.who(), caller.role) });
+    }
+    Ok(caller)
 }
 
-/// Constant-time comparison (the time does not tell how much of a guess was right).
-fn same_token(given: &str, expected: &str) -> bool {
-    constant_time_eq::constant_time_eq(given.as_bytes(), expected.as_bytes())
+/// Refuse a scenario write unless editing is on, the request is
+/// same-origin and the caller may edit scenarios (partner, reviewer, admin
+/// or the editor token); see [`authorize_write`].
+pub fn check_write(state: &AppState, headers: &HeaderMap) -> Result<(), ServeError> {
+    authorize_write(state, headers, "scenarios can be changed", |c| c.role.edits_scenarios()).map(|_| ())
 }
 
-/// Whether the request carries the editor token (editing on): editors see
+/// Whether the caller may edit scenarios (editing on): editors see
 /// scenarios whole, others without the edits of sensitive sites.
 pub fn is_editor(state: &AppState, headers: &HeaderMap) -> bool {
-    matches!((state.edit_token(), bearer(headers)), (Some(expected), Some(given)) if same_token(given, expected))
+    state.edit_token().is_some() && {
+        let c = Caller::resolve(state, headers);
+        c.is_known() && c.role.edits_scenarios()
+    }
 }
 
 #[cfg(test)]

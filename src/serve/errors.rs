@@ -52,6 +52,9 @@ pub enum ServeError {
     /// A write the server does not allow (403): editing off, or another origin.
     #[error("{message}")]
     Forbidden { message: String },
+    /// Too many failed logins from one address or for one account (429, with `Retry-After`).
+    #[error("{message}")]
+    TooManyAttempts { message: String, retry_after_s: u64 },
     /// A failure on the server side (500); should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -79,6 +82,7 @@ impl ServeError {
             ServeError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ServeError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ServeError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ServeError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServeError::Refused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,6 +105,7 @@ impl ServeError {
             ServeError::Unauthorized { .. } => "unauthorized",
             ServeError::Forbidden { .. } => "forbidden",
             ServeError::Busy { .. } => "busy",
+            ServeError::TooManyAttempts { .. } => "too_many_attempts",
             ServeError::Refused { status, .. } => match *status {
                 405 => "method_not_allowed",
                 408 => "request_timeout",
@@ -161,11 +166,11 @@ impl IntoResponse for ServeError {
         }
         let body = self.to_json().to_string();
         let mut res = (self.status(), [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        if let ServeError::Busy { retry_after_s, .. } = &self {
+        if let ServeError::Busy { retry_after_s, .. } | ServeError::TooManyAttempts { retry_after_s, .. } = &self {
             res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_s));
         }
         if let ServeError::Unauthorized { .. } = &self {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"needmap scenarios\""));
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"needmap\""));
         }
         res
     }

@@ -9,7 +9,9 @@
 //! limit for exports and prints), [`error_bodies`], [`security`] (headers,
 //! CSP) and [`access_log`], configured by [`config`]. Scenarios (issue 10):
 //! [`view`] (per-scenario state and the `scenario=ID` dispatch),
-//! [`scenarios`] (the CRUD and compare API) and [`edit_guard`] (who may write). The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
+//! [`scenarios`] (the CRUD and compare API) and [`edit_guard`] (who may write). People and permissions (issue 12): [`caller`] (who a request
+//! comes from: session cookie, API token or editor token), [`login`] (login, logout, `/api/me`),
+//! [`register_api`] (the register by organisation) and [`users_api`] (accounts, admin only). The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
 //! are pure functions, tested on their own. The [`crate::Engine`] is shared
 //! read-only as `Arc<Engine>`.
 
@@ -18,6 +20,7 @@ pub mod app;
 pub mod areas;
 pub mod busy;
 pub mod cache;
+pub mod caller;
 pub mod columns;
 pub mod config;
 pub mod connections;
@@ -29,10 +32,12 @@ pub mod error_bodies;
 pub mod errors;
 pub mod fuzzy;
 pub mod geojson;
+pub mod login;
 pub mod meta;
 pub mod ogc;
 pub mod parameters;
 pub mod query;
+pub mod register_api;
 pub mod report;
 pub mod scenarios;
 pub mod search;
@@ -41,6 +46,7 @@ pub mod services;
 pub mod static_files;
 pub mod suggest;
 pub mod tiles;
+pub mod users_api;
 pub mod view;
 
 use std::future::Future;
@@ -48,7 +54,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use app::{router, AppState};
-pub use config::{EditSettings, Limits, ServeConfig};
+pub use config::{AccountSettings, EditSettings, Limits, ServeConfig};
 pub use errors::ServeError;
 
 use crate::Engine;

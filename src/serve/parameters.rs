@@ -125,6 +125,8 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
             p.extend([OGC_F, OGC_CRS]);
         }
         "/api/scenarios" => return Some(p),
+        "/api/login" | "/api/logout" | "/api/me" | "/api/users" | "/api/users/{name}" | "/api/register/services/{id}" => return Some(p),
+        "/api/register/services" => return Some(vec![("org", Value::Handler)]),
         "/api/scenarios/{id}" => return Some(vec![("version", Value::Handler)]),
         "/api/scenarios/{id}/compare" => return Some([AREA_QUERY.as_slice(), &[("level", Value::Level)]].concat()),
         _ => return None,
