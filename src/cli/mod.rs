@@ -6,6 +6,7 @@ mod export;
 mod gaps;
 mod print;
 mod register;
+mod submissions;
 mod report;
 mod scenario;
 mod serve;

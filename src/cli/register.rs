@@ -1,4 +1,5 @@
-//! `needmap register init|import|dedupe|changes`: the partners' service register.
+//! `needmap register init|import|dedupe|changes` (and the submission
+//! commands of `submissions.rs`): the partners' service register.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,26 @@ pub enum RegisterCommand {
     /// Print the audit log (who changed which service when).
     #[command(after_help = "Examples:\n  needmap register changes\n  needmap register changes --service bd-00012")]
     Changes(ChangesArgs),
+    /// Upload a partner's CSV or XLSX as a draft submission: prints the column match and the validation report.
+    #[command(after_help = "Examples:\n  needmap register submit services.xlsx --org carers-trust --who \"A Partner\"\n  needmap register submit services.csv --org carers-trust --column postcode=\"Site PC\"\n  needmap register submit book.xlsx --org carers-trust --sheet \"Services 2026\" --dry-run\n\nColumns are matched forgivingly (\"Post Code\", \"PCODE\", \"Service name\", ...); at most 20 MB and 50,000 rows.\nNothing enters the register until a reviewer publishes the draft.")]
+    Submit(super::submissions::SubmitArgs),
+    /// List the submissions (drafts, submitted, published, rejected).
+    Submissions(super::submissions::ListArgs),
+    /// Show one submission: column match, every message by row and field, duplicates side by side.
+    Submission(super::submissions::ShowArgs),
+    /// Replace fields of one row of a draft and validate it again.
+    #[command(after_help = "Examples:\n  needmap register fix 3 --row 7 --set postcode=\"BD7 1LG\"\n  needmap register fix 3 --row 9 --set category=pharmacy --set tier=")]
+    Fix(super::submissions::FixArgs),
+    /// Decide a row: keep (a new service despite duplicates), skip, merge:SERVICE_ID, or clear.
+    #[command(after_help = "Examples:\n  needmap register decide 3 --row 12 merge:nhs-b83001\n  needmap register decide 3 --row 13 skip")]
+    Decide(super::submissions::DecideArgs),
+    /// Send a draft for review (the partner's step).
+    Send(super::submissions::SendArgs),
+    /// Publish a submission into the register (one transaction; the reviewer is recorded).
+    #[command(after_help = "Examples:\n  needmap register publish 3 --who \"J Reviewer\"\n  needmap register publish 3 --who \"J Reviewer\" --exclude-blocking\n\nRows with errors and undecided duplicates block publication: fix or decide them, or\ngive --exclude-blocking to leave them all out (listed in the audit log).")]
+    Publish(super::submissions::PublishArgs),
+    /// Reject a submission, with a reason.
+    Reject(super::submissions::RejectArgs),
     /// Test aid: N writes, each its own transaction, printing `committed <id>` after each commit.
     #[command(hide = true)]
     WriteTest(WriteTestArgs),
@@ -43,7 +64,7 @@ pub struct RegisterFileArgs {
 }
 
 impl RegisterFileArgs {
-    fn locate(&self) -> anyhow::Result<(DatasetLocation, PathBuf)> {
+    pub(super) fn locate(&self) -> anyhow::Result<(DatasetLocation, PathBuf)> {
         let loc = needmap::dataset::locate(self.data.data.as_deref())?;
         let path = default_file(&loc, self.register.as_deref());
         Ok((loc, path))
@@ -132,6 +153,14 @@ pub fn run(command: &RegisterCommand) -> anyhow::Result<ExitCode> {
         RegisterCommand::Import(a) => import(a),
         RegisterCommand::Dedupe(a) => dedupe(a),
         RegisterCommand::Changes(a) => changes(a),
+        RegisterCommand::Submit(a) => super::submissions::submit(a),
+        RegisterCommand::Submissions(a) => super::submissions::list(a),
+        RegisterCommand::Submission(a) => super::submissions::show(a),
+        RegisterCommand::Fix(a) => super::submissions::fix(a),
+        RegisterCommand::Decide(a) => super::submissions::decide(a),
+        RegisterCommand::Send(a) => super::submissions::send(a),
+        RegisterCommand::Publish(a) => super::submissions::publish(a),
+        RegisterCommand::Reject(a) => super::submissions::reject(a),
         RegisterCommand::WriteTest(a) => write_test(a),
     }
 }

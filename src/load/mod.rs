@@ -24,6 +24,7 @@ pub use points::{read_points, PointColumns, RawPoint};
 pub use postcodes::{normalise_postcode, PostcodePoint, Postcodes};
 pub use table::{number_text, parse_number, read_table, Table};
 pub use text::strip_bom;
+pub(crate) use text::utf8_text;
 pub use travel_times::{plausible_minutes, read_travel_times, TravelTimeRow, MAX_TRAVEL_MINUTES};
 pub use validity::{ring_self_intersects, validity_problems};
 

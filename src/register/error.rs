@@ -19,6 +19,16 @@ pub enum RegisterError {
     UnknownService { id: String },
     #[error("a service with id `{id}` is already in the register; give another id")]
     DuplicateId { id: String },
+    #[error("no submission {id} in the register; `needmap register submissions` lists them")]
+    UnknownSubmission { id: i64 },
+    #[error("submission {id} has no row {row}; its rows are {rows}")]
+    UnknownRow { id: i64, row: usize, rows: String },
+    #[error("submission {id} is {status}: it can no longer be changed, published or rejected")]
+    SubmissionClosed { id: i64, status: &'static str },
+    #[error("submission {id} is not published: {rows}. Fix those rows (`register fix`), decide them (`register decide ID --row N skip|keep|merge:SERVICE`), or publish with --exclude-blocking to leave them all out")]
+    SubmissionBlocked { id: i64, rows: String },
+    #[error("{path}: submission {id}: {message}")]
+    BadSubmission { path: PathBuf, id: i64, message: String },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
     #[error("{0}")]

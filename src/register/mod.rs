@@ -10,7 +10,9 @@
 //! - [`engine_services`]: the rows as the engine's services (`[register]`);
 //! - [`placing`]: coordinates, else the postcode's centroid;
 //! - [`import`]: a CSV of services checked row by row;
-//! - [`names`] and [`dedupe`]: duplicate candidates and merges.
+//! - [`names`] and [`dedupe`]: duplicate candidates and merges;
+//! - [`upload`]: a partner's CSV or XLSX read into rows of fields;
+//! - [`submission`]: uploads held as validated drafts, fixed, published or rejected.
 
 pub mod dedupe;
 pub mod engine_services;
@@ -24,6 +26,8 @@ pub mod record;
 pub mod schema;
 pub mod seed;
 pub mod store;
+pub mod submission;
+pub mod upload;
 
 pub use dedupe::{DedupeOutcome, DedupeRule, MAX_MERGE_DISTANCE_M};
 pub use error::RegisterError;
@@ -32,3 +36,4 @@ pub use placing::{GivenPlace, Placement, Placer};
 pub use record::{LocatedBy, RegisteredService, SourceRecord};
 pub use seed::seed_services;
 pub use store::{Change, Partner, Register};
+pub use submission::{Checker, Decision, Publication, Submission, SubmissionStatus, ValidationReport};

@@ -52,6 +52,11 @@ impl<'a> Placer<'a> {
         Ok(Placer { to_bng, to_wgs, postcodes })
     }
 
+    /// The lookup's point of a postcode (any spacing or case), when listed.
+    pub fn postcode_point(&self, postcode: &str) -> Option<&crate::load::PostcodePoint> {
+        self.postcodes?.get(postcode)
+    }
+
     /// Place a service: coordinates first (longitude/latitude, then
     /// easting/northing), else its postcode's centroid.
     pub fn place(&self, given: GivenPlace<'_>) -> Result<Placement, PlaceProblem> {

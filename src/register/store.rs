@@ -17,8 +17,8 @@ use super::RegisterError;
 
 /// The service register, open on one GeoPackage file.
 pub struct Register {
-    conn: Connection,
-    path: PathBuf,
+    pub(in crate::register) conn: Connection,
+    pub(in crate::register) path: PathBuf,
 }
 
 /// One row of the audit log.
@@ -347,12 +347,12 @@ impl Register {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
+pub(in crate::register) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn log(
+pub(in crate::register) fn log(
     tx: &Transaction<'_>,
     now: &str,
     who: &str,
@@ -368,7 +368,7 @@ fn log(
     )
 }
 
-fn insert_service(tx: &Transaction<'_>, s: &RegisteredService) -> rusqlite::Result<usize> {
+pub(in crate::register) fn insert_service(tx: &Transaction<'_>, s: &RegisteredService) -> rusqlite::Result<usize> {
     tx.execute(
         &format!("INSERT INTO services (geom, {SERVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"),
         params![
