@@ -2,6 +2,7 @@
 //! instead of one per file). Each module is one area of the engine.
 
 mod common;
+mod auth;
 mod bad_inputs;
 mod engine;
 mod engine_cache;
