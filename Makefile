@@ -45,15 +45,21 @@ loadtest: deps
 
 ## Mutation-fuzz the loaders over the real pack for FUZZ_SECONDS (default 600) with a
 ## per-input limit of FUZZ_TIMEOUT s; fails on any panic, signal or hang and saves each
-## reproducer under FUZZ_OUT (not part of `make test`).
+## reproducer under FUZZ_OUT (not part of `make test`). Then the partners' upload parser
+## (CSV and XLSX, in-process): FUZZ_UPLOAD_SECONDS per parser (default 60), FUZZ_UPLOAD_TIMEOUT
+## s per input (default 10).
 FUZZ_SECONDS ?= 600
+FUZZ_UPLOAD_SECONDS ?= 60
+FUZZ_UPLOAD_TIMEOUT ?= 10
 FUZZ_TIMEOUT ?= 30
 FUZZ_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),target))
 FUZZ_OUT ?= $(FUZZ_TARGET)/fuzz-reproducers
 fuzz: deps
-	$(CARGO) build --release --bin needmap --example fuzz_loaders
+	$(CARGO) build --release --bin needmap --example fuzz_loaders --example fuzz_uploads
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_OUT=$(FUZZ_OUT) FUZZ_DATA=$(abspath $(SHARED_DATA)) \
 	  NEEDMAP_BIN=$(FUZZ_TARGET)/release/needmap $(FUZZ_TARGET)/release/examples/fuzz_loaders
+	FUZZ_UPLOAD_SECONDS=$(FUZZ_UPLOAD_SECONDS) FUZZ_TIMEOUT=$(FUZZ_UPLOAD_TIMEOUT) FUZZ_OUT=$(FUZZ_OUT) FUZZ_DATA=$(abspath $(SHARED_DATA)) \
+	  $(FUZZ_TARGET)/release/examples/fuzz_uploads
 
 ## Load the default dataset and list every problem.
 check: deps

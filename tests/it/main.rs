@@ -19,5 +19,6 @@ mod serve;
 mod serve_scenarios;
 mod serve_suggest;
 mod suggest;
+mod submissions;
 mod synthetic;
 mod trend;

@@ -294,7 +294,7 @@ impl Checker<'_> {
                 (_, Some(id)) => ("may be the same service as", format!("register service {id} `{}` ({})", d.that.name, d.that.source)),
                 _ => continue,
             };
-            let place = if d.same_postcode { "the same postcode".to_string() } else { format!("{:.0} m away", d.distance_m) };
+            let place = if d.same_postcode { format!("the same postcode, {:.0} m away", d.distance_m) } else { format!("{:.0} m away", d.distance_m) };
             let how = if d.of_row.is_some() {
                 "decide: skip it, or keep both"
             } else {
