@@ -25,7 +25,7 @@ use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
 use super::view::{ScenarioTag, Scenarios};
 use super::{
-    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, login, meta, ogc, parameters, register_api, report, scenarios, search,
+    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, login, meta, ogc, parameters, register_api, report, scenarios, search, submissions_api,
     security, services, static_files, suggest, tiles, users_api, view,
 };
 use crate::report::Report;
@@ -339,6 +339,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(login::routes(state.clone()))
         .merge(users_api::routes(state.clone()))
         .merge(register_api::routes(state.clone()))
+        .merge(submissions_api::routes(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), view::dispatch))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), access_log::log))

@@ -48,6 +48,8 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
     // Only the scenario API takes a body (a scenario JSON).
     let (max_body, what) = if super::scenarios::takes_body(req.uri().path()) {
         (limits.max_scenario_bytes, "a scenario may be at most")
+    } else if super::submissions_api::takes_upload(req.uri().path()) {
+        (crate::register::upload::MAX_UPLOAD_BYTES as usize, "an upload of services may be at most")
     } else {
         (limits.max_body_bytes, "the API takes none; the most is")
     };

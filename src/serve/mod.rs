@@ -11,7 +11,7 @@
 //! [`view`] (per-scenario state and the `scenario=ID` dispatch),
 //! [`scenarios`] (the CRUD and compare API) and [`edit_guard`] (who may write). People and permissions (issue 12): [`caller`] (who a request
 //! comes from: session cookie, API token or editor token), [`login`] (login, logout, `/api/me`),
-//! [`register_api`] (the register by organisation) and [`users_api`] (accounts, admin only). The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
+//! [`register_api`] (the register by organisation), [`submissions_api`] (partners' uploads, drafts and review) and [`users_api`] (accounts, admin only). The encoders ([`geojson`], [`tiles::mvt`], [`tiles::tilejson`])
 //! are pure functions, tested on their own. The [`crate::Engine`] is shared
 //! read-only as `Arc<Engine>`.
 
@@ -38,6 +38,7 @@ pub mod ogc;
 pub mod parameters;
 pub mod query;
 pub mod register_api;
+pub mod submissions_api;
 pub mod report;
 pub mod scenarios;
 pub mod search;

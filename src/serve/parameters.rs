@@ -127,6 +127,13 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
         "/api/scenarios" => return Some(p),
         "/api/login" | "/api/logout" | "/api/me" | "/api/users" | "/api/users/{name}" | "/api/register/services/{id}" => return Some(p),
         "/api/register/services" => return Some(vec![("org", Value::Handler)]),
+        "/api/register/submissions" => return Some(vec![("org", Value::Handler), ("file", Value::Handler), ("sheet", Value::Handler), ("status", Value::Handler)]),
+        "/api/register/submissions/{id}"
+        | "/api/register/submissions/{id}/rows/{row}"
+        | "/api/register/submissions/{id}/rows/{row}/decision"
+        | "/api/register/submissions/{id}/send"
+        | "/api/register/submissions/{id}/reject" => return Some(p),
+        "/api/register/submissions/{id}/publish" => return Some(vec![("exclude_blocking", Value::Handler)]),
         "/api/scenarios/{id}" => return Some(vec![("version", Value::Handler)]),
         "/api/scenarios/{id}/compare" => return Some([AREA_QUERY.as_slice(), &[("level", Value::Level)]].concat()),
         _ => return None,

@@ -17,6 +17,7 @@ mod search;
 mod sensitive;
 mod serve;
 mod serve_scenarios;
+mod serve_submissions;
 mod serve_suggest;
 mod suggest;
 mod submissions;

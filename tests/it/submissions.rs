@@ -28,7 +28,7 @@ fn bin() -> &'static str {
 }
 
 /// A register seeded from the pack's service files (984 services), in `dir`.
-fn seeded(dir: &Path) -> PathBuf {
+pub(crate) fn seeded(dir: &Path) -> PathBuf {
     let loc = locate(Some(&shared())).unwrap();
     let mut diags = Diagnostics::default();
     let services = seed_services(&loc, &mut diags).unwrap();
@@ -38,7 +38,7 @@ fn seeded(dir: &Path) -> PathBuf {
 }
 
 /// Postcode -> (easting, northing, district code) from the real Code-Point Open file.
-fn postcode_file() -> BTreeMap<String, (f64, f64, String)> {
+pub(crate) fn postcode_file() -> BTreeMap<String, (f64, f64, String)> {
     let mut r = csv::Reader::from_path(shared().join("postcodes_bd_2014.csv")).unwrap();
     r.records()
         .map(|rec| {
@@ -50,7 +50,7 @@ fn postcode_file() -> BTreeMap<String, (f64, f64, String)> {
 }
 
 /// Every 800th postcode of the district (quality 10), sorted: 15 of them.
-fn hub_postcodes(file: &BTreeMap<String, (f64, f64, String)>) -> Vec<String> {
+pub(crate) fn hub_postcodes(file: &BTreeMap<String, (f64, f64, String)>) -> Vec<String> {
     let mut r = csv::Reader::from_path(shared().join("postcodes_bd_2014.csv")).unwrap();
     let mut codes: Vec<String> = r
         .records()
@@ -66,7 +66,7 @@ fn hub_postcodes(file: &BTreeMap<String, (f64, f64, String)>) -> Vec<String> {
 }
 
 /// A postcode of the file outside the district (Craven, E07000163).
-fn outside_postcode(file: &BTreeMap<String, (f64, f64, String)>) -> String {
+pub(crate) fn outside_postcode(file: &BTreeMap<String, (f64, f64, String)>) -> String {
     file.iter().find(|(_, v)| v.2 == "E07000163").map(|(k, _)| k.clone()).unwrap()
 }
 
@@ -74,7 +74,7 @@ fn outside_postcode(file: &BTreeMap<String, (f64, f64, String)>) -> String {
 /// category's 2; row 7 outside the district; row 9 by lon/lat), row 17 an
 /// unknown category, row 18 an unknown postcode, row 19 a capacity that is
 /// not a number, rows 20-21 GPs already in the register.
-fn partner_csv(hubs: &[String], outside: &str) -> String {
+pub(crate) fn partner_csv(hubs: &[String], outside: &str) -> String {
     let mut csv = String::from("Service name,Type,Tier,Post Code,Longitude,Latitude,Places,Opening Hours,Tel,Your Ref,Notes\n");
     for (i, code) in hubs.iter().enumerate() {
         let row = i + 2;
