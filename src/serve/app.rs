@@ -226,8 +226,19 @@ impl AppState {
     }
 
     /// Tile `z/x/y` of layer `layer` from the cache, rendered on a miss.
-    /// `q` is the area query (for area layers) and `qkey` its cache key.
-    pub fn tile(&self, layer: usize, z: u8, x: u32, y: u32, q: Option<&AreaQuery>, qkey: String) -> Result<TileBody, ServeError> {
+    /// `q` is the area query (for area layers), `fields` the attribute
+    /// columns kept (`fields=`; all when `None`) and `qkey` the cache key of both.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tile(
+        &self,
+        layer: usize,
+        z: u8,
+        x: u32,
+        y: u32,
+        q: Option<&AreaQuery>,
+        fields: Option<&[String]>,
+        qkey: String,
+    ) -> Result<TileBody, ServeError> {
         let key = (layer, z, x, y, qkey);
         if let Some(b) = self.tile_cache.get(&key) {
             return Ok(b);
@@ -237,7 +248,14 @@ impl AppState {
             (LayerKind::Areas(a), None) => Some(self.table(a.level, &AreaQuery::default())?),
             _ => None,
         };
-        let rendered = self.tiles.render(&self.engine, layer, z, x, y, table.as_deref()).map(|b| Arc::new(CachedBody::new(b)));
+        let columns = match (&table, fields) {
+            (Some(t), Some(names)) => Some(tiles::field_columns(t, names).map_err(|e| {
+                ServeError::bad("fields", format!("`{}` is not a field of layer {}; its fields are: {}", e.field, self.tiles.layers[layer].id, e.known))
+            })?),
+            _ => None,
+        };
+        let attributes = tiles::AreaAttributes { table: table.as_deref(), columns: columns.as_deref() };
+        let rendered = self.tiles.render_with(&self.engine, layer, z, x, y, attributes, None).map(|b| Arc::new(CachedBody::new(b)));
         // Count the body twice: room for its gzip copy.
         let bytes = 64 + rendered.as_ref().map_or(0, |b| 2 * b.raw().len());
         Ok(self.tile_cache.insert_weighted(key, rendered, bytes))
@@ -256,7 +274,7 @@ impl AppState {
             for layer in 0..self.tiles.layers.len() {
                 for x in x0..=x1 {
                     for y in y0..=y1 {
-                        if let Ok(Some(body)) = self.tile(layer, z, x, y, None, String::new()) {
+                        if let Ok(Some(body)) = self.tile(layer, z, x, y, None, None, String::new()) {
                             body.gzip();
                             n += 1;
                         }

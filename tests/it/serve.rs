@@ -799,6 +799,44 @@ fn tiles_decode_with_an_independent_reader_and_carry_report_numbers() {
 }
 
 #[test]
+fn narrowed_tiles_carry_exactly_the_fields_asked_for() {
+    // 10/507/329 holds Bradford city centre.
+    let full = get("/tiles/ward/10/507/329.mvt");
+    let r = get("/tiles/ward/10/507/329.mvt?fields=imd_score,code");
+    assert_eq!(r.status, 200);
+    assert!(r.body.len() * 3 < full.body.len(), "narrowed {} bytes, full {}", r.body.len(), full.body.len());
+    let narrow = check_tile(&r.body, "ward");
+    let wide = check_tile(&full.body, "ward");
+    assert_eq!(narrow[0].features.len(), wide[0].features.len(), "the same areas");
+    let geo = parse_features(&get("/api/areas/ward.geojson").text());
+    for (f, g) in narrow[0].features.iter().zip(&wide[0].features) {
+        assert_eq!(f.geometry, g.geometry, "the same geometry");
+        let p = narrow[0].props(f);
+        assert_eq!(p.keys().map(String::as_str).collect::<Vec<_>>(), ["code", "imd_score"]);
+        let MvtValue::Str(code) = &p["code"] else { panic!("code is a string") };
+        let area = geo.iter().find(|a| a.id == Some(geojson::feature::Id::String(code.clone()))).unwrap();
+        let MvtValue::Num(score) = p["imd_score"] else { panic!("imd_score is a number") };
+        assert!((score - prop(area, "imd_score").as_f64().unwrap()).abs() < 1e-9);
+    }
+    let mut keys = narrow[0].keys.clone();
+    keys.sort();
+    assert_eq!(keys, ["code", "imd_score"]);
+    // TileJSON lists the chosen fields only and carries them to the tile URLs.
+    let t = get("/tiles/ward.json?fields=code,name").json();
+    assert_eq!(t["vector_layers"][0]["fields"], serde_json::json!({"code": "String", "name": "String"}));
+    assert!(t["tiles"][0].as_str().unwrap().ends_with(".mvt?fields=code,name"));
+    // With a service filter the gap fields can be chosen too.
+    let g = get("/tiles/ward/10/507/329.mvt?category=gp&fields=code,gap_class");
+    assert_eq!(g.status, 200);
+    let gl = check_tile(&g.body, "ward");
+    assert!(gl[0].features.iter().all(|f| gl[0].props(f).keys().all(|k| k == "code" || k == "gap_class")));
+    assert!(gl[0].features.iter().any(|f| gl[0].props(f).contains_key("gap_class")));
+    assert_error("/tiles/ward/10/507/329.mvt?fields=code,nope", 400, Some("fields"));
+    assert_error("/tiles/ward.json?fields=nope", 400, Some("fields"));
+    assert_error("/tiles/services/10/507/329.mvt?fields=name", 400, Some("fields"));
+}
+
+#[test]
 fn every_tile_of_the_district_is_valid_at_three_zooms() {
     let mut counts = BTreeMap::new();
     for z in [8u8, 11, 14] {
