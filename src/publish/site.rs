@@ -22,7 +22,21 @@ pub fn copy_web_app(web: &Path, out: &Path) -> Result<(usize, u64), PublishError
     }
     let mut totals = (0, 0);
     copy_dir(web, out, &mut totals)?;
+    mark_published(&out.join("index.html"))?;
     Ok(totals)
+}
+
+/// The tag by which the page knows it is a published copy (`web/js/static_site.js`).
+pub const PUBLISHED_TAG: &str = r#"<meta name="needmap-site" content="published">"#;
+
+/// Put [`PUBLISHED_TAG`] into the page's `<head>`, so it reads `meta.json` at once.
+fn mark_published(index: &Path) -> Result<(), PublishError> {
+    let html = std::fs::read_to_string(index).map_err(PublishError::io(index))?;
+    let Some(at) = html.find("</head>") else {
+        return Err(PublishError::WebApp { dir: index.to_path_buf(), missing: "</head>".into(), hint: "the page needs a <head> element".into() });
+    };
+    let marked = format!("{}  {PUBLISHED_TAG}\n{}", &html[..at], &html[at..]);
+    std::fs::write(index, marked).map_err(PublishError::io(index))
 }
 
 fn copy_dir(from: &Path, to: &Path, totals: &mut (usize, u64)) -> Result<(), PublishError> {

@@ -223,7 +223,7 @@ mod pbf {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum MvtValue {
+pub(crate) enum MvtValue {
     Str(String),
     Num(f64),
     Int(i64),
@@ -231,25 +231,25 @@ enum MvtValue {
 }
 
 #[derive(Debug, Default)]
-struct MvtFeature {
-    id: Option<u64>,
+pub(crate) struct MvtFeature {
+    pub(crate) id: Option<u64>,
     tags: Vec<u32>,
     gtype: u64,
     geometry: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
-struct MvtLayer {
+pub(crate) struct MvtLayer {
     version: u64,
     name: String,
     extent: u64,
     keys: Vec<String>,
     values: Vec<MvtValue>,
-    features: Vec<MvtFeature>,
+    pub(crate) features: Vec<MvtFeature>,
 }
 
 impl MvtLayer {
-    fn props(&self, f: &MvtFeature) -> BTreeMap<String, MvtValue> {
+    pub(crate) fn props(&self, f: &MvtFeature) -> BTreeMap<String, MvtValue> {
         f.tags.chunks(2).map(|kv| (self.keys[kv[0] as usize].clone(), self.values[kv[1] as usize].clone())).collect()
     }
 }
@@ -373,7 +373,7 @@ fn decode_geometry(cmds: &[u32], gtype: u64) -> Result<Vec<Vec<(i64, i64)>>, Str
 }
 
 /// Decode a tile and check it against MVT 2.1; returns the layers.
-fn check_tile(body: &[u8], layer_name: &str) -> Vec<MvtLayer> {
+pub(crate) fn check_tile(body: &[u8], layer_name: &str) -> Vec<MvtLayer> {
     let layers = decode_tile(body).unwrap_or_else(|e| panic!("tile does not decode: {e}"));
     assert_eq!(layers.len(), 1);
     let l = &layers[0];
