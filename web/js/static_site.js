@@ -119,6 +119,8 @@ export function registerPmtiles(addProtocol) {
  */
 export function applyStaticPage(doc = document) {
   const hide = (el) => { if (el) el.hidden = true; };
+  // For what CSS shows whatever its `hidden` attribute (the vintage selects of Need over time).
+  doc.body?.classList.add('static-site');
   for (const id of ['scenario-panel', 'scenario-summary']) hide(doc.getElementById(id));
   for (const h of ['h-search', 'h-drawing', 'h-download']) hide(doc.getElementById(h)?.closest('section'));
   for (const v of ['change', 'trend']) hide(doc.querySelector(`input[name=view][value=${v}]`)?.closest('label'));
