@@ -58,6 +58,9 @@ pub struct AppState {
     pub dataset_hash: u64,
     /// Folder of the web app.
     pub web_dir: PathBuf,
+    /// The web app's files with brotli and gzip copies, made once on a
+    /// background thread at start-up (empty until then: the folder serves).
+    pub web_files: Arc<std::sync::OnceLock<super::precompressed::PrecompressedFiles>>,
     /// CRS84 bounds of every area.
     pub bounds: Rect<f64>,
     /// Attribution text from the manifest's sources.
@@ -121,8 +124,23 @@ impl AppState {
             crate::gaps::GapContext::default()
         }));
         let scenarios = Some(Arc::new(Scenarios::open(&engine, &config)?));
+        let web_files = Arc::new(std::sync::OnceLock::new());
+        if web_dir.is_dir() {
+            let (cell, dir) = (web_files.clone(), web_dir.clone());
+            let spawned = std::thread::Builder::new().name("precompress".into()).spawn(move || {
+                let t = std::time::Instant::now();
+                let files = super::precompressed::PrecompressedFiles::load(&dir);
+                let (n, raw, gz, br) = files.sizes();
+                tracing::debug!("web app: {n} files, {raw} bytes, gzip {gz}, brotli {br}, compressed in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+                let _ = cell.set(files);
+            });
+            if let Err(e) = spawned {
+                tracing::warn!("web app files are compressed per request: {e}");
+            }
+        }
         let limits = &config.limits;
         Ok(AppState {
+            web_files,
             scenario: None,
             baseline: None,
             scenarios,
@@ -171,6 +189,7 @@ impl AppState {
             tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes / share),
             dataset_hash: h.finish(),
             web_dir: self.web_dir.clone(),
+            web_files: self.web_files.clone(),
             bounds: self.bounds,
             attribution: self.attribution.clone(),
             config: self.config.clone(),

@@ -32,6 +32,7 @@ pub mod geojson;
 pub mod meta;
 pub mod ogc;
 pub mod parameters;
+pub mod precompressed;
 pub mod query;
 pub mod report;
 pub mod scenarios;
