@@ -981,6 +981,43 @@ fn static_files_never_leave_the_web_folder() {
 }
 
 #[test]
+fn web_files_are_answered_from_copies_compressed_once() {
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+    let app = needmap::serve::build(ENGINE.clone(), web.clone(), "x:1").unwrap();
+    let file = std::fs::read(web.join("js/main.js")).unwrap();
+    // The copies are made on a start-up thread; until then the folder answers (without an ETag).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let r = loop {
+        let r = get_with(&app, "/js/main.js", &[("accept-encoding", "gzip, br")]);
+        assert_eq!(r.status, 200);
+        if r.headers.contains_key(header::ETAG) || std::time::Instant::now() > deadline {
+            break r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(r.headers[header::CONTENT_ENCODING], "br");
+    assert!(r.ctype().starts_with("text/javascript"), "{}", r.ctype());
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(&r.body[..], 4096).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, file, "the brotli copy is the file");
+    assert!(r.body.len() * 3 < file.len());
+    let g = get_with(&app, "/js/main.js", &[("accept-encoding", "gzip")]);
+    assert_eq!(g.headers[header::CONTENT_ENCODING], "gzip");
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&g.body[..]).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, file);
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(get_with(&app, "/js/main.js", &[("if-none-match", &etag)]).status, 304);
+    let plain = get_with(&app, "/js/main.js", &[]);
+    assert!(!plain.headers.contains_key(header::CONTENT_ENCODING));
+    assert_eq!(plain.body, file);
+    // A Range request is answered by the folder, documentation and hidden files never.
+    assert_eq!(get_with(&app, "/js/main.js", &[("range", "bytes=0-9")]).status, 206);
+    assert_eq!(get_with(&app, "/README.md", &[]).status, 404);
+    assert_eq!(get_with(&app, "/", &[]).status, 200);
+}
+
+#[test]
 fn serves_over_tcp_and_shuts_down_gracefully() {
     RT.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
