@@ -56,6 +56,11 @@ pub struct PublishOptions {
 pub struct SiteLayout;
 
 impl SiteLayout {
+    /// The names and codes of a level the published ones lie in (for the
+    /// "in <place>" of a profile), without geometry.
+    pub fn names(&self, level: &str) -> String {
+        format!("data/names/{level}.json")
+    }
     /// The area table of a level (with a category's gap fields).
     pub fn areas(&self, level: &str, category: Option<&str>) -> String {
         match category {
@@ -92,14 +97,41 @@ fn write(path: &Path, text: &str) -> Result<u64, PublishError> {
     Ok(text.len() as u64)
 }
 
+/// Refuse a folder with other files; empty an earlier site (its marker
+/// says it is one), so no file of an earlier choice of levels stays behind.
 fn check_out_dir(out: &Path) -> Result<(), PublishError> {
-    if out.exists() {
-        let mut entries = std::fs::read_dir(out).map_err(PublishError::io(out))?;
-        if entries.next().is_some() && !out.join(MARKER).is_file() {
-            return Err(PublishError::OutputNotEmpty { dir: out.to_path_buf(), marker: MARKER });
-        }
+    if !out.exists() {
+        return Ok(());
+    }
+    let entries: Vec<_> = std::fs::read_dir(out).map_err(PublishError::io(out))?.collect::<Result<_, _>>().map_err(PublishError::io(out))?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !out.join(MARKER).is_file() {
+        return Err(PublishError::OutputNotEmpty { dir: out.to_path_buf(), marker: MARKER });
+    }
+    for e in entries {
+        let path = e.path();
+        let dir = e.file_type().map_err(PublishError::io(&path))?.is_dir();
+        if dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) }.map_err(PublishError::io(&path))?;
     }
     Ok(())
+}
+
+/// The levels above the published ones (parent chains) that are not published themselves.
+fn ancestors(engine: &Engine, levels: &[usize]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for &l in levels {
+        let mut p = engine.levels[l].parent_level;
+        while let Some(a) = p {
+            if !levels.contains(&a) && !out.contains(&a) {
+                out.push(a);
+            }
+            p = engine.levels[a].parent_level;
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Resolve and check the levels and categories to publish.
@@ -147,7 +179,18 @@ pub fn publish(engine: Arc<Engine>, options: &PublishOptions, mut progress: impl
     let config = ServeConfig::new("http://published.invalid")?;
     let state = AppState::with_config(engine.clone(), options.web_dir.clone(), config)?;
     let layout = SiteLayout;
-    write(&out.join("meta.json"), &tables::meta_json(&state, &layout, &levels, &categories).to_string())?;
+    let parents = ancestors(&engine, &levels);
+    let mut meta = tables::meta_json(&state, &layout, &levels, &categories);
+    meta["published"]["names"] = serde_json::json!(parents
+        .iter()
+        .map(|&l| serde_json::json!({ "id": engine.levels[l].id, "label": engine.levels[l].label, "geojson": layout.names(&engine.levels[l].id) }))
+        .collect::<Vec<_>>());
+    write(&out.join("meta.json"), &meta.to_string())?;
+    for &l in &parents {
+        let id = &engine.levels[l].id;
+        let n = write(&out.join(layout.names(id)), &tables::names_json(&state, l)?)?;
+        progress(&format!("{id}: names of the areas the published ones lie in, {} KB", n / 1024));
+    }
     for &l in &levels {
         let id = &engine.levels[l].id;
         let n = write(&out.join(layout.areas(id, None)), &tables::areas_json(&state, l, None)?)?;

@@ -26,6 +26,24 @@ pub fn areas_json(state: &AppState, level: usize, category: Option<&str>) -> Res
     Ok(crate::serve::areas::areas_document(state, level, &q, true, false)?)
 }
 
+/// The codes, names and parents of level `level`'s areas (no geometry, no
+/// figures): what a profile needs to name the place an area lies in.
+pub fn names_json(state: &AppState, level: usize) -> Result<String, PublishError> {
+    let table = state.table(level, &AreaQuery::default())?;
+    let keep: Vec<String> = ["code", "name", "parent_code"].into_iter().filter(|c| table.column(c).is_some()).map(String::from).collect();
+    let cols = crate::serve::tiles::field_columns(&table, &keep).map_err(|e| crate::serve::ServeError::Internal(e.field))?;
+    let narrowed = crate::report::Report {
+        columns: cols.iter().map(|&i| table.columns[i].clone()).collect(),
+        rows: table.rows.iter().map(|r| cols.iter().map(|&i| r[i].clone()).collect()).collect(),
+    };
+    let mut fc = FeatureCollection::new();
+    for (a, area) in state.engine.levels[level].areas.iter().enumerate() {
+        fc.push(&crate::serve::geojson::string(&area.code), "null", &crate::serve::geojson::properties(&narrowed, a));
+    }
+    let l = &state.engine.levels[level];
+    Ok(fc.finish(&[("name", Value::String(l.id.clone())), ("level", json!({ "id": l.id, "label": l.label }))]))
+}
+
 /// Every service point that may be shown (sensitive categories never are).
 pub fn services_json(state: &AppState) -> String {
     let mut fc = FeatureCollection::new();

@@ -193,6 +193,7 @@ test('a ward profile opens from the JSON table', async () => {
   const text = await page.textContent('.maplibregl-popup');
   assert.match(text, /Ward/);
   assert.match(text, /Ranked \d+(st|nd|rd|th) of 30 wards/, text);
+  assert.match(text, /in Bradford (West|East|South)/, `the constituency is named from the published names: ${text}`);
   await shot(page, 'publish-02-ward-profile');
   await page.keyboard.press('Escape');
   assert.deepEqual(consoleErrors, []);

@@ -61,6 +61,18 @@ fn published_archives_read_back_and_hold_the_servers_tiles() {
     assert_eq!(meta["levels"][0]["areas"], 30);
     assert_eq!(meta["levels"][0]["categories"][0]["geojson"], "data/areas/ward.category-family_hub.geojson");
     assert!(meta["indicators"].as_array().unwrap().iter().all(|i| i["levels"].as_array().unwrap().iter().all(|l| l == "ward" || l == "lsoa")));
+    // The levels above the published ones, by name only, for the profiles' "in <place>".
+    let names: Vec<&str> = meta["published"]["names"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert!(names.contains(&"constituency"), "{names:?}");
+    assert!(!names.contains(&"ward") && !names.contains(&"lsoa") && !names.contains(&"oa"), "{names:?}");
+    let cons: Value = serde_json::from_str(&std::fs::read_to_string(out.join("data/names/constituency.json")).unwrap()).unwrap();
+    let c = engine.level_index("constituency").unwrap();
+    assert_eq!(cons["features"].as_array().unwrap().len(), engine.levels[c].len());
+    for (f, a) in cons["features"].as_array().unwrap().iter().zip(&engine.levels[c].areas) {
+        assert_eq!(f["properties"]["code"], a.code.as_str());
+        assert_eq!(f["properties"]["name"], a.name.as_str());
+        assert!(f["geometry"].is_null() && f["properties"].get("imd_score").is_none());
+    }
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains(needmap::publish::site::PUBLISHED_TAG));
     assert!(!out.join("README.md").exists(), "the web folder's documentation is not published");
@@ -164,4 +176,12 @@ fn publish_refuses_bad_choices_with_words() {
     let services = std::fs::read_to_string(out.join("data/services.geojson")).unwrap();
     assert!(!services.contains("\"category\":\"family_hub\""));
     assert!(services.contains("\"category\":\"gp\""));
+    // Publishing again into the site replaces it: the files of levels no longer chosen go.
+    assert!(out.join("tiles/lsoa.pmtiles").is_file());
+    let mut o = options(out.clone(), &[]);
+    o.levels = vec!["ward".into()];
+    o.max_zoom = Some(9);
+    publish(engine.clone(), &o, |_| {}).unwrap();
+    assert!(out.join("tiles/ward.pmtiles").is_file() && !out.join("tiles/lsoa.pmtiles").exists());
+    assert!(!out.join("data/areas/lsoa.geojson").exists());
 }

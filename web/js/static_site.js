@@ -55,7 +55,11 @@ export function fileFor(url, meta = site) {
   if (path === 'api/meta') return { file: 'meta.json' };
   const areas = /^api\/areas\/([^/]+)\.geojson$/.exec(path);
   if (areas) {
-    const level = (meta.levels ?? []).find((l) => l.id === decodeURIComponent(areas[1]));
+    const id = decodeURIComponent(areas[1]);
+    // Levels above the published ones: names only (a profile's "in <place>").
+    const names = (meta.published?.names ?? []).find((l) => l.id === id);
+    if (names) return params.length === 0 ? { file: names.geojson } : null;
+    const level = (meta.levels ?? []).find((l) => l.id === id);
     if (!level || params.some(([k]) => !STATIC_AREA_PARAMS.has(k))) return null;
     const category = params.find(([k]) => k === 'category')?.[1];
     const need = params.find(([k]) => k === 'indicator')?.[1];

@@ -14,6 +14,7 @@ const META = {
     { id: 'lsoa', geojson: 'data/areas/lsoa.geojson', pmtiles: 'tiles/lsoa.pmtiles', categories: [] },
   ],
   services: { geojson: 'data/services.geojson' },
+  published: { names: [{ id: 'constituency', geojson: 'data/names/constituency.json' }] },
 };
 
 test('API URLs map to the published files, or to nothing when the copy cannot answer', () => {
@@ -26,7 +27,9 @@ test('API URLs map to the published files, or to nothing when the copy cannot an
   assert.equal(fileFor('api/areas/ward.geojson?category=family_hub&indicator=imd_score', META), null);
   assert.equal(fileFor('api/areas/ward.geojson?category=gp', META), null, 'category not published');
   assert.equal(fileFor('api/areas/ward.geojson?category=family_hub&method=nearest', META), null, 'another method needs the server');
-  assert.equal(fileFor('api/areas/constituency.geojson', META), null, 'level not published');
+  assert.deepEqual(fileFor('api/areas/constituency.geojson', META), { file: 'data/names/constituency.json' }, 'names of the places above');
+  assert.equal(fileFor('api/areas/constituency.geojson?category=gp', META), null, 'only names');
+  assert.equal(fileFor('api/areas/msoa.geojson', META), null, 'level not published');
   assert.equal(fileFor('api/areas/ward.geojson?scenario=x&geometry=false&fields=services', META), null);
   assert.equal(fileFor('api/search?q=Tong', META), null);
   assert.equal(fileFor('api/export/ward.csv', META), null);
