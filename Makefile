@@ -94,7 +94,21 @@ clean:
 ## Front end: vendor MapLibre GL JS (pinned, ES modules) from npm into web/vendor (gitignored).
 MAPLIBRE_VERSION := 6.17.0
 WEB_VENDOR := web/vendor
-web-vendor: $(WEB_VENDOR)/.maplibre-$(MAPLIBRE_VERSION)
+PMTILES_VERSION := 4.5.0
+web-vendor: $(WEB_VENDOR)/.maplibre-$(MAPLIBRE_VERSION) $(WEB_VENDOR)/.pmtiles-$(PMTILES_VERSION)
+
+## The PMTiles reader for published sites (`needmap publish`): the browser build with fflate inside
+## (dist/pmtiles.js defines `window.pmtiles`; the ES module build imports the bare name "fflate").
+$(WEB_VENDOR)/.pmtiles-$(PMTILES_VERSION):
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@set -e; tmp=$$(mktemp -d); \
+	  echo "vendoring pmtiles@$(PMTILES_VERSION) into $(WEB_VENDOR)"; \
+	  (cd $$tmp && npm pack --silent pmtiles@$(PMTILES_VERSION) >/dev/null); \
+	  tar -xzf $$tmp/pmtiles-$(PMTILES_VERSION).tgz -C $$tmp package/dist/pmtiles.js package/package.json; \
+	  mkdir -p $(WEB_VENDOR); rm -f $(WEB_VENDOR)/.pmtiles-*; \
+	  cp $$tmp/package/dist/pmtiles.js $(WEB_VENDOR)/pmtiles.js; \
+	  echo "pmtiles $(PMTILES_VERSION) (BSD-3-Clause, https://github.com/protomaps/PMTiles); includes fflate (MIT)" > $(WEB_VENDOR)/PMTILES-LICENSE.txt; \
+	  rm -rf $$tmp; touch $@
 
 $(WEB_VENDOR)/.maplibre-$(MAPLIBRE_VERSION):
 	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
@@ -130,6 +144,7 @@ browser-test: web-vendor browser-deps
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node scenario.test.mjs
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node layout.test.mjs
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node trend.test.mjs
+	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node publish.test.mjs
 
 ## GDAL and QGIS 3.22 for the file and QGIS tests (tests/it/files.rs, tests/qgis/): gdal-bin
 ## and python3-qgis from Debian (about 300 packages, 1.2 GB installed, 1.5 minutes).

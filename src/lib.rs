@@ -12,6 +12,7 @@
 //! - [`serve`]: the map server (API, vector tiles, OGC API Features, web app);
 //! - [`export`]: GeoJSON, CSV and Shapefile downloads with provenance and disclosure control;
 //! - [`print`]: print-ready maps (SVG, PDF, PNG) for Area Committees;
+//! - [`publish`]: a static site of the map (web app, PMTiles, JSON tables) that needs no server;
 //! - [`register`]: the partners' service register (a GeoPackage), postcodes and de-duplication;
 //! - [`auth`]: accounts, roles, sessions and API tokens (who may write what).
 
@@ -26,6 +27,7 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod print;
+pub mod publish;
 pub mod register;
 pub mod report;
 pub mod scenario;

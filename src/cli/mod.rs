@@ -5,6 +5,7 @@ mod check;
 mod export;
 mod gaps;
 mod print;
+mod publish;
 mod register;
 mod submissions;
 mod report;
@@ -53,6 +54,9 @@ enum Command {
     /// Serve the gap map: web app, GeoJSON/CSV API, vector tiles, OGC API Features.
     #[command(after_help = "Examples:\n  needmap serve\n  needmap serve --addr 127.0.0.1:9000\n  needmap serve --data ../shared/geodata/bradford --web web\n\nEndpoints: /api/meta, /api/areas/{level}.geojson, /api/services.geojson,\n/api/search?q=, /api/report/{level}.csv, /tiles/{layer}.json, /tiles/{layer}/{z}/{x}/{y}.mvt, /ogc/\nAccess log: off by default (server errors are always logged); --access-log-sample N logs\none request in N at info, NEEDMAP_LOG=needmap::access=debug logs every request.\nLimits: --header-timeout, --idle-timeout, --max-connections, --shutdown-grace, --max-downloads, --cache-mib.\nBehind a reverse proxy: --public-url https://host/path --trusted-proxy IP.\nAccounts: --accounts FILE (made by `needmap users add`), --register FILE for /api/register;\nwrites need --allow-edits; see README \"Accounts and roles\".")]
     Serve(serve::ServeArgs),
+    /// Write a static site of the map (web app, PMTiles, JSON tables) for any static host, no server needed.
+    #[command(after_help = "Examples:\n  needmap publish --level ward,lsoa --out site/\n  needmap publish --level ward,lsoa --out site/ --category gp,family_hub\n  needmap publish --level constituency,ward,lsoa --out site/ --max-zoom 14 --web web\n\nThe site holds index.html and the web app, meta.json (as /api/meta, with \"static\": true),\ndata/areas/{level}.geojson (and {level}.category-{c}.geojson with the gap fields of each --category),\ndata/services.geojson and tiles/{layer}.pmtiles (area levels and services; served with HTTP Range).\nServe it from any static host that answers Range requests. What-if editing, printing and exports\nneed `needmap serve`; the published page says so. Sensitive categories are never published.")]
+    Publish(publish::PublishArgs),
     /// What-if scenarios: add, move or close sites and compare with the baseline.
     #[command(subcommand, after_help = "Examples:\n  needmap scenario new \"Extra family hub in Bowling\"\n  needmap scenario list\n  needmap scenario apply hub-in-bowling\n  needmap scenario compare hub-in-bowling --category family_hub --level ward\n  needmap gaps --level ward --category family_hub --scenario hub-in-bowling\n\nScenario files are JSON (schema in README \"Scenarios\"), kept in <data dir>/scenarios/ or --scenarios DIR.")]
     Scenario(scenario::ScenarioCommand),
@@ -120,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Print(args) => print::run(&args),
         Command::Gaps(args) => gaps::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Publish(args) => publish::run(&args),
         Command::Scenario(command) => scenario::run(&command),
         Command::Suggest(args) => suggest::run(&args),
         Command::Register(command) => register::run(&command),

@@ -58,6 +58,9 @@ pub struct AppState {
     pub dataset_hash: u64,
     /// Folder of the web app.
     pub web_dir: PathBuf,
+    /// The web app's files with brotli and gzip copies, made once on a
+    /// background thread at start-up (empty until then: the folder serves).
+    pub web_files: Arc<std::sync::OnceLock<super::precompressed::PrecompressedFiles>>,
     /// CRS84 bounds of every area.
     pub bounds: Rect<f64>,
     /// Attribution text from the manifest's sources.
@@ -124,9 +127,24 @@ impl AppState {
         }));
         let scenarios = Some(Arc::new(Scenarios::open(&engine, &config)?));
         let auth = Arc::new(super::caller::Auth::open(&engine, &config)?);
+        let web_files = Arc::new(std::sync::OnceLock::new());
+        if web_dir.is_dir() {
+            let (cell, dir) = (web_files.clone(), web_dir.clone());
+            let spawned = std::thread::Builder::new().name("precompress".into()).spawn(move || {
+                let t = std::time::Instant::now();
+                let files = super::precompressed::PrecompressedFiles::load(&dir);
+                let (n, raw, gz, br) = files.sizes();
+                tracing::debug!("web app: {n} files, {raw} bytes, gzip {gz}, brotli {br}, compressed in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+                let _ = cell.set(files);
+            });
+            if let Err(e) = spawned {
+                tracing::warn!("web app files are compressed per request: {e}");
+            }
+        }
         let limits = &config.limits;
         Ok(AppState {
             auth,
+            web_files,
             scenario: None,
             baseline: None,
             scenarios,
@@ -175,6 +193,7 @@ impl AppState {
             tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes / share),
             dataset_hash: h.finish(),
             web_dir: self.web_dir.clone(),
+            web_files: self.web_files.clone(),
             bounds: self.bounds,
             attribution: self.attribution.clone(),
             config: self.config.clone(),
@@ -231,8 +250,19 @@ impl AppState {
     }
 
     /// Tile `z/x/y` of layer `layer` from the cache, rendered on a miss.
-    /// `q` is the area query (for area layers) and `qkey` its cache key.
-    pub fn tile(&self, layer: usize, z: u8, x: u32, y: u32, q: Option<&AreaQuery>, qkey: String) -> Result<TileBody, ServeError> {
+    /// `q` is the area query (for area layers), `fields` the attribute
+    /// columns kept (`fields=`; all when `None`) and `qkey` the cache key of both.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tile(
+        &self,
+        layer: usize,
+        z: u8,
+        x: u32,
+        y: u32,
+        q: Option<&AreaQuery>,
+        fields: Option<&[String]>,
+        qkey: String,
+    ) -> Result<TileBody, ServeError> {
         let key = (layer, z, x, y, qkey);
         if let Some(b) = self.tile_cache.get(&key) {
             return Ok(b);
@@ -242,7 +272,14 @@ impl AppState {
             (LayerKind::Areas(a), None) => Some(self.table(a.level, &AreaQuery::default())?),
             _ => None,
         };
-        let rendered = self.tiles.render(&self.engine, layer, z, x, y, table.as_deref()).map(|b| Arc::new(CachedBody::new(b)));
+        let columns = match (&table, fields) {
+            (Some(t), Some(names)) => Some(tiles::field_columns(t, names).map_err(|e| {
+                ServeError::bad("fields", format!("`{}` is not a field of layer {}; its fields are: {}", e.field, self.tiles.layers[layer].id, e.known))
+            })?),
+            _ => None,
+        };
+        let attributes = tiles::AreaAttributes { table: table.as_deref(), columns: columns.as_deref() };
+        let rendered = self.tiles.render_with(&self.engine, layer, z, x, y, attributes, None).map(|b| Arc::new(CachedBody::new(b)));
         // Count the body twice: room for its gzip copy.
         let bytes = 64 + rendered.as_ref().map_or(0, |b| 2 * b.raw().len());
         Ok(self.tile_cache.insert_weighted(key, rendered, bytes))
@@ -261,7 +298,7 @@ impl AppState {
             for layer in 0..self.tiles.layers.len() {
                 for x in x0..=x1 {
                     for y in y0..=y1 {
-                        if let Ok(Some(body)) = self.tile(layer, z, x, y, None, String::new()) {
+                        if let Ok(Some(body)) = self.tile(layer, z, x, y, None, None, String::new()) {
                             body.gzip();
                             n += 1;
                         }

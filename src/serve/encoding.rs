@@ -51,12 +51,27 @@ impl CachedBody {
 /// assert!(!accepts_gzip(&h));
 /// ```
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts_encoding(headers, "gzip")
+}
+
+/// Whether `Accept-Encoding` allows `coding` (`gzip`, `br`; a `q=0` refuses it).
+///
+/// ```
+/// use axum::http::{HeaderMap, header, HeaderValue};
+/// use needmap::serve::encoding::accepts_encoding;
+/// let mut h = HeaderMap::new();
+/// h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+/// assert!(accepts_encoding(&h, "br") && accepts_encoding(&h, "gzip"));
+/// h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br;q=0, gzip"));
+/// assert!(!accepts_encoding(&h, "br"));
+/// ```
+pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
     headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).any(|v| {
         v.split(',').any(|part| {
             let mut it = part.split(';').map(str::trim);
             let name = it.next().unwrap_or("");
             let refused = it.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
         })
     })
 }

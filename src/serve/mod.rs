@@ -36,6 +36,7 @@ pub mod login;
 pub mod meta;
 pub mod ogc;
 pub mod parameters;
+pub mod precompressed;
 pub mod query;
 pub mod register_api;
 pub mod submissions_api;

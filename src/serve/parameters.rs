@@ -65,9 +65,14 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
         }
         "/api/search" => p.extend([("q", Value::Handler), ("limit", Value::Handler)]),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
-        "/tiles/{layer}/{z}/{x}/{y}" => p.extend(AREA_QUERY),
+        "/tiles/{layer}/{z}/{x}/{y}" => {
+            p.extend(AREA_QUERY);
+            // A comma list of attribute columns of the area layer (checked against its table).
+            p.push(("fields", Value::Handler));
+        }
         "/tiles/{file}" => {
             p.extend(AREA_QUERY);
+            p.push(("fields", Value::Handler));
             // QGIS's "ArcGIS Vector Tile Service" connection asks `/tiles/{layer}?f=pjson`.
             p.push(("f", Value::OneOf(&["json", "pjson"])));
         }

@@ -2,7 +2,9 @@
 //! which refuses paths that climb out of the folder), a plain start page when
 //! the folder has no `index.html`, and JSON 404s for everything else.
 //! Hidden files (any path segment starting with `.`) and the folder's
-//! documentation (`*.md`) are never served.
+//! documentation (`*.md`) are never served. Once the start-up copy of the
+//! folder with its brotli and gzip encodings is made ([`super::precompressed`]),
+//! files are answered from it.
 
 use std::sync::Arc;
 
@@ -21,6 +23,14 @@ pub async fn fallback(State(state): State<Arc<AppState>>, req: Request) -> Respo
     let path = req.uri().path().to_string();
     let api = ["/api", "/tiles", "/ogc"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
     if !api && is_public(&path) {
+        // The copy made at start-up, with its brotli and gzip encodings (not for Range requests).
+        let ranged = req.headers().contains_key(axum::http::header::RANGE);
+        let read = req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;
+        if let (Some(files), true, false) = (state.web_files.get(), read, ranged) {
+            if let Some(file) = files.get(&path) {
+                return super::precompressed::respond(file, req.method(), req.headers());
+            }
+        }
         let dir = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
         let Ok(res) = dir.oneshot(req).await;
         if res.status() != StatusCode::NOT_FOUND {

@@ -11,6 +11,7 @@ mod files;
 mod gaps;
 mod gaps_rescore;
 mod parent_values;
+mod publish;
 mod register;
 mod scenario;
 mod search;

@@ -223,7 +223,7 @@ mod pbf {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum MvtValue {
+pub(crate) enum MvtValue {
     Str(String),
     Num(f64),
     Int(i64),
@@ -231,25 +231,25 @@ enum MvtValue {
 }
 
 #[derive(Debug, Default)]
-struct MvtFeature {
-    id: Option<u64>,
+pub(crate) struct MvtFeature {
+    pub(crate) id: Option<u64>,
     tags: Vec<u32>,
     gtype: u64,
     geometry: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
-struct MvtLayer {
+pub(crate) struct MvtLayer {
     version: u64,
     name: String,
     extent: u64,
     keys: Vec<String>,
     values: Vec<MvtValue>,
-    features: Vec<MvtFeature>,
+    pub(crate) features: Vec<MvtFeature>,
 }
 
 impl MvtLayer {
-    fn props(&self, f: &MvtFeature) -> BTreeMap<String, MvtValue> {
+    pub(crate) fn props(&self, f: &MvtFeature) -> BTreeMap<String, MvtValue> {
         f.tags.chunks(2).map(|kv| (self.keys[kv[0] as usize].clone(), self.values[kv[1] as usize].clone())).collect()
     }
 }
@@ -373,7 +373,7 @@ fn decode_geometry(cmds: &[u32], gtype: u64) -> Result<Vec<Vec<(i64, i64)>>, Str
 }
 
 /// Decode a tile and check it against MVT 2.1; returns the layers.
-fn check_tile(body: &[u8], layer_name: &str) -> Vec<MvtLayer> {
+pub(crate) fn check_tile(body: &[u8], layer_name: &str) -> Vec<MvtLayer> {
     let layers = decode_tile(body).unwrap_or_else(|e| panic!("tile does not decode: {e}"));
     assert_eq!(layers.len(), 1);
     let l = &layers[0];
@@ -799,6 +799,44 @@ fn tiles_decode_with_an_independent_reader_and_carry_report_numbers() {
 }
 
 #[test]
+fn narrowed_tiles_carry_exactly_the_fields_asked_for() {
+    // 10/507/329 holds Bradford city centre.
+    let full = get("/tiles/ward/10/507/329.mvt");
+    let r = get("/tiles/ward/10/507/329.mvt?fields=imd_score,code");
+    assert_eq!(r.status, 200);
+    assert!(r.body.len() * 3 < full.body.len(), "narrowed {} bytes, full {}", r.body.len(), full.body.len());
+    let narrow = check_tile(&r.body, "ward");
+    let wide = check_tile(&full.body, "ward");
+    assert_eq!(narrow[0].features.len(), wide[0].features.len(), "the same areas");
+    let geo = parse_features(&get("/api/areas/ward.geojson").text());
+    for (f, g) in narrow[0].features.iter().zip(&wide[0].features) {
+        assert_eq!(f.geometry, g.geometry, "the same geometry");
+        let p = narrow[0].props(f);
+        assert_eq!(p.keys().map(String::as_str).collect::<Vec<_>>(), ["code", "imd_score"]);
+        let MvtValue::Str(code) = &p["code"] else { panic!("code is a string") };
+        let area = geo.iter().find(|a| a.id == Some(geojson::feature::Id::String(code.clone()))).unwrap();
+        let MvtValue::Num(score) = p["imd_score"] else { panic!("imd_score is a number") };
+        assert!((score - prop(area, "imd_score").as_f64().unwrap()).abs() < 1e-9);
+    }
+    let mut keys = narrow[0].keys.clone();
+    keys.sort();
+    assert_eq!(keys, ["code", "imd_score"]);
+    // TileJSON lists the chosen fields only and carries them to the tile URLs.
+    let t = get("/tiles/ward.json?fields=code,name").json();
+    assert_eq!(t["vector_layers"][0]["fields"], serde_json::json!({"code": "String", "name": "String"}));
+    assert!(t["tiles"][0].as_str().unwrap().ends_with(".mvt?fields=code,name"));
+    // With a service filter the gap fields can be chosen too.
+    let g = get("/tiles/ward/10/507/329.mvt?category=gp&fields=code,gap_class");
+    assert_eq!(g.status, 200);
+    let gl = check_tile(&g.body, "ward");
+    assert!(gl[0].features.iter().all(|f| gl[0].props(f).keys().all(|k| k == "code" || k == "gap_class")));
+    assert!(gl[0].features.iter().any(|f| gl[0].props(f).contains_key("gap_class")));
+    assert_error("/tiles/ward/10/507/329.mvt?fields=code,nope", 400, Some("fields"));
+    assert_error("/tiles/ward.json?fields=nope", 400, Some("fields"));
+    assert_error("/tiles/services/10/507/329.mvt?fields=name", 400, Some("fields"));
+}
+
+#[test]
 fn every_tile_of_the_district_is_valid_at_three_zooms() {
     let mut counts = BTreeMap::new();
     for z in [8u8, 11, 14] {
@@ -940,6 +978,43 @@ fn static_files_never_leave_the_web_folder() {
     assert!(bare.text().contains("/ogc/"));
     assert_error("/api/nothing", 404, None);
     let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn web_files_are_answered_from_copies_compressed_once() {
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+    let app = needmap::serve::build(ENGINE.clone(), web.clone(), "x:1").unwrap();
+    let file = std::fs::read(web.join("js/main.js")).unwrap();
+    // The copies are made on a start-up thread; until then the folder answers (without an ETag).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let r = loop {
+        let r = get_with(&app, "/js/main.js", &[("accept-encoding", "gzip, br")]);
+        assert_eq!(r.status, 200);
+        if r.headers.contains_key(header::ETAG) || std::time::Instant::now() > deadline {
+            break r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(r.headers[header::CONTENT_ENCODING], "br");
+    assert!(r.ctype().starts_with("text/javascript"), "{}", r.ctype());
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(&r.body[..], 4096).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, file, "the brotli copy is the file");
+    assert!(r.body.len() * 3 < file.len());
+    let g = get_with(&app, "/js/main.js", &[("accept-encoding", "gzip")]);
+    assert_eq!(g.headers[header::CONTENT_ENCODING], "gzip");
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&g.body[..]).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, file);
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(get_with(&app, "/js/main.js", &[("if-none-match", &etag)]).status, 304);
+    let plain = get_with(&app, "/js/main.js", &[]);
+    assert!(!plain.headers.contains_key(header::CONTENT_ENCODING));
+    assert_eq!(plain.body, file);
+    // A Range request is answered by the folder, documentation and hidden files never.
+    assert_eq!(get_with(&app, "/js/main.js", &[("range", "bytes=0-9")]).status, 206);
+    assert_eq!(get_with(&app, "/README.md", &[]).status, 404);
+    assert_eq!(get_with(&app, "/", &[]).status, 200);
 }
 
 #[test]

@@ -1,4 +1,7 @@
-// Client for the needmap server API (/api/meta, /api/areas, /api/services, /api/report).
+// Client for the needmap server API (/api/meta, /api/areas, /api/services, /api/report), or for
+// the files of a published copy (static_site.js) when there is no server.
+
+import { isStatic, useStaticSite, fileFor, filterServices, publishedPage } from './static_site.js';
 
 /** Error carrying the URL and the server's JSON error message when there is one. */
 export class ApiError extends Error {
@@ -10,6 +13,19 @@ export class ApiError extends Error {
 }
 
 async function getJson(url, fresh = false) {
+  if (isStatic()) return getStaticJson(url);
+  return fetchJson(url, fresh);
+}
+
+/** The answer of API URL `url` from the published copy's files. */
+async function getStaticJson(url) {
+  const where = fileFor(url);
+  if (!where) throw new ApiError(url, 0, 'this published copy has no such data: it needs the needmap server');
+  const body = await fetchJson(where.file);
+  return where.filter ? filterServices(body, where.filter) : body;
+}
+
+async function fetchJson(url, fresh = false) {
   let response;
   try {
     // `fresh`: the answer can change under the same URL (a scenario saved again): revalidate.
@@ -42,7 +58,18 @@ function entries(x) {
  * of objects with `id` and `label` (lists and id-keyed objects are both accepted).
  */
 export async function loadMeta() {
-  const raw = await getJson('api/meta');
+  let raw;
+  try {
+    // A published copy's page says so (no request for an /api/meta that is not there).
+    raw = publishedPage() ? await fetchJson('meta.json') : await fetchJson('api/meta');
+  } catch (e) {
+    // No server: a published copy (`needmap publish`) has meta.json with `static: true`.
+    let site = null;
+    try { site = await fetchJson('meta.json'); } catch { /* not a published copy either */ }
+    if (!site || site.static !== true) throw e;
+    raw = site;
+  }
+  useStaticSite(raw);
   const dataset = raw.dataset ?? {};
   const levels = entries(raw.levels ?? raw.area_levels).map((l) => ({ ...l, label: l.label ?? l.name ?? l.id }));
   const indicators = entries(raw.indicators).map((i) => ({ ...i, label: i.label ?? i.id }));

@@ -134,14 +134,15 @@ export function serviceIconSize(scale = 1) {
 }
 
 /**
- * Draw the areas of `level` from the server's vector tiles (TileJSON at tiles/<level>.json,
- * source layer named after the level) instead of GeoJSON: replaces the `areas-tiles-fill`
- * layer, keeping its place and paint. The tiles carry the indicator attributes, so the same
- * colour expressions apply.
+ * Draw the areas of `level` from vector tiles (the server's TileJSON at tiles/<level>.json, or
+ * `url`, e.g. a published copy's `pmtiles://` archive; source layer named after the level)
+ * instead of GeoJSON: replaces the `areas-tiles-fill` layer, keeping its place and paint. The
+ * tiles carry only `code` and `name` (`fields=code,name`): main.js sets the fields the colour
+ * expressions read as feature state (promoteId `code`).
  */
-export function useTileSource(map, level, fillColor) {
+export function useTileSource(map, level, fillColor, url = `tiles/${encodeURIComponent(level)}.json?fields=code,name`) {
   const id = `tiles-${level}`;
-  if (!map.getSource(id)) map.addSource(id, { type: 'vector', url: `tiles/${encodeURIComponent(level)}.json`, promoteId: 'code' });
+  if (!map.getSource(id)) map.addSource(id, { type: 'vector', url, promoteId: 'code' });
   if (map.getLayer('areas-tiles-fill')) map.removeLayer('areas-tiles-fill');
   map.addLayer({
     id: 'areas-tiles-fill', type: 'fill', source: id, 'source-layer': level,

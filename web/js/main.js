@@ -1,5 +1,5 @@
 // needmap front end: the gap map application (controls, map, legend, popups, URL state).
-import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl } from '../vendor/maplibre-gl.mjs';
+import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl, addProtocol } from '../vendor/maplibre-gl.mjs';
 import { loadMeta, loadAreas, loadServices, areasUrl, exportUrl, printUrl } from './api.js';
 import { classify } from './classify.js';
 import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
@@ -25,6 +25,7 @@ import { renderChange } from './scenario/change_view.js';
 import { stateExpression, changedStates, sameShapes } from './feature_state.js';
 import { startLayout } from './layout.js';
 import { MapBatch } from './map_batch.js';
+import { isStatic, registerPmtiles, applyStaticPage, tilesUrl } from './static_site.js';
 import { firstSeries, changeParams, setupTrendControls, syncTrendControls, renderTrend, clearTrend, sparklineSection, trendTitle } from './trend.js';
 
 const $ = (id) => document.getElementById(id);
@@ -610,7 +611,8 @@ function setAreaData(fc) {
 
 /** The fill layer the areas are drawn with: vector tiles (indicator view, when chosen) or GeoJSON. */
 app.areaLayer = function areaLayer() {
-  return app.state.tiles && app.state.view === 'choropleth' ? 'areas-tiles-fill' : 'areas-fill';
+  // A published copy draws the indicator view from its PMTiles archives (static_site.js).
+  return (app.state.tiles || isStatic()) && app.state.view === 'choropleth' ? 'areas-tiles-fill' : 'areas-fill';
 };
 
 /** Colour the areas with `expression` on the active layer; hide the other one. */
@@ -618,11 +620,21 @@ function paintAreas(expression) {
   const map = app.map;
   const tiles = app.areaLayer() === 'areas-tiles-fill';
   if (tiles && app.tileLevel !== app.state.level) {
-    useTileSource(map, app.state.level, expression);
+    useTileSource(map, app.state.level, expression, isStatic() ? tilesUrl(app.state.level) : undefined);
     app.tileLevel = app.state.level;
+    app.tileStates = null;
   }
   if (tiles) {
-    map.setPaintProperty('areas-tiles-fill', 'fill-color', expression);
+    // The tiles carry code and name only (`fields=code,name`; a published copy's too): the
+    // colours' fields come from the area table as feature state, so another indicator re-tiles nothing.
+    const { expression: fill, fields } = stateExpression(expression);
+    const key = `${app.state.level}\u0000${fields.join('\u0000')}`;
+    if (app.tileStates?.key !== key || app.tileStates.areas !== app.areas) {
+      const source = `tiles-${app.state.level}`;
+      for (const [id, state] of featureStates(app.areas.features, fields)) map.setFeatureState({ source, sourceLayer: app.state.level, id }, state);
+      app.tileStates = { key, areas: app.areas };
+    }
+    map.setPaintProperty('areas-tiles-fill', 'fill-color', fill);
   } else {
     const { expression: fill, fields } = stateExpression(expression);
     const key = fields.join('\u0000');
@@ -1016,8 +1028,18 @@ async function start() {
     app.state.indicator = defaultNeed(m.raw, app.state.category, app.state.level) ?? app.state.indicator;
   }
   app.symbols = symbolTable(m.categories, m.tiers);
-  app.scenarioPanel = new ScenarioPanel($('scenario-panel'), scenarioHooks());
+  // A published copy has no scenarios (what-if editing needs the server).
+  app.scenarioPanel = isStatic() ? null : new ScenarioPanel($('scenario-panel'), scenarioHooks());
   buildStaticControls();
+  if (isStatic()) {
+    applyStaticPage();
+    try {
+      await registerPmtiles(addProtocol);
+    } catch (e) {
+      showMessage(`The map cannot read its tiles: ${e.message}`);
+      console.warn(e);
+    }
+  }
 
   const style = m.basemapStyle || offlineStyle();
   const map = new MapLibreMap({
@@ -1081,7 +1103,7 @@ async function start() {
     map.on('moveend', () => { if ($('dl-extent').value === 'view') updateDownloads(); });
     const base = track(loadBasemap());
     // The scenario of the link is read before the areas, so they are drawn for it at once.
-    await track(app.scenarioPanel.attach(map));
+    if (app.scenarioPanel) await track(app.scenarioPanel.attach(map));
     track(loadLevel());
     track(refreshServices());
     await base;

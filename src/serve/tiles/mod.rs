@@ -28,6 +28,13 @@ pub const BUFFER: f64 = 64.0;
 /// Simplification tolerance in tile units (of 4096; a 512 px tile has 8 units
 /// per pixel, so detail below this is invisible even overzoomed 2x).
 pub const SIMPLIFY: f64 = 2.0;
+/// Tolerance below [`SIMPLIFY_FULL_ZOOM`]: half a pixel of a 512 px tile,
+/// still invisible at the zoom drawn, and about half the vertices of the
+/// district-wide tiles (their size is dominated by the shared inner edges).
+pub const SIMPLIFY_LOW_ZOOM: f64 = 4.0;
+/// From this zoom on, tiles are simplified by [`SIMPLIFY`] (they are the
+/// ones drawn overzoomed beyond [`MAX_ZOOM`] or read in close-ups).
+pub const SIMPLIFY_FULL_ZOOM: u8 = 12;
 /// Name of the service-points layer.
 pub const SERVICES: &str = "services";
 
@@ -67,7 +74,8 @@ impl AreaLayer {
         // Visvalingam's quadratic worst case): the tile's integer snapping repairs any
         // self-intersection it makes (`mvt::quantize_multipolygon`).
         self.by_zoom[usize::from(z)][i].get_or_init(|| {
-            let tol = SIMPLIFY / (f64::from(EXTENT) * f64::from(1u32 << z));
+            let units = if z < SIMPLIFY_FULL_ZOOM { SIMPLIFY_LOW_ZOOM } else { SIMPLIFY };
+            let tol = units / (f64::from(EXTENT) * f64::from(1u32 << z));
             self.world[i].simplify(tol)
         })
     }
@@ -145,10 +153,11 @@ impl TileSet {
     /// Render tile `z/x/y` of layer `layer`; `None` when it has no features.
     /// `table` is the area table of the layer's level (ignored for services).
     pub fn render(&self, engine: &Engine, layer: usize, z: u8, x: u32, y: u32, table: Option<&Report>) -> Option<Vec<u8>> {
-        self.render_with(engine, layer, z, x, y, table, None)
+        self.render_with(engine, layer, z, x, y, AreaAttributes { table, columns: None }, None)
     }
 
-    /// [`TileSet::render`] with the service points restricted to `services`
+    /// [`TileSet::render`] with the area attributes narrowed to some columns
+    /// (`fields=`) and the service points restricted to `services`
     /// (`category` and `tier`; ignored for area layers).
     #[allow(clippy::too_many_arguments)]
     pub fn render_with(
@@ -158,7 +167,7 @@ impl TileSet {
         z: u8,
         x: u32,
         y: u32,
-        table: Option<&Report>,
+        attributes: AreaAttributes<'_>,
         services: Option<&ServiceSelection>,
     ) -> Option<Vec<u8>> {
         let l = self.layers.get(layer)?;
@@ -181,7 +190,7 @@ impl TileSet {
                     if clipped.0.is_empty() {
                         continue;
                     }
-                    let props = table.map(|t| area_props(t, i)).unwrap_or_default();
+                    let props = attributes.table.map(|t| area_props(t, i, attributes.columns)).unwrap_or_default();
                     builder.add_polygons(i as u64 + 1, &clipped, &props);
                 }
             }
@@ -252,14 +261,53 @@ pub fn visible_services(engine: &Engine) -> impl Iterator<Item = usize> + '_ {
 
 pub use crate::export::disclosure::is_sensitive;
 
-fn area_props(table: &Report, row: usize) -> Vec<(&str, TileValue)> {
+/// The attributes of an area tile: the level's table, and which of its
+/// columns go in (every column when `columns` is `None`).
+#[derive(Clone, Copy, Default)]
+pub struct AreaAttributes<'a> {
+    pub table: Option<&'a Report>,
+    /// Column indexes of `table`, from [`field_columns`].
+    pub columns: Option<&'a [usize]>,
+}
+
+/// A `fields=` name that is not a column of the layer's table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    pub field: String,
+    /// The columns there are, comma-separated.
+    pub known: String,
+}
+
+/// The indexes of the columns `names` of `table`, in the table's order and
+/// each once (`fields=code,name,imd_score`).
+///
+/// ```
+/// use needmap::report::Report;
+/// use needmap::serve::tiles::field_columns;
+/// let t = Report { columns: vec!["code".into(), "name".into(), "imd_score".into()], rows: vec![] };
+/// assert_eq!(field_columns(&t, &["imd_score".into(), "code".into(), "code".into()]).unwrap(), [0, 2]);
+/// assert_eq!(field_columns(&t, &["nope".into()]).unwrap_err().field, "nope");
+/// ```
+pub fn field_columns(table: &Report, names: &[String]) -> Result<Vec<usize>, UnknownField> {
+    let mut idx = Vec::with_capacity(names.len());
+    for n in names {
+        match table.columns.iter().position(|c| c == n) {
+            Some(i) => idx.push(i),
+            None => return Err(UnknownField { field: n.clone(), known: table.columns.join(", ") }),
+        }
+    }
+    idx.sort_unstable();
+    idx.dedup();
+    Ok(idx)
+}
+
+fn area_props<'a>(table: &'a Report, row: usize, columns: Option<&[usize]>) -> Vec<(&'a str, TileValue)> {
     let Some(cells) = table.rows.get(row) else { return Vec::new() };
-    table
-        .columns
-        .iter()
-        .zip(cells)
-        .filter_map(|(c, v)| mvt::tile_value(v).map(|v| (c.as_str(), v)))
-        .collect()
+    let value = |i: usize| mvt::tile_value(cells.get(i)?).map(|v| (table.columns[i].as_str(), v));
+    match columns {
+        Some(cols) => cols.iter().filter_map(|&i| value(i)).collect(),
+        None => (0..table.columns.len().min(cells.len())).filter_map(value).collect(),
+    }
 }
 
 /// Attributes of a service point (also the fields listed in TileJSON).

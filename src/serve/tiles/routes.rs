@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::tilejson::{self as tj, TileJsonInput};
-use super::{LayerKind, ServiceSelection, MAX_ZOOM, SERVICE_FIELDS};
+use super::{field_columns, AreaAttributes, LayerKind, ServiceSelection, MAX_ZOOM, SERVICE_FIELDS};
 use crate::report::Cell;
 use crate::serve::app::{path_param, with_type, AppState, TileBody, JSON};
 use crate::serve::encoding::{respond, CachedBody};
@@ -27,8 +27,9 @@ fn layer_index(state: &AppState, id: &str) -> Result<usize, ServeError> {
 
 /// What a tile request asks for, validated (unknown values answer 400).
 enum TileQuery {
-    /// An area layer: the area query and its cache key ("" by default).
-    Areas(AreaQuery, String),
+    /// An area layer: the area query, the attribute columns asked for
+    /// (`fields=`, all when `None`) and the cache key of both ("" by default).
+    Areas(AreaQuery, Option<Vec<String>>, String),
     /// The services layer: which points.
     Services(ServiceSelection),
 }
@@ -38,8 +39,16 @@ fn tile_query(state: &AppState, layer: usize, raw: Option<&str>) -> Result<TileQ
     match &state.tiles.layers[layer].kind {
         LayerKind::Areas(_) => {
             let q = AreaQuery::from_params(&state.engine, &params)?;
-            let key = if q.is_default() { String::new() } else { format!("{q:?}") };
-            Ok(TileQuery::Areas(q, key))
+            let fields = params.list("fields")?;
+            let key = match (q.is_default(), &fields) {
+                (true, None) => String::new(),
+                (_, None) => format!("{q:?}"),
+                (_, Some(f)) => format!("{q:?} fields={f:?}"),
+            };
+            Ok(TileQuery::Areas(q, fields, key))
+        }
+        LayerKind::Services(_) if params.get("fields")?.is_some() => {
+            Err(ServeError::bad("fields", format!("`fields` narrows the area layers' attributes; the {} layer always carries its own", state.tiles.layers[layer].id)))
         }
         LayerKind::Services(_) => Ok(TileQuery::Services(ServiceSelection {
             categories: query::categories(&state.engine, &params)?,
@@ -52,13 +61,13 @@ fn tile_query(state: &AppState, layer: usize, raw: Option<&str>) -> Result<TileQ
 /// unrestricted tiles share their cache entries with [`AppState::tile`]).
 fn service_tile(state: &AppState, layer: usize, (z, x, y): (u8, u32, u32), selection: &ServiceSelection) -> Result<TileBody, ServeError> {
     if selection.is_all() {
-        return state.tile(layer, z, x, y, None, String::new());
+        return state.tile(layer, z, x, y, None, None, String::new());
     }
     let key = (layer, z, x, y, selection.cache_key());
     if let Some(b) = state.tile_cache.get(&key) {
         return Ok(b);
     }
-    let rendered = state.tiles.render_with(&state.engine, layer, z, x, y, None, Some(selection)).map(|b| Arc::new(CachedBody::new(b)));
+    let rendered = state.tiles.render_with(&state.engine, layer, z, x, y, AreaAttributes::default(), Some(selection)).map(|b| Arc::new(CachedBody::new(b)));
     let bytes = 64 + rendered.as_ref().map_or(0, |b| 2 * b.raw().len());
     Ok(state.tile_cache.insert_weighted(key, rendered, bytes))
 }
@@ -91,12 +100,17 @@ pub fn tilejson_handler(
     let q = tile_query(state, layer, raw)?;
     let l = &state.tiles.layers[layer];
     let fields: Vec<(String, String)> = match (&l.kind, q) {
-        (LayerKind::Areas(a), TileQuery::Areas(q, _)) => {
+        (LayerKind::Areas(a), TileQuery::Areas(q, names, _)) => {
             let table = state.table(a.level, &q)?;
-            table
-                .columns
-                .iter()
-                .enumerate()
+            let columns = match &names {
+                Some(names) => field_columns(&table, names).map_err(|e| {
+                    ServeError::bad("fields", format!("`{}` is not a field of layer {}; its fields are: {}", e.field, l.id, e.known))
+                })?,
+                None => (0..table.columns.len()).collect(),
+            };
+            columns
+                .into_iter()
+                .map(|i| (i, &table.columns[i]))
                 .map(|(i, c)| {
                     let text = table.rows.iter().any(|r| matches!(r.get(i), Some(Cell::Text(_))));
                     (c.clone(), if text { "String" } else { "Number" }.to_string())
@@ -157,7 +171,7 @@ pub async fn tile(
         return Err(ServeError::NoSuchTile { tile: format!("{layer_id}/{z}/{x}/{y}"), reason: format!("x and y must be below {} at zoom {z}", 1u32 << z) });
     }
     let body = match tile_query(&state, layer, raw.as_deref())? {
-        TileQuery::Areas(q, qkey) => state.tile(layer, z, x, y, Some(&q), qkey)?,
+        TileQuery::Areas(q, fields, qkey) => state.tile(layer, z, x, y, Some(&q), fields.as_deref(), qkey)?,
         TileQuery::Services(selection) => service_tile(&state, layer, (z, x, y), &selection)?,
     };
     Ok(match body {
