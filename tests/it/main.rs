@@ -10,6 +10,7 @@ mod files;
 mod gaps;
 mod gaps_rescore;
 mod parent_values;
+mod postcode_origins;
 mod postcode_weights;
 mod register;
 mod scenario;
