@@ -135,3 +135,53 @@ fn lsoa_rows_from_postcode_origins_keep_their_populations() {
     assert!(t.rows.iter().all(|r| r.rep.is_none()));
     assert!(t.rows.iter().map(|r| r.origins).sum::<usize>() == 13_526);
 }
+
+mod server {
+    use std::path::PathBuf;
+    use std::sync::{Arc, LazyLock};
+
+    use axum::http::StatusCode;
+    use axum::Router;
+    use needmap::gaps::{self, Method};
+    use serde_json::Value;
+
+    use crate::common::{ctx, engine};
+
+    static APP: LazyLock<Router> = LazyLock::new(|| {
+        let loc = needmap::dataset::locate(Some(&crate::common::root().join("../shared/geodata/bradford"))).unwrap();
+        let engine = Arc::new(needmap::Engine::load(&loc).unwrap());
+        needmap::serve::build(engine, PathBuf::from("/nonexistent-web"), "needmap.test:8080").unwrap()
+    });
+
+    fn json(uri: &str) -> Value {
+        let (status, body) = crate::common::oneshot_get(&APP, uri);
+        assert_eq!(status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    #[test]
+    fn gap_fields_from_postcode_origins() {
+        let want = gaps::compute_with(engine(), ctx(), &super::postcode_query("ward", "gp", Method::Nearest)).unwrap();
+        let v = json("/api/areas/ward.geojson?category=gp&method=nearest&origins=postcode&geometry=false");
+        let area = json("/api/areas/ward.geojson?category=gp&method=nearest&origins=area&geometry=false");
+        let default = json("/api/areas/ward.geojson?category=gp&method=nearest&geometry=false");
+        let features = v["features"].as_array().unwrap();
+        assert_eq!(features.len(), 30);
+        let mut differ = 0;
+        for (f, (a, d)) in features.iter().zip(area["features"].as_array().unwrap().iter().zip(default["features"].as_array().unwrap())) {
+            let p = &f["properties"];
+            let row = want.rows.iter().find(|r| r.code == p["code"]).unwrap();
+            let ours = p["nearest_m"].as_f64().unwrap();
+            assert!((ours - row.nearest_m.unwrap()).abs() < 0.01, "{}: {ours}", row.code);
+            assert_eq!(a["properties"]["nearest_m"], d["properties"]["nearest_m"]);
+            if (ours - a["properties"]["nearest_m"].as_f64().unwrap()).abs() > 1.0 {
+                differ += 1;
+            }
+        }
+        assert!(differ >= 20, "{differ}");
+        let (status, body) = crate::common::oneshot_get(&APP, "/api/areas/ward.geojson?category=gp&origins=households");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let e: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(e["parameter"], "origins", "{e}");
+    }
+}

@@ -146,3 +146,21 @@ fn ward_populations_move_against_area_weights() {
     assert!(total_abs > 1000.0, "{total_abs}");
     assert!(max < 25.0, "{max}");
 }
+
+/// `weights = "postcodes"` without a `[postcodes]` file is refused by name.
+#[test]
+fn postcode_weights_need_the_postcode_file() {
+    let path = crate::common::root().join("geodata/bradford/dataset.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find("[postcodes]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &text[..start], &text[end..]).replacen(
+        "join_column = \"lsoa11cd\"\nlevel = \"lsoa\"\n",
+        "join_column = \"lsoa11cd\"\nlevel = \"lsoa\"\nweights = \"postcodes\"\n",
+        1,
+    );
+    let err = needmap::dataset::Manifest::parse(&without, &path).unwrap_err().to_string();
+    assert!(err.contains("indicator table `imd2019_lsoa.csv` has `weights = \"postcodes\"` but the manifest has no [postcodes] section"), "{err}");
+    let bad = text.replacen("level = \"lsoa\"\n[indicator_table.populations]", "level = \"lsoa\"\nweights = \"households\"\n[indicator_table.populations]", 1);
+    assert!(needmap::dataset::Manifest::parse(&bad, &path).unwrap_err().to_string().contains("households"));
+}
