@@ -209,8 +209,7 @@ impl Origins {
         for a in 0..n_home {
             match pop_of(a) {
                 None => missing_population += 1,
-                Some(v) if v == 0.0 => zero_population += 1,
-                Some(_) => {}
+                Some(v) => zero_population += usize::from(v == 0.0),
             }
         }
         let areas = placed
