@@ -11,6 +11,10 @@ use super::{
 use crate::engine::Engine;
 use crate::index::ServiceIndex;
 
+/// From this many origins on (postcode units, not areas), the nearest and
+/// catchment searches run on several threads.
+const PARALLEL_ORIGINS: usize = 4096;
+
 /// What a query needs besides the engine, built once and reused per request.
 #[derive(Debug, Default)]
 pub struct GapContext {
@@ -248,24 +252,52 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     let (nearest_m, nearest_min, kth_m, kth_min, pairs) = match q.mode {
         Mode::Estimated => {
             let index = ServiceIndex::new(services.iter().enumerate().map(|(p, &i)| (p, engine.services[i].bng)));
-            let near = nearest_straight_line(&index, origins.bng(), q.k);
-            let mins = |v: &[Option<f64>]| v.iter().map(|d| d.map(|d| ctx.travel.minutes(q.travel, d))).collect::<Vec<_>>();
-            let (nearest_min, kth_min) = (mins(&near.nearest_m), mins(&near.kth_m));
             let radius = match q.catchment {
                 Catchment::Km(km) => km * 1000.0,
                 Catchment::Minutes(m) => ctx.travel.radius_m(q.travel, m),
             };
-            let mut pairs = Vec::new();
-            for (o, p) in origins.bng().enumerate() {
-                for (s, d) in index.within(p, radius) {
-                    let cost = match q.catchment {
-                        Catchment::Km(_) => d / 1000.0,
-                        Catchment::Minutes(_) => ctx.travel.minutes(q.travel, d),
-                    };
-                    pairs.push(Pair { origin: o as u32, service: s as u32, cost });
+            let points: Vec<geo::Coord<f64>> = origins.bng().collect();
+            // Nearest and catchment pairs of the origins `start..` in `chunk`.
+            let search = |start: usize, chunk: &[geo::Coord<f64>]| {
+                let near = nearest_straight_line(&index, chunk.iter().copied(), q.k);
+                let mut pairs = Vec::new();
+                for (o, p) in chunk.iter().enumerate() {
+                    for (s, d) in index.within(*p, radius) {
+                        let cost = match q.catchment {
+                            Catchment::Km(_) => d / 1000.0,
+                            Catchment::Minutes(_) => ctx.travel.minutes(q.travel, d),
+                        };
+                        pairs.push(Pair { origin: (start + o) as u32, service: s as u32, cost });
+                    }
                 }
+                (near, pairs)
+            };
+            // Many origins (postcode units): contiguous chunks on a few
+            // threads, joined in origin order, so the result is the same.
+            let threads = if points.len() >= PARALLEL_ORIGINS {
+                std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+            } else {
+                1
+            };
+            let chunk = points.len().div_ceil(threads).max(1);
+            let parts: Vec<_> = if threads == 1 {
+                vec![search(0, &points)]
+            } else {
+                std::thread::scope(|scope| {
+                    let search = &search;
+                    let handles: Vec<_> = points.chunks(chunk).enumerate().map(|(i, c)| scope.spawn(move || search(i * chunk, c))).collect();
+                    handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+                })
+            };
+            let (mut nearest_m, mut kth_m, mut pairs) = (Vec::with_capacity(points.len()), Vec::with_capacity(points.len()), Vec::new());
+            for (near, p) in parts {
+                nearest_m.extend(near.nearest_m);
+                kth_m.extend(near.kth_m);
+                pairs.extend(p);
             }
-            (near.nearest_m, nearest_min, near.kth_m, kth_min, pairs)
+            let mins = |v: &[Option<f64>]| v.iter().map(|d| d.map(|d| ctx.travel.minutes(q.travel, d))).collect::<Vec<_>>();
+            let (nearest_min, kth_min) = (mins(&nearest_m), mins(&kth_m));
+            (nearest_m, nearest_min, kth_m, kth_min, pairs)
         }
         Mode::Network => {
             let net = ctx.network.as_ref().ok_or(GapError::NoNetwork)?;
