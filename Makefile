@@ -77,10 +77,11 @@ deps:
 geodata:
 	bash geodata/download.sh geodata/bradford
 
-## Regenerate test fixtures from independent implementations (shapely, PySAL).
+## Regenerate test fixtures from independent implementations (shapely, PySAL; shapely point-in-polygon for postcode weights).
 fixtures:
 	python3 -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
 	python3 tests/fixtures/overlay_reference.py $(SHARED_DATA) tests/fixtures/reference
+	python3 tests/fixtures/postcodes/make_postcode_fixtures.py $(SHARED_DATA) tests/fixtures/postcodes
 	$(CARGO) run --release -- gaps --level oa --category gp --format csv --data $(SHARED_DATA) > /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/fca/make_fca_fixtures.py $(SHARED_DATA) tests/fixtures/fca /tmp/needmap_oa_gp.csv
 	python3 tests/fixtures/network/make_pbf_fixtures.py tests/fixtures/network

@@ -2,6 +2,10 @@
 //!
 //! - `oa_rescore`: full re-score of all 1,528 Bradford OAs against every GP
 //!   (nearest + 2SFCA + coverage + gap index, estimated mode). Aim < 10 ms.
+//! - `postcode_origins`: the same at ward and LSOA level from every postcode
+//!   unit (13,506 units in an LSOA + 20 LSOAs without one as area origins)
+//!   against every GP: nearest + 2SFCA + coverage + gap index and the
+//!   aggregation to the level. Aim < 20 ms.
 //! - `fca_pysal_inputs`: 2SFCA / E2SFCA on exactly the inputs PySAL `access`
 //!   is timed on in tests/fixtures/fca/make_fca_fixtures.py (310 LSOAs x 147
 //!   GPs, 2 km), pair finding included: the ratio is in the README.
@@ -66,6 +70,20 @@ fn oa_2sfca_only(bencher: divan::Bencher) {
 fn ward_rescore_from_oas(bencher: divan::Bencher) {
     let (e, c) = engine();
     let q = GapQuery { level: "ward".into(), category: Some("gp".into()), ..GapQuery::default() };
+    bencher.bench(|| gaps::compute_with(e, c, divan::black_box(&q)).expect("scores"));
+}
+
+#[divan::bench(args = ["ward", "lsoa"])]
+fn postcode_origins(bencher: divan::Bencher, level: &str) {
+    let (e, c) = engine();
+    // Placing the units in every level happens once per engine (first use).
+    e.postcode_units().expect("[postcodes]").expect("postcode file");
+    let q = GapQuery {
+        level: level.into(),
+        category: Some("gp".into()),
+        origin_points: gaps::OriginPoints::Postcodes,
+        ..GapQuery::default()
+    };
     bencher.bench(|| gaps::compute_with(e, c, divan::black_box(&q)).expect("scores"));
 }
 

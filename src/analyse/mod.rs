@@ -5,6 +5,7 @@ mod apportion;
 mod assign;
 mod edges;
 mod overlay;
+mod postcode_weights;
 mod provision;
 mod shared_boundary;
 
@@ -12,4 +13,5 @@ pub use apportion::{apportion_counts, apportion_means, decile1_share, low_decile
 pub use assign::assign_services;
 pub use edges::EdgeIndex;
 pub use overlay::{edge_indexes, Overlay, Piece};
+pub use postcode_weights::{postcode_weighted, PostcodeWeightStats, PostcodeWeighting};
 pub use provision::{counted_area, counts_sensitive, Provision};

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use needmap::gaps::{self, Catchment, GapQuery, Method, Mode, Thresholds, Travel};
+use needmap::gaps::{self, Catchment, GapQuery, Method, Mode, OriginPoints, Thresholds, Travel};
 use needmap::report::Format;
 
 use super::DataArgs;
@@ -14,8 +14,9 @@ pub struct GapsArgs {
     /// Output level: oa, lsoa, msoa, ward, constituency, locality.
     #[arg(long, default_value = "ward")]
     pub level: String,
-    /// Origin level for parent levels (default: the finest level inside --level; lsoa and oa are their own origins).
-    #[arg(long, value_name = "LEVEL")]
+    /// Origin level for parent levels (default: the finest level inside --level; lsoa and oa are their own origins),
+    /// or `postcode`: every postcode unit of the manifest's [postcodes] file, each with an equal share of its LSOA's population.
+    #[arg(long, value_name = "LEVEL|postcode")]
     pub origins: Option<String>,
     /// Service category (ids from dataset.toml, e.g. gp, library, family_hub).
     #[arg(long)]
@@ -69,10 +70,15 @@ pub struct GapsArgs {
     pub data: DataArgs,
 }
 
+/// The `--origins` value for postcode origins.
+pub const POSTCODE_ORIGINS: &str = "postcode";
+
 pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
+    let postcode_origins = args.origins.as_deref() == Some(POSTCODE_ORIGINS);
     let query = GapQuery {
         level: args.level.clone(),
-        origins: args.origins.clone(),
+        origins: args.origins.clone().filter(|_| !postcode_origins),
+        origin_points: if postcode_origins { OriginPoints::Postcodes } else { OriginPoints::Areas },
         category: args.category.clone(),
         tier: args.tier.clone(),
         indicator: args.indicator.clone(),

@@ -317,6 +317,23 @@ pub struct IndicatorTableSpec {
     pub populations: BTreeMap<String, String>,
     #[serde(rename = "indicator", default)]
     pub indicators: Vec<IndicatorSpec>,
+    /// How the table's counts are split over the pieces of other levels
+    /// (default `area`; `postcodes` needs the `[postcodes]` file).
+    #[serde(default)]
+    pub weights: ApportionWeights,
+}
+
+/// `weights` of an `[[indicator_table]]`: what an area's counts are split
+/// by where it is cut into pieces by another level's areas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApportionWeights {
+    /// The share of its area lying in each piece.
+    #[default]
+    Area,
+    /// The share of its postcode units (the `[postcodes]` file) lying in
+    /// each piece; area share where the area has no postcode unit.
+    Postcodes,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

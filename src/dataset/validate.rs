@@ -19,7 +19,19 @@ pub(crate) fn check_references(m: &Manifest) -> Result<(), String> {
     check_parent_cycles(m)?;
     check_populations(m)?;
     check_series(m)?;
+    check_weights(m)?;
     check_paths(m)
+}
+
+/// `weights = "postcodes"` needs the `[postcodes]` file.
+fn check_weights(m: &Manifest) -> Result<(), String> {
+    match m.indicator_tables.iter().find(|t| t.weights == super::ApportionWeights::Postcodes) {
+        Some(t) if m.postcodes.is_none() => Err(format!(
+            "indicator table `{}` has `weights = \"postcodes\"` but the manifest has no [postcodes] section; add [postcodes] with the postcode file or remove `weights`",
+            t.file
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A vintage as a number for sorting (`"2015"` -> 2015), or why it is not one.

@@ -161,7 +161,7 @@ fn tiling(overlay: &Overlay, m: &Level, t: &Level) -> Option<Vec<Option<usize>>>
 }
 
 /// For each area of a grouped level's base, the group it belongs to.
-fn base_to_group(members: &[Vec<usize>], base_len: usize) -> Vec<Option<usize>> {
+pub(super) fn base_to_group(members: &[Vec<usize>], base_len: usize) -> Vec<Option<usize>> {
     let mut out = vec![None; base_len];
     for (g, m) in members.iter().enumerate() {
         for &b in m {
@@ -268,7 +268,9 @@ pub fn build(loc: &DatasetLocation) -> Result<Engine, EngineError> {
         tiers,
         centroids,
         overlays: std::sync::Mutex::new(overlays),
-        postcodes: std::sync::OnceLock::new(),
+        // Read already when a table is apportioned by postcode weights.
+        postcodes: values.postcodes.map_or_else(std::sync::OnceLock::new, |p| std::sync::OnceLock::from(Ok(p))),
+        postcode_units: values.postcode_units.map_or_else(std::sync::OnceLock::new, |u| std::sync::OnceLock::from(Ok(u))),
         diagnostics: diags,
         timings,
     };

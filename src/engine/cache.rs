@@ -232,8 +232,9 @@ impl CacheKey {
 /// Every file the build reads, in a fixed order: boundary files (with a
 /// Shapefile's `.shx`, `.dbf`, `.prj` and, when present, `.cpg`), indicator
 /// tables, service files, published centroids and the travel-time table
-/// (checked while loading). Not the postcode lookup, the travel-time
-/// destinations or the road network: those are read later, on use.
+/// (checked while loading), and the postcode lookup when a table is
+/// apportioned by postcode weights. Not otherwise the postcode lookup, the
+/// travel-time destinations or the road network: those are read later, on use.
 pub fn input_files(loc: &DatasetLocation) -> Vec<PathBuf> {
     let m = &loc.manifest;
     let dir = &loc.data_dir;
@@ -256,6 +257,9 @@ pub fn input_files(loc: &DatasetLocation) -> Vec<PathBuf> {
     out.extend(m.service_files.iter().map(|s| dir.join(&s.file)));
     out.extend(m.centroids.iter().map(|c| dir.join(&c.file)));
     out.extend(m.travel_times.iter().map(|t| dir.join(&t.file)));
+    if m.indicator_tables.iter().any(|t| t.weights == crate::dataset::ApportionWeights::Postcodes) {
+        out.extend(m.postcodes.iter().map(|p| dir.join(&p.file)));
+    }
     out
 }
 
@@ -509,6 +513,7 @@ pub fn decode(bytes: &[u8], key: CacheKey, loc: &DatasetLocation, path: &Path) -
         tiers: p.tiers,
         centroids: p.centroids,
         postcodes: std::sync::OnceLock::new(),
+        postcode_units: std::sync::OnceLock::new(),
         diagnostics: p.diagnostics,
         timings: Vec::new(),
     };

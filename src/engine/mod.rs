@@ -8,6 +8,8 @@ pub mod cache;
 mod level_checks;
 mod levels;
 mod places;
+mod postcode_units;
+mod postcode_weights;
 mod services;
 mod values;
 
@@ -18,6 +20,7 @@ use std::sync::Arc;
 pub use build::EngineError;
 pub use cache::{CacheError, CacheUse, EngineCache};
 pub use places::is_statistical_name;
+pub use postcode_units::PostcodeUnits;
 pub use services::{load_service_files, FileService, ServiceOrigin, MAX_CAPACITY, UNCLASSIFIED_TIER};
 pub(crate) use build::Transforms;
 pub(crate) use services::{categories, checked_tier};
@@ -62,6 +65,8 @@ pub struct Shared {
     overlays: std::sync::Mutex<OverlayCache>,
     /// The manifest's `[postcodes]` lookup, read on first use.
     postcodes: std::sync::OnceLock<Result<crate::load::Postcodes, String>>,
+    /// The postcode units placed in every level, made on first use.
+    postcode_units: std::sync::OnceLock<Result<PostcodeUnits, String>>,
     /// Recoverable problems found while loading.
     pub diagnostics: Diagnostics,
     /// Wall-clock milliseconds per stage, for `check` and benchmarks.
@@ -230,6 +235,20 @@ impl Shared {
             p
         });
         Some(loaded.as_ref().map_err(|e| e.as_str()))
+    }
+
+    /// The `[postcodes]` units placed in every level (see [`PostcodeUnits`]),
+    /// made on the first call: `None` without a `[postcodes]` section,
+    /// `Some(Err(message))` when the file cannot be read.
+    pub fn postcode_units(&self) -> Option<Result<&PostcodeUnits, &str>> {
+        let postcodes = self.postcodes()?;
+        let placed = self.postcode_units.get_or_init(|| {
+            let clock = std::time::Instant::now();
+            let units = postcodes.map(|p| PostcodeUnits::locate(p, &self.levels, &self.indexes)).map_err(str::to_string);
+            tracing::debug!("postcode units placed: {:.1} ms", clock.elapsed().as_secs_f64() * 1e3);
+            units
+        });
+        Some(placed.as_ref().map_err(String::as_str))
     }
 
     /// Dataset name from the manifest.

@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::build::{EngineError, OverlayCache};
 use crate::analyse::{apportion_counts, apportion_means, decile1_share, LevelValues};
-use crate::dataset::{DatasetLocation, IndicatorKind};
-use crate::load::{number_text, parse_number, read_table, Diagnostics};
+use super::postcode_units::PostcodeUnits;
+use super::postcode_weights::PostcodeWeights;
+use crate::analyse::Overlay;
+use crate::dataset::{ApportionWeights, DatasetLocation, IndicatorKind};
+use crate::load::{number_text, parse_number, read_table, Diagnostics, Postcodes};
 use crate::model::{Indicator, Level};
 
 /// Indicators, population ids and per-level values.
@@ -15,11 +18,31 @@ pub struct Values {
     pub indicators: Vec<Indicator>,
     pub populations: Vec<String>,
     pub values: Vec<LevelValues>,
+    /// The `[postcodes]` lookup, when a table's `weights = "postcodes"` read it.
+    pub postcodes: Option<Postcodes>,
+    /// Its units placed in every level, with it.
+    pub postcode_units: Option<PostcodeUnits>,
 }
 
 struct Published {
     level: usize,
     values: Vec<Option<f64>>,
+    weights: ApportionWeights,
+}
+
+/// The overlay `s -> t` that values published with `weights` are split by.
+fn overlay_for<'a>(
+    weights: ApportionWeights,
+    by_postcode: &'a mut Option<PostcodeWeights<'_>>,
+    levels: &[Level],
+    overlays: &'a mut OverlayCache,
+    (s, t): (usize, usize),
+    diags: &mut Diagnostics,
+) -> &'a Overlay {
+    match (weights, by_postcode) {
+        (ApportionWeights::Postcodes, Some(p)) => p.overlay(levels, overlays, s, t, diags),
+        _ => overlays.get(levels, s, t),
+    }
 }
 
 pub fn load_values(
@@ -32,6 +55,16 @@ pub fn load_values(
     let mut indicators = Vec::new();
     let mut ind_src: Vec<Published> = Vec::new();
     let mut pop_src: BTreeMap<String, Published> = BTreeMap::new();
+    let postcodes = match (&manifest.postcodes, manifest.indicator_tables.iter().any(|t| t.weights == ApportionWeights::Postcodes)) {
+        (Some(spec), true) => {
+            let p = Postcodes::read(&loc.data_dir, spec)?;
+            diags.absorb(p.diagnostics.clone());
+            Some(p)
+        }
+        _ => None,
+    };
+    let units = postcodes.as_ref().map(|p| PostcodeUnits::locate(p, levels, overlays.indexes()));
+    let mut by_postcode = units.as_ref().map(PostcodeWeights::new);
 
     for spec in &manifest.indicator_tables {
         let level = levels.iter().position(|l| l.id == spec.level).expect("validated");
@@ -114,7 +147,7 @@ pub fn load_values(
                 diags.warn(&file, "", format!("population `{id}` is given by an earlier table too; the earlier one is used"));
                 continue;
             }
-            pop_src.insert(id, Published { level, values });
+            pop_src.insert(id, Published { level, values, weights: spec.weights });
         }
         for (spec_i, values) in spec.indicators.iter().zip(inds) {
             if indicators.iter().any(|i: &Indicator| i.id == spec_i.id) {
@@ -142,7 +175,7 @@ pub fn load_values(
                     _ => None,
                 },
             });
-            ind_src.push(Published { level, values });
+            ind_src.push(Published { level, values, weights: spec.weights });
         }
     }
 
@@ -157,7 +190,7 @@ pub fn load_values(
     // Populations (counts) at every level.
     for (id, src) in &pop_src {
         for (t, level) in levels.iter().enumerate() {
-            let overlay = overlays.get(levels, src.level, t);
+            let overlay = overlay_for(src.weights, &mut by_postcode, levels, overlays, (src.level, t), diags);
             values[t]
                 .populations
                 .insert(id.clone(), apportion_counts(overlay, &src.values, level.len()));
@@ -181,7 +214,7 @@ pub fn load_values(
                 }
                 continue;
             }
-            let overlay = overlays.get(levels, src.level, t);
+            let overlay = overlay_for(src.weights, &mut by_postcode, levels, overlays, (src.level, t), diags);
             values[t].indicators[k] = match ind.kind {
                 IndicatorKind::Count => apportion_counts(overlay, &src.values, n),
                 IndicatorKind::Score | IndicatorKind::Rate => {
@@ -197,6 +230,7 @@ pub fn load_values(
             }
         }
     }
+    drop(by_postcode);
     let total = &manifest.dataset.total_population;
     if !pop_src.contains_key(total) {
         // No table gives the total (e.g. a manifest with levels only): it is
@@ -209,7 +243,7 @@ pub fn load_values(
         for (v, level) in values.iter_mut().zip(levels) {
             v.populations.insert(total.clone(), vec![None; level.len()]);
         }
-        pop_src.insert(total.clone(), Published { level: 0, values: Vec::new() });
+        pop_src.insert(total.clone(), Published { level: 0, values: Vec::new(), weights: ApportionWeights::Area });
     }
     let mut populations: Vec<String> = pop_src.keys().cloned().collect();
     populations.sort_by_key(|p| p != total);
@@ -217,6 +251,8 @@ pub fn load_values(
         indicators,
         populations,
         values,
+        postcodes,
+        postcode_units: units,
     })
 }
 

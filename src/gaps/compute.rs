@@ -6,10 +6,14 @@ use super::coverage::{coverage_curve, shares};
 use super::network::{RoadNetwork, Snap};
 use super::{
     default_unmet_minutes, district_access, floating_catchment, gap_index, nearest_straight_line, people_in_need, Catchment,
-    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, Origins, Pair, TravelModel, UnmetRule,
+    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, OriginPoints, Origins, Pair, TravelModel, UnmetRule,
 };
 use crate::engine::Engine;
 use crate::index::ServiceIndex;
+
+/// From this many origins on (postcode units, not areas), the nearest and
+/// catchment searches run on several threads.
+const PARALLEL_ORIGINS: usize = 4096;
 
 /// What a query needs besides the engine, built once and reused per request.
 #[derive(Debug, Default)]
@@ -106,10 +110,13 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         })?,
         None => default_origins(engine, level),
     };
-    parent_chain(engine, origin_level, level).ok_or_else(|| GapError::NotAParent {
-        level: q.level.clone(),
-        origins: engine.levels[origin_level].id.clone(),
-    })?;
+    let by_postcode = q.origin_points == OriginPoints::Postcodes;
+    if !by_postcode {
+        parent_chain(engine, origin_level, level).ok_or_else(|| GapError::NotAParent {
+            level: q.level.clone(),
+            origins: engine.levels[origin_level].id.clone(),
+        })?;
+    }
     let cv = q.catchment.value();
     if !(cv.is_finite() && cv > 0.0) {
         return Err(bad("catchment", cv, "must be a positive number (km or minutes)"));
@@ -202,7 +209,31 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     };
 
     // ---- origins
-    let origins = Origins::new(engine, origin_level, &population_id);
+    let origins = if by_postcode {
+        let o = Origins::postcodes(engine, &population_id).map_err(|message| GapError::NoPostcodes { message })?;
+        if let Some(u) = &o.units {
+            let home = &engine.levels[u.home_level];
+            notes.push(format!(
+                "origins: {} postcode units of {} lying in a {} area, each with an equal share of its {} `{population_id}` population ({} units outside every {} area are not origins)",
+                o.len() - u.area_fallback,
+                u.units_read,
+                home.id,
+                home.id,
+                u.units_outside,
+                home.id
+            ));
+            if u.area_fallback > 0 {
+                notes.push(format!(
+                    "{} {} area(s) hold no postcode unit: each is one origin at its representative point with its whole population",
+                    u.area_fallback, home.id
+                ));
+            }
+        }
+        o
+    } else {
+        Origins::new(engine, origin_level, &population_id)
+    };
+    let origin_level = origins.level;
     if origins.missing_population > 0 {
         notes.push(format!(
             "{} {} area(s) have no `{population_id}` population: demand 0, excluded from the gap index",
@@ -221,24 +252,52 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     let (nearest_m, nearest_min, kth_m, kth_min, pairs) = match q.mode {
         Mode::Estimated => {
             let index = ServiceIndex::new(services.iter().enumerate().map(|(p, &i)| (p, engine.services[i].bng)));
-            let near = nearest_straight_line(&index, origins.bng(), q.k);
-            let mins = |v: &[Option<f64>]| v.iter().map(|d| d.map(|d| ctx.travel.minutes(q.travel, d))).collect::<Vec<_>>();
-            let (nearest_min, kth_min) = (mins(&near.nearest_m), mins(&near.kth_m));
             let radius = match q.catchment {
                 Catchment::Km(km) => km * 1000.0,
                 Catchment::Minutes(m) => ctx.travel.radius_m(q.travel, m),
             };
-            let mut pairs = Vec::new();
-            for (o, p) in origins.bng().enumerate() {
-                for (s, d) in index.within(p, radius) {
-                    let cost = match q.catchment {
-                        Catchment::Km(_) => d / 1000.0,
-                        Catchment::Minutes(_) => ctx.travel.minutes(q.travel, d),
-                    };
-                    pairs.push(Pair { origin: o as u32, service: s as u32, cost });
+            let points: Vec<geo::Coord<f64>> = origins.bng().collect();
+            // Nearest and catchment pairs of the origins `start..` in `chunk`.
+            let search = |start: usize, chunk: &[geo::Coord<f64>]| {
+                let near = nearest_straight_line(&index, chunk.iter().copied(), q.k);
+                let mut pairs = Vec::new();
+                for (o, p) in chunk.iter().enumerate() {
+                    for (s, d) in index.within(*p, radius) {
+                        let cost = match q.catchment {
+                            Catchment::Km(_) => d / 1000.0,
+                            Catchment::Minutes(_) => ctx.travel.minutes(q.travel, d),
+                        };
+                        pairs.push(Pair { origin: (start + o) as u32, service: s as u32, cost });
+                    }
                 }
+                (near, pairs)
+            };
+            // Many origins (postcode units): contiguous chunks on a few
+            // threads, joined in origin order, so the result is the same.
+            let threads = if points.len() >= PARALLEL_ORIGINS {
+                std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+            } else {
+                1
+            };
+            let chunk = points.len().div_ceil(threads).max(1);
+            let parts: Vec<_> = if threads == 1 {
+                vec![search(0, &points)]
+            } else {
+                std::thread::scope(|scope| {
+                    let search = &search;
+                    let handles: Vec<_> = points.chunks(chunk).enumerate().map(|(i, c)| scope.spawn(move || search(i * chunk, c))).collect();
+                    handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+                })
+            };
+            let (mut nearest_m, mut kth_m, mut pairs) = (Vec::with_capacity(points.len()), Vec::with_capacity(points.len()), Vec::new());
+            for (near, p) in parts {
+                nearest_m.extend(near.nearest_m);
+                kth_m.extend(near.kth_m);
+                pairs.extend(p);
             }
-            (near.nearest_m, nearest_min, near.kth_m, kth_min, pairs)
+            let mins = |v: &[Option<f64>]| v.iter().map(|d| d.map(|d| ctx.travel.minutes(q.travel, d))).collect::<Vec<_>>();
+            let (nearest_min, kth_min) = (mins(&nearest_m), mins(&kth_m));
+            (nearest_m, nearest_min, kth_m, kth_min, pairs)
         }
         Mode::Network => {
             let net = ctx.network.as_ref().ok_or(GapError::NoNetwork)?;
@@ -354,10 +413,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     let covered: Vec<Vec<bool>> = (0..n).map(|o| q.thresholds.covered(nearest_m[o], nearest_min[o])).collect();
     let nt = q.thresholds.len();
     let children = engine.manifest.dataset.child_population.clone();
-    let child_pop: Vec<f64> = match engine.population_of(origin_level, &children) {
-        Some(p) => p.iter().map(|v| v.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(0.0)).collect(),
-        None => vec![0.0; n],
-    };
+    let child_pop: Vec<f64> = origins.population(engine, &children);
     let district = District {
         population: origins.demand.iter().sum(),
         coverage: shares(&covered, &origins.demand, nt),
@@ -373,7 +429,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     let m = lvl.len();
     let mut rows: Vec<GapRow>;
     let access_rows: Vec<Option<f64>>;
-    if level == origin_level {
+    if level == origin_level && !by_postcode {
         access_rows = (0..n).map(access_of).collect();
         rows = (0..n)
             .map(|o| GapRow {
@@ -411,12 +467,11 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         let mut acc = vec![Acc { cov: vec![0.0; nt], ..Default::default() }; m];
         // Each origin area is split across the areas of the level by area
         // share, exactly as the engine apportions populations, so an area's
-        // population here equals its population in the area report.
-        let overlay = engine.overlay(origin_level, level);
+        // population here equals its population in the area report. A
+        // postcode origin lies wholly in one area.
         let mut placed = vec![false; n];
         let mut main_piece: Vec<Option<(usize, f64)>> = vec![None; n];
-        for p in &overlay.pieces {
-            let (o, a, share) = (p.source, p.target, p.share);
+        for (o, a, share) in origins.pieces_in(engine, level) {
             placed[o] = true;
             if main_piece[o].is_none_or(|(_, s)| share > s) {
                 main_piece[o] = Some((a, share));
@@ -506,7 +561,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     query.indicator = indicator_k.map(|k| engine.indicators[k].id.clone());
     Ok(GapTable {
         query,
-        origin_level: engine.levels[origin_level].id.clone(),
+        origin_level: if by_postcode { "postcode".into() } else { engine.levels[origin_level].id.clone() },
         rep_kind: origins.kind_summary(),
         services: services.len(),
         services_without_capacity,

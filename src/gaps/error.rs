@@ -32,6 +32,8 @@ pub enum GapError {
     NoNetwork,
     #[error("{file}: {message}")]
     Network { file: String, message: String },
+    #[error("postcode origins: {message}; or use --origins with a level (e.g. oa or lsoa)")]
+    NoPostcodes { message: String },
     #[error("travel-time file {file}: {message}")]
     TravelTimes { file: String, message: String },
 }

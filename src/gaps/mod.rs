@@ -36,7 +36,7 @@ pub use fca::{floating_catchment, Accessibility, Decay, Pair};
 pub use gap::{gap_index, terciles, GapClass, GapIndex, Tercile};
 pub use nearest::{nearest_straight_line, Nearest};
 pub use need::{people_in_need, InNeed, PeopleInNeed};
-pub use origins::{rep_points, Origins, RepKind};
+pub use origins::{population_level, rep_points, OriginPiece, OriginPoints, Origins, RepKind, UnitOrigins};
 pub use rescore::{Rescore, ServiceEdit};
 pub use table::{District, GapRow, GapTable};
 pub use travel::{DriveFit, DriveModel, Travel, TravelModel, WALK_CIRCUITY, WALK_SPEED_KMH};
@@ -120,6 +120,11 @@ pub struct GapQuery {
     /// Origin level; default: `level` itself when it has published
     /// centroids or no finer level, else the finest level inside it.
     pub origins: Option<String>,
+    /// Origins at area points (default) or at every postcode unit
+    /// ([`OriginPoints::Postcodes`]: `--origins postcode`; `origins` is
+    /// then unused).
+    #[serde(default)]
+    pub origin_points: OriginPoints,
     pub category: Option<String>,
     pub tier: Option<String>,
     /// Need indicator id; `None`: the manifest's default for the category
@@ -161,6 +166,7 @@ impl Default for GapQuery {
         GapQuery {
             level: "ward".into(),
             origins: None,
+            origin_points: OriginPoints::Areas,
             category: None,
             tier: None,
             indicator: None,

@@ -100,8 +100,9 @@ pub struct PeopleInNeed {
 }
 
 /// People in need at every origin: each origin's served population, split
-/// over the areas of the indicator's published level by area share, times the
-/// in-need rate of each such area.
+/// over the areas of the indicator's published level by area share (a
+/// postcode unit: wholly in the area holding it), times the in-need rate of
+/// each such area.
 pub fn people_in_need(engine: &Engine, origins: &Origins, indicator: usize, population_id: &str) -> Result<PeopleInNeed, GapError> {
     let ind = &engine.indicators[indicator];
     let rule = InNeed::of(ind).map_err(|reason| GapError::NotANeed {
@@ -125,16 +126,9 @@ pub fn people_in_need(engine: &Engine, origins: &Origins, indicator: usize, popu
         .collect();
     let n = origins.len();
     let mut per_origin: Vec<Option<f64>> = vec![None; n];
-    if origins.level == published {
-        for (o, slot) in per_origin.iter_mut().enumerate() {
-            *slot = rates[o].map(|r| r * origins.demand[o]);
-        }
-    } else {
-        let overlay = engine.overlay(origins.level, published);
-        for p in &overlay.pieces {
-            if let Some(r) = rates[p.target] {
-                *per_origin[p.source].get_or_insert(0.0) += origins.demand[p.source] * p.share * r;
-            }
+    for (o, a, share) in origins.pieces_in(engine, published) {
+        if let Some(r) = rates[a] {
+            *per_origin[o].get_or_insert(0.0) += origins.demand[o] * share * r;
         }
     }
     let unknown = per_origin.iter().filter(|v| v.is_none()).count();

@@ -17,6 +17,20 @@ pub enum RepKind {
     Published,
     /// A point inside the polygon (no centroid was available).
     Interior,
+    /// A postcode unit's point (`--origins postcode`).
+    Postcode,
+}
+
+/// Where the origins of a gap query are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginPoints {
+    /// One representative point per area of the origin level.
+    #[default]
+    Areas,
+    /// Every postcode unit of the `[postcodes]` file (where people live),
+    /// each with an equal share of its area's population.
+    Postcodes,
 }
 
 impl RepKind {
@@ -25,6 +39,7 @@ impl RepKind {
             RepKind::PopulationWeighted => "population_weighted",
             RepKind::Published => "published",
             RepKind::Interior => "interior",
+            RepKind::Postcode => "postcode",
         }
     }
 
@@ -71,6 +86,47 @@ pub struct Origins {
     pub missing_population: usize,
     /// Areas with population 0.
     pub zero_population: usize,
+    /// For postcode origins: what each origin stands for.
+    pub units: Option<UnitOrigins>,
+}
+
+/// Postcode origins: each postcode unit lying in an area of the home level
+/// (the level that publishes the served population) with an equal share of
+/// that area's population, and one area origin for each home area holding
+/// no unit.
+#[derive(Debug, Clone, Default)]
+pub struct UnitOrigins {
+    /// Engine index of the home level (`Origins::level` is this too).
+    pub home_level: usize,
+    /// Per origin: its home area.
+    pub home: Vec<usize>,
+    /// Per origin: its postcode unit, or `None` for a home area with no
+    /// unit, which is an origin at its representative point instead.
+    pub unit: Vec<Option<usize>>,
+    /// Per level (engine order), per origin: the area holding the unit
+    /// (`None` for area origins and units outside the level).
+    pub areas: Vec<Vec<Option<usize>>>,
+    /// Postcode units in the file.
+    pub units_read: usize,
+    /// Units in no area of the home level (outside the district): not origins.
+    pub units_outside: usize,
+    /// Home areas with no unit: each one area origin.
+    pub area_fallback: usize,
+}
+
+/// Where one origin lies at a level: (origin, area, share of the origin).
+pub type OriginPiece = (usize, usize, f64);
+
+/// The level that publishes population `population_id` (its indicator
+/// table's level), else the finest level.
+pub fn population_level(engine: &Engine, population_id: &str) -> usize {
+    engine
+        .manifest
+        .indicator_tables
+        .iter()
+        .find(|t| t.populations.contains_key(population_id))
+        .and_then(|t| engine.level_index(&t.level))
+        .unwrap_or(engine.levels.len().saturating_sub(1))
 }
 
 impl Origins {
@@ -103,6 +159,135 @@ impl Origins {
             demand,
             missing_population,
             zero_population,
+            units: None,
+        }
+    }
+
+    /// Postcode origins (see [`UnitOrigins`]): demand from population
+    /// `population_id` of each unit's home area, shared equally among the
+    /// area's units. `Err` names why the postcode units cannot be used.
+    pub fn postcodes(engine: &Engine, population_id: &str) -> Result<Origins, String> {
+        let placed = match engine.postcode_units() {
+            None => return Err("the manifest has no [postcodes] section: add the postcode file to use postcode origins".into()),
+            Some(Err(e)) => return Err(format!("the postcode file cannot be read: {e}")),
+            Some(Ok(p)) => p,
+        };
+        let home_level = population_level(engine, population_id);
+        let at_home = &placed.areas[home_level];
+        let n_home = engine.levels[home_level].len();
+        let mut per_home = vec![0usize; n_home];
+        for a in at_home.iter().flatten() {
+            per_home[*a] += 1;
+        }
+        let pops = engine.population_of(home_level, population_id);
+        let pop_of = |a: usize| pops.and_then(|p| p[a]).filter(|v| v.is_finite() && *v >= 0.0);
+        let (mut points, mut kinds, mut demand, mut home, mut unit) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut missing_population, mut zero_population, mut units_outside) = (0, 0, 0);
+        for (k, a) in at_home.iter().enumerate() {
+            let Some(a) = *a else {
+                units_outside += 1;
+                continue;
+            };
+            points.push(placed.points[k]);
+            kinds.push(RepKind::Postcode);
+            demand.push(pop_of(a).map_or(0.0, |p| p / per_home[a] as f64));
+            home.push(a);
+            unit.push(Some(k));
+        }
+        let reps = rep_points(engine, home_level);
+        let mut area_fallback = 0;
+        for (a, (rep, kind)) in reps.into_iter().enumerate() {
+            if per_home[a] == 0 {
+                area_fallback += 1;
+                points.push(rep);
+                kinds.push(kind);
+                demand.push(pop_of(a).unwrap_or(0.0));
+                home.push(a);
+                unit.push(None);
+            }
+        }
+        for a in 0..n_home {
+            match pop_of(a) {
+                None => missing_population += 1,
+                Some(v) => zero_population += usize::from(v == 0.0),
+            }
+        }
+        let areas = placed
+            .areas
+            .iter()
+            .map(|level_areas| unit.iter().map(|u| u.and_then(|k| level_areas[k])).collect())
+            .collect();
+        Ok(Origins {
+            level: home_level,
+            points,
+            kinds,
+            demand,
+            missing_population,
+            zero_population,
+            units: Some(UnitOrigins {
+                home_level,
+                home,
+                unit,
+                areas,
+                units_read: placed.len(),
+                units_outside,
+                area_fallback,
+            }),
+        })
+    }
+
+    /// Where each origin lies at `level`: an area origin over the pieces of
+    /// its area (area shares, as the engine apportions populations; the area
+    /// itself at its own level), a postcode unit wholly in the area holding
+    /// it. An origin outside every area of `level` has no piece.
+    pub fn pieces_in(&self, engine: &Engine, level: usize) -> Vec<OriginPiece> {
+        let Some(u) = &self.units else {
+            if level == self.level {
+                return (0..self.len()).map(|o| (o, o, 1.0)).collect();
+            }
+            return engine.overlay(self.level, level).pieces.iter().map(|p| (p.source, p.target, p.share)).collect();
+        };
+        let mut out = Vec::with_capacity(self.len());
+        let fallback: Vec<usize> = (0..self.len()).filter(|&o| u.unit[o].is_none()).collect();
+        for (o, a) in u.areas[level].iter().enumerate() {
+            if let Some(a) = a {
+                out.push((o, *a, 1.0));
+            }
+        }
+        if !fallback.is_empty() {
+            let origin_of: std::collections::HashMap<usize, usize> = fallback.iter().map(|&o| (u.home[o], o)).collect();
+            if level == u.home_level {
+                out.extend(fallback.iter().map(|&o| (o, u.home[o], 1.0)));
+            } else {
+                for p in &engine.overlay(u.home_level, level).pieces {
+                    if let Some(&o) = origin_of.get(&p.source) {
+                        out.push((o, p.target, p.share));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Population `population_id` at each origin: its area's (0 when
+    /// missing), or for a postcode unit its share of its home area's.
+    pub fn population(&self, engine: &Engine, population_id: &str) -> Vec<f64> {
+        let clean = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(0.0);
+        match &self.units {
+            None => match engine.population_of(self.level, population_id) {
+                Some(p) => p.iter().map(|v| clean(*v)).collect(),
+                None => vec![0.0; self.len()],
+            },
+            Some(u) => {
+                let Some(p) = engine.population_of(u.home_level, population_id) else {
+                    return vec![0.0; self.len()];
+                };
+                let mut per_home = vec![0usize; engine.levels[u.home_level].len()];
+                for &h in &u.home {
+                    per_home[h] += 1;
+                }
+                u.home.iter().map(|&h| clean(p[h]) / per_home[h] as f64).collect()
+            }
         }
     }
 

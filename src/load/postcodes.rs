@@ -115,6 +115,13 @@ impl Postcodes {
         self.points.get(&normalise_postcode(postcode)?)
     }
 
+    /// Every postcode unit and its point, in postcode order.
+    pub fn units(&self) -> Vec<(&str, &PostcodePoint)> {
+        let mut out: Vec<(&str, &PostcodePoint)> = self.points.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
     /// Postcodes loaded (after skips and duplicates).
     pub fn len(&self) -> usize {
         self.points.len()

@@ -151,6 +151,7 @@ fn selected_counts(engine: &Engine, level: usize, q: &AreaQuery) -> Vec<Option<u
 pub fn wants_gaps(engine: &Engine, q: &AreaQuery) -> bool {
     q.method.is_some()
         || q.travel.is_some()
+        || q.origins.is_some()
         || q.catchment.is_some()
         || q.categories.as_deref().is_some_and(|c| match c {
             [one] => !engine.categories.get(one).is_some_and(|c| c.sensitive),
@@ -201,6 +202,7 @@ pub fn gap_query(engine: &Engine, level: usize, q: &AreaQuery) -> Result<GapQuer
             Some(label) => super::query::parse_catchment(label)?,
             None => defaults.catchment,
         },
+        origin_points: q.origins.unwrap_or_default(),
         ..defaults
     })
 }
@@ -215,6 +217,7 @@ pub fn gap_error(e: GapError) -> ServeError {
         GapError::UnknownTier { .. } => ServeError::bad("tier", msg),
         GapError::UnknownIndicator { .. } | GapError::NotPublishedAt { .. } | GapError::NotANeed { .. } => ServeError::bad("indicator", msg),
         GapError::BadParameter { name, .. } => ServeError::bad(&name, msg),
+        GapError::NoPostcodes { .. } => ServeError::bad("origins", msg),
         GapError::UnknownLevel { level, known } => ServeError::UnknownLevel { level, known },
         other => ServeError::Internal(other.to_string()),
     }

@@ -36,7 +36,7 @@ pub enum Value {
 /// CRS84, the only CRS the OGC API offers.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-const AREA_QUERY: [(&str, Value); 9] = [
+const AREA_QUERY: [(&str, Value); 10] = [
     ("indicator", Value::Handler),
     ("category", Value::Handler),
     ("tier", Value::Handler),
@@ -46,6 +46,7 @@ const AREA_QUERY: [(&str, Value); 9] = [
     ("series", Value::Handler),
     ("change_from", Value::Handler),
     ("change_to", Value::Handler),
+    ("origins", Value::OneOf(&["postcode", "area"])),
 ];
 const OGC_F: (&str, Value) = ("f", Value::OneOf(&["json", "geojson"]));
 const OGC_CRS: (&str, Value) = ("crs", Value::OneOf(&[CRS84]));

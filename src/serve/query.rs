@@ -134,7 +134,7 @@ impl GapMethod {
 }
 
 /// What an area table should hold: `indicator`, `category`, `tier`, `method`,
-/// `travel`, `catchment`.
+/// `travel`, `catchment`, `origins`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AreaQuery {
     /// Indicator indexes to include (all when `None`).
@@ -154,6 +154,9 @@ pub struct AreaQuery {
     /// manifest's first series) add the change columns
     /// ([`crate::report::change::CHANGE_COLUMNS`]).
     pub change: Option<ChangeSelection>,
+    /// Origins of the gap columns: `origins=postcode` (every postcode unit)
+    /// or `origins=area` (the default area points).
+    pub origins: Option<crate::gaps::OriginPoints>,
 }
 
 /// The two vintages of a series whose change the area table carries.
@@ -270,6 +273,12 @@ impl AreaQuery {
             },
             catchment: p.get("catchment")?.map(parse_catchment).transpose()?.map(|c| c.label()),
             change: ChangeSelection::from_params(engine, p)?,
+            origins: match p.get("origins")? {
+                None => None,
+                Some("postcode") => Some(crate::gaps::OriginPoints::Postcodes),
+                Some("area") => Some(crate::gaps::OriginPoints::Areas),
+                Some(other) => return Err(ServeError::bad("origins", format!("unknown origins `{other}`; use postcode (every postcode unit) or area"))),
+            },
         })
     }
 

@@ -476,6 +476,9 @@ fn no_credential_reaches_the_access_log() {
         .args(["serve", "--addr", "127.0.0.1:0", "--prerender", "0", "--web", "/nonexistent-web", "--allow-edits", "--access-log-sample", "1"])
         .arg("--accounts")
         .arg(a.accounts())
+        // Its own scenario folder: the default is inside the (shared, read-only) data folder.
+        .arg("--scenarios")
+        .arg(a.dir.path().join("scenarios"))
         .env("NEEDMAP_LOG", "needmap=trace")
         .env("NEEDMAP_EDIT_TOKEN", EDITOR)
         .stdout(std::process::Stdio::piped())

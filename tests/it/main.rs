@@ -11,6 +11,8 @@ mod files;
 mod gaps;
 mod gaps_rescore;
 mod parent_values;
+mod postcode_origins;
+mod postcode_weights;
 mod publish;
 mod register;
 mod scenario;
