@@ -631,8 +631,9 @@ function paintAreas(expression) {
     const key = `${app.state.level}\u0000${fields.join('\u0000')}`;
     if (app.tileStates?.key !== key || app.tileStates.areas !== app.areas) {
       const source = `tiles-${app.state.level}`;
-      for (const [id, state] of featureStates(app.areas.features, fields)) map.setFeatureState({ source, sourceLayer: app.state.level, id }, state);
-      app.tileStates = { key, areas: app.areas };
+      if (app.tileStates?.key !== key) app.tileStates = { key, states: new Map() };
+      for (const [id, state] of changedStates(app.areas.features, fields, app.tileStates.states)) map.setFeatureState({ source, sourceLayer: app.state.level, id }, state);
+      app.tileStates.areas = app.areas;
     }
     map.setPaintProperty('areas-tiles-fill', 'fill-color', fill);
   } else {
