@@ -163,12 +163,33 @@ pub struct DisclosureSpec {
     /// are left out of every count. Default 10,000.
     #[serde(default = "default_sensitive_min_population")]
     pub sensitive_min_population: f64,
+    /// The squares of where people live (`/api/grid.geojson`) are shown only
+    /// with at least this many residents (default 100, the fewest an output
+    /// area of the census holds) ...
+    #[serde(default = "default_grid_min_population")]
+    pub grid_min_population: f64,
+    /// ... and at least this many postcode units (default 3), so that no
+    /// square shows one postcode's figure.
+    #[serde(default = "default_grid_min_postcodes")]
+    pub grid_min_postcodes: usize,
 }
 
 impl Default for DisclosureSpec {
     fn default() -> Self {
-        DisclosureSpec { sensitive_min_population: default_sensitive_min_population() }
+        DisclosureSpec {
+            sensitive_min_population: default_sensitive_min_population(),
+            grid_min_population: default_grid_min_population(),
+            grid_min_postcodes: default_grid_min_postcodes(),
+        }
     }
+}
+
+fn default_grid_min_population() -> f64 {
+    100.0
+}
+
+fn default_grid_min_postcodes() -> usize {
+    3
 }
 
 fn default_sensitive_min_population() -> f64 {
@@ -537,6 +558,10 @@ impl Manifest {
             return Err(bad(format!(
                 "[disclosure] sensitive_min_population = {min}: give a number of residents, 0 or more (default 10000)"
             )));
+        }
+        let min = self.disclosure.grid_min_population;
+        if !(min.is_finite() && min >= 0.0) {
+            return Err(bad(format!("[disclosure] grid_min_population = {min}: give a number of residents, 0 or more (default 100)")));
         }
         let mut seen = std::collections::HashSet::new();
         for level in &self.levels {

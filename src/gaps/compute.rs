@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use super::coverage::{coverage_curve, shares};
+use super::grid::{GridRule, GridSummary, GridTable, Square, Squares, SQUARE_SIZES_M};
 use super::network::{RoadNetwork, Snap};
 use super::{
     default_unmet_minutes, district_access, floating_catchment, gap_index, nearest_straight_line, people_in_need, Catchment,
-    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, OriginPoints, Origins, Pair, TravelModel, UnmetRule,
+    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, OriginPoints, Origins, Pair, TravelModel, UnmetRule, population_level,
 };
 use crate::engine::Engine;
 use crate::index::ServiceIndex;
@@ -96,6 +97,36 @@ fn default_origins(engine: &Engine, level: usize) -> usize {
 
 /// Compute a gap table with a prepared context.
 pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<GapTable, GapError> {
+    run(engine, ctx, q, None).map(|(table, _)| table)
+}
+
+/// The gap table of the squares of where people live (see [`super::grid`]):
+/// postcode origins (whatever `q.origin_points` says) summarised on
+/// `rule.size_m` squares of the British National Grid; squares that the
+/// rule withholds are left out of the rows and the gap index and counted.
+/// `q.level` is unused: the need is the served population's level's.
+pub fn compute_grid(engine: &Engine, ctx: &GapContext, q: &GapQuery, rule: &GridRule) -> Result<GridTable, GapError> {
+    if !SQUARE_SIZES_M.contains(&rule.size_m) {
+        return Err(bad("cell", rule.size_m, "the square size must be 250, 500 or 1000 metres"));
+    }
+    let served = q
+        .category
+        .as_ref()
+        .and_then(|c| engine.categories.get(c))
+        .map_or_else(|| engine.manifest.dataset.total_population.clone(), |c| c.serves.clone());
+    let q = GapQuery {
+        level: engine.levels.get(population_level(engine, &served)).map(|l| l.id.clone()).unwrap_or_default(),
+        origin_points: OriginPoints::Postcodes,
+        ..q.clone()
+    };
+    let (table, grid) = run(engine, ctx, &q, Some(rule))?;
+    let (squares, summary) = grid.ok_or_else(|| GapError::NoPostcodes { message: "the squares need postcode origins".into() })?;
+    Ok(GridTable { table, squares, summary })
+}
+
+/// A gap table at a level, or (`grid`) over the squares of the postcode
+/// origins with the squares kept and the rule's summary.
+fn run(engine: &Engine, ctx: &GapContext, q: &GapQuery, grid: Option<&GridRule>) -> Result<(GapTable, Option<(Vec<Square>, GridSummary)>), GapError> {
     let started = Instant::now();
     let mut notes = Vec::new();
     // ---- parameters
@@ -428,7 +459,12 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     let lvl = &engine.levels[level];
     let m = lvl.len();
     let mut rows: Vec<GapRow>;
-    let access_rows: Vec<Option<f64>>;
+    let mut access_rows: Vec<Option<f64>>;
+    // The squares of the origins, when the rows are squares.
+    let squares = grid.map(|rule| {
+        let is_unit = (0..n).map(|o| origins.units.as_ref().is_some_and(|u| u.unit[o].is_some()));
+        Squares::of(origins.bng(), is_unit, rule.size_m)
+    });
     if level == origin_level && !by_postcode {
         access_rows = (0..n).map(access_of).collect();
         rows = (0..n)
@@ -464,6 +500,10 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
             in_need: Option<f64>,
             unmet: Option<f64>,
         }
+        let (m, pieces) = match &squares {
+            Some(sq) => (sq.len(), (0..n).map(|o| (o, sq.of_origin[o], 1.0)).collect()),
+            None => (m, origins.pieces_in(engine, level)),
+        };
         let mut acc = vec![Acc { cov: vec![0.0; nt], ..Default::default() }; m];
         // Each origin area is split across the areas of the level by area
         // share, exactly as the engine apportions populations, so an area's
@@ -471,7 +511,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         // postcode origin lies wholly in one area.
         let mut placed = vec![false; n];
         let mut main_piece: Vec<Option<(usize, f64)>> = vec![None; n];
-        for (o, a, share) in origins.pieces_in(engine, level) {
+        for (o, a, share) in pieces {
             placed[o] = true;
             if main_piece[o].is_none_or(|(_, s)| share > s) {
                 main_piece[o] = Some((a, share));
@@ -520,14 +560,18 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         rows = (0..m)
             .map(|a| {
                 let e = &acc[a];
+                let (code, name, need) = match &squares {
+                    Some(sq) => (sq.squares[a].code(), sq.squares[a].name(), None),
+                    None => (lvl.areas[a].code.clone(), lvl.areas[a].name.clone(), need_raw[a]),
+                };
                 GapRow {
-                    code: lvl.areas[a].code.clone(),
-                    name: lvl.areas[a].name.clone(),
+                    code,
+                    name,
                     rep: None,
                     rep_kind: None,
                     origins: e.n,
                     population: e.pop,
-                    need: need_raw[a],
+                    need,
                     nearest_m: mean(&e.sums[0]),
                     nearest_min: mean(&e.sums[1]),
                     kth_m: mean(&e.sums[2]),
@@ -542,6 +586,43 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
                 }
             })
             .collect();
+    }
+
+    // ---- squares: only those the disclosure rule lets out
+    let mut grid_out = None;
+    if let (Some(rule), Some(sq)) = (grid, squares) {
+        let total = sq.len();
+        // The rule counts residents (the total population), whatever the category serves.
+        let mut residents = vec![0.0; total];
+        for (o, r) in origins.population(engine, &engine.manifest.dataset.total_population).into_iter().enumerate() {
+            residents[sq.of_origin[o]] += r;
+        }
+        let (mut kept_rows, mut kept_access, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut withheld, mut withheld_population, mut withheld_residents) = (0, 0.0, 0.0);
+        for (((row, access), mut square), r) in rows.into_iter().zip(access_rows).zip(sq.squares).zip(residents) {
+            square.residents = r;
+            if square.disclosed(rule) {
+                kept_rows.push(row);
+                kept_access.push(access);
+                kept.push(square);
+            } else {
+                withheld += 1;
+                withheld_population += row.population;
+                withheld_residents += r;
+            }
+        }
+        (rows, access_rows) = (kept_rows, kept_access);
+        notes.push(format!(
+            "{} of {total} {} m squares holding people are shown; {withheld} squares with fewer than {} residents or fewer than {} postcode units ({:.0} residents, {:.0} of the `{population_id}` population, in all) are withheld so that no square shows one postcode's figure",
+            kept.len(),
+            rule.size_m,
+            crate::load::number_text(rule.min_population),
+            rule.min_postcodes,
+            withheld_residents,
+            withheld_population
+        ));
+        let summary = GridSummary { rule: *rule, squares: total, published: kept.len(), withheld, withheld_population, withheld_residents };
+        grid_out = Some((kept, summary));
     }
 
     // ---- gap index: classes and rank by unmet need
@@ -559,7 +640,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
     tracing::debug!("gaps: {} rows in {:.1} ms", rows.len(), started.elapsed().as_secs_f64() * 1e3);
     let mut query = q.clone();
     query.indicator = indicator_k.map(|k| engine.indicators[k].id.clone());
-    Ok(GapTable {
+    let table = GapTable {
         query,
         origin_level: if by_postcode { "postcode".into() } else { engine.levels[origin_level].id.clone() },
         rep_kind: origins.kind_summary(),
@@ -571,7 +652,8 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
         district,
         service_ratios,
         notes,
-    })
+    };
+    Ok((table, grid_out))
 }
 
 /// The need indicator of a query: the one asked for (refused when it is not

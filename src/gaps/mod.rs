@@ -12,6 +12,10 @@
 //! population-weighted means of the origin scores; coverage shares are
 //! shares of population; people in need and unmet need are sums.
 //!
+//! [`compute_grid`] summarises postcode origins on squares of the British
+//! National Grid instead of areas ([`grid`]), withholding squares too small
+//! to publish.
+//!
 //! The server calls [`compute_with`] per request with a [`GapContext`] built
 //! once (travel model, optional road network).
 
@@ -20,6 +24,7 @@ mod coverage;
 mod error;
 mod fca;
 mod gap;
+pub mod grid;
 mod nearest;
 mod need;
 pub mod network;
@@ -29,7 +34,8 @@ mod table;
 mod travel;
 mod unmet;
 
-pub use compute::{compute, compute_with, GapContext};
+pub use compute::{compute, compute_grid, compute_with, GapContext};
+pub use grid::{grid_reference, GridRule, GridSummary, GridTable, Square, Squares, SQUARE_SIZES_M};
 pub use coverage::{coverage_curve, shares, Thresholds};
 pub use error::GapError;
 pub use fca::{floating_catchment, Accessibility, Decay, Pair};

@@ -25,7 +25,7 @@ use super::query::AreaQuery;
 use super::tiles::{LayerKind, TileSet};
 use super::view::{ScenarioTag, Scenarios};
 use super::{
-    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, login, meta, ogc, parameters, register_api, report, scenarios, search, submissions_api,
+    access_log, areas, busy, columns, downloads, edge, error_bodies, geojson, grid, login, meta, ogc, parameters, register_api, report, scenarios, search, submissions_api,
     security, services, static_files, suggest, tiles, users_api, view,
 };
 use crate::report::Report;
@@ -396,6 +396,7 @@ pub fn api_routes(state: Arc<AppState>) -> Router {
         .route("/api/meta", get(meta::meta))
         .route("/api/areas/{file}", get(areas::areas))
         .route("/api/services.geojson", get(services::services))
+        .route("/api/grid.geojson", get(grid::grid))
         .route("/api/search", get(search::search))
         .route("/api/report/{file}", get(report::report_csv))
         .route("/api/export/{file}", get(downloads::export).route_layer(downloads_limit.clone()))

@@ -135,6 +135,17 @@ pub fn meta_json(state: &AppState, base: &str) -> Value {
             "child_need_indicator": m.dataset.child_need_indicator,
             "need_caveat": m.dataset.need_caveat,
         },
+        "grid": {
+            "available": m.postcodes.is_some(),
+            "url": format!("{base}/api/grid.geojson"),
+            "sizes_m": crate::gaps::SQUARE_SIZES_M,
+            "default_size_m": super::grid::DEFAULT_CELL_M,
+            // Squares count need at this level's rates (the total population's level).
+            "need_level": e.levels.get(crate::gaps::population_level(e, &m.dataset.total_population)).map(|l| l.id.as_str()),
+            "min_population": m.disclosure.grid_min_population,
+            "min_postcodes": m.disclosure.grid_min_postcodes,
+            "note": "squares of the British National Grid summarising access from every postcode unit (where people live), for one `category` or `tier`; squares with fewer residents or postcode units than the minimums are not sent",
+        },
         "change": {
             "series": series,
             "classes": crate::report::ChangeClass::ALL.map(|c| json!({"id": c.label(), "label": c.words()})),

@@ -32,6 +32,7 @@ pub mod error_bodies;
 pub mod errors;
 pub mod fuzzy;
 pub mod geojson;
+pub mod grid;
 pub mod login;
 pub mod meta;
 pub mod ogc;

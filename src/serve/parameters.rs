@@ -64,6 +64,11 @@ pub fn accepted(pattern: &str) -> Option<Vec<(&'static str, Value)>> {
             p.push(("geometry", Value::Bool));
             p.push(("fields", Value::OneOf(&["all", "services"])));
         }
+        "/api/grid.geojson" => {
+            p.extend(AREA_QUERY.into_iter().filter(|(n, _)| !matches!(*n, "series" | "change_from" | "change_to" | "origins")));
+            // The square size, metres (250, 500 or 1000).
+            p.push(("cell", Value::Handler));
+        }
         "/api/search" => p.extend([("q", Value::Handler), ("limit", Value::Handler)]),
         "/api/services.geojson" => p.extend([("category", Value::Handler), ("tier", Value::Handler), ("bbox", Value::Handler)]),
         "/tiles/{layer}/{z}/{x}/{y}" => {

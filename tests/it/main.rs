@@ -10,6 +10,7 @@ mod export;
 mod files;
 mod gaps;
 mod gaps_rescore;
+mod grid;
 mod parent_values;
 mod postcode_origins;
 mod postcode_weights;

@@ -212,6 +212,7 @@ fn no_public_output_locates_a_sensitive_site() {
                 format!("/tiles/{level}/12/2028/1319.mvt?category={SENSITIVE}&method={method}"),
                 format!("/tiles/{level}.json?category={SENSITIVE}&method={method}"),
                 format!("/api/print/{level}.pdf?gap=true&category={SENSITIVE}&method={method}"),
+                format!("/api/grid.geojson?category={SENSITIVE}&method={method}&cell=250"),
             ] {
                 let (status, body) = get(&uri);
                 let text = String::from_utf8_lossy(&body);

@@ -161,6 +161,11 @@ export function loadServices(params = {}) {
   return getJson(`api/services.geojson${query(params)}`, Boolean(params.scenario));
 }
 
+/** The squares of where people live (`/api/grid.geojson`): a FeatureCollection with a `grid` member. */
+export function loadGrid(params = {}) {
+  return getJson(`api/grid.geojson${query(params)}`, Boolean(params.scenario));
+}
+
 /** Search areas, services and postcodes: `{ query, results, more, ambiguous }` (/api/search). */
 export function searchPlaces(q, limit = 10) {
   return getJson(`api/search${query({ q, limit })}`);

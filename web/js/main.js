@@ -1,6 +1,6 @@
 // needmap front end: the gap map application (controls, map, legend, popups, URL state).
 import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl, addProtocol } from '../vendor/maplibre-gl.mjs';
-import { loadMeta, loadAreas, loadServices, areasUrl, exportUrl, printUrl } from './api.js';
+import { loadMeta, loadAreas, loadServices, loadGrid, areasUrl, exportUrl, printUrl } from './api.js';
 import { classify } from './classify.js';
 import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
 import { parseHash, formatHash } from './state.js';
@@ -26,6 +26,7 @@ import { stateExpression, changedStates, sameShapes } from './feature_state.js';
 import { startLayout } from './layout.js';
 import { MapBatch } from './map_batch.js';
 import { isStatic, registerPmtiles, applyStaticPage, tilesUrl } from './static_site.js';
+import { squaresOffered, squaresQuery, classifySquares, squaresNote, rankSquares, squareHtml, sizeWords, addSquaresLayers, showSquares, hideSquares } from './squares.js';
 import { firstSeries, changeParams, setupTrendControls, syncTrendControls, renderTrend, clearTrend, sparklineSection, trendTitle } from './trend.js';
 
 const $ = (id) => document.getElementById(id);
@@ -280,6 +281,7 @@ function buildStaticControls() {
   });
   $('travel').addEventListener('change', (e) => setState({ travel: e.target.value }));
   $('catchment').addEventListener('change', (e) => setState({ catchment: e.target.value }));
+  $('squares').addEventListener('change', (e) => setState({ squares: e.target.value }));
   $('show-services').addEventListener('change', (e) => setState({ services: e.target.checked }));
   $('use-tiles').addEventListener('change', (e) => setState({ tiles: e.target.checked }));
   for (const r of document.querySelectorAll('input[name=view]')) {
@@ -307,6 +309,10 @@ function syncControls() {
   // A catchment from a link that the list lacks is added to it, so the control shows it.
   if (s.catchment && ![...$('catchment').options].some((o) => o.value === s.catchment)) $('catchment').append(new Option(s.catchment, s.catchment));
   $('catchment').value = s.catchment;
+  const squares = squaresOffered(app.meta.raw, isStatic());
+  $('squares').hidden = !squares;
+  $('squares').previousElementSibling.hidden = !squares;
+  $('squares').value = s.squares;
   $('show-services').checked = s.services;
   $('use-tiles').checked = s.tiles;
   for (const r of document.querySelectorAll('input[name=view]')) r.checked = r.value === s.view;
@@ -682,6 +688,7 @@ function updateTitle() {
 function restyle() {
   if (!app.map || !app.areas) return;
   const s = app.state;
+  if (!squaresActive()) hideSquares(app.map);
   updateTitle();
   updateAccessWords();
   const features = app.areas.features;
@@ -770,6 +777,10 @@ function renderGaps(features) {
     $('legend').replaceChildren(el('p', {}, 'No gap scores at this level.'));
     return;
   }
+  if (squaresActive()) {
+    renderSquares();
+    return;
+  }
   const cells = bivariateClasses(features);
   const counts = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   let noData = 0;
@@ -803,6 +814,75 @@ function renderGaps(features) {
   }
   box.replaceChildren(el('p', { class: 'legend-sub' },
     `${plural(s.level)[0].toUpperCase()}${plural(s.level).slice(1)} ranked by unmet need (people in need who lack access to ${categoryLabel(s.category) || tierLabel(s.tier)}). Click to zoom.`), list);
+}
+
+/** Whether the gap map is drawn from the squares of where people live (squares.js). */
+function squaresActive() {
+  const s = app.state;
+  return s.view === 'gaps' && Boolean(s.squares) && Boolean(s.category || s.tier) && squaresOffered(app.meta.raw, isStatic());
+}
+
+/**
+ * The gap map from the squares: asked for once per choice (and scenario version), then the
+ * areas are a pale ground under the squares, the legend counts squares and says what was
+ * withheld, and the list ranks squares by unmet need.
+ */
+function renderSquares() {
+  const s = app.state;
+  const scen = scenarioQuery();
+  const ind = app.meta.indicators.find((i) => i.id === s.indicator);
+  const q = { ...squaresQuery(areaParams(), s.squares, { indicatorLevels: ind?.levels, needLevel: app.meta.raw.grid?.need_level }), ...scen.params };
+  const key = `${JSON.stringify(q)}#v${scen.version}`;
+  if (app.squares?.key !== key) {
+    const mine = { key, doc: null, error: null };
+    app.squares = mine;
+    $('gaps').replaceChildren(el('p', { class: 'status' }, `Loading the ${sizeWords(s.squares)} squares…`));
+    track(loadGrid(q).then((doc) => { mine.doc = doc; mine.drawn = classifySquares(doc); }, (e) => { mine.error = e; })
+      .then(() => { if (app.squares === mine) restyle(); }));
+    return;
+  }
+  const { doc, error, drawn } = app.squares;
+  if (error) {
+    hideSquares(app.map);
+    $('gaps').replaceChildren(el('p', { class: 'status' }, plainError(error, 'the squares')));
+    return;
+  }
+  if (!doc) return; // still loading
+  setAreaData(app.areas);
+  paintAreas('#f0f0f0');
+  showSquares(app.map, drawn.data);
+  const what = categoryLabel(s.category) || tierLabel(s.tier);
+  const field = doc.features.map((f) => accessField(f.properties || {})).find(Boolean);
+  const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
+  const words = accessSentence(app.areas?.access, what);
+  $('legend').replaceChildren(bivariateLegend({ counts: drawn.counts, accessLabel: `${accessLabel} to ${what}`, noData: drawn.noData }),
+    el('p', { class: 'axis-note squares-note' }, squaresNote(doc)),
+    ...(words ? [el('p', { class: 'axis-note access-words' }, words)] : []));
+  const list = el('ol', { class: 'gap-list', 'aria-label': 'Squares ranked by unmet need, largest first' });
+  for (const r of rankSquares(doc)) {
+    const p = r.feature.properties;
+    const button = el('button', { type: 'button', title: 'people in need who lack access' }, el('span', {}, p.name ?? p.code),
+      Number.isFinite(p.unmet_need) ? el('span', { class: 'score' }, formatValue(p.unmet_need, 'people', 0)) : null);
+    button.addEventListener('click', () => zoomToSquare(r.feature));
+    list.append(el('li', { value: String(r.rank) }, button));
+  }
+  $('gaps').replaceChildren(el('p', { class: 'legend-sub' },
+    `Squares ranked by unmet need (people in need who lack access to ${what}). Click to zoom.`), list);
+}
+
+function zoomToSquare(feature) {
+  const b = bbox(feature);
+  if (!b) return;
+  app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 15, duration: 600 });
+  app.map.once('moveend', () => showSquarePopup(feature.properties, [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]));
+}
+
+function showSquarePopup(props, lngLat) {
+  if (app.popup) app.popup.remove();
+  const what = categoryLabel(app.state.category) || tierLabel(app.state.tier);
+  app.popup = new Popup({ maxWidth: '320px', focusAfterOpen: true }).setLngLat(lngLat)
+    .setHTML(squareHtml(props, { escapeHtml, formatValue, what: what.toLowerCase() }))
+    .addTo(app.map);
 }
 
 /** The change view: areas coloured by what the open scenario changes (scenario/change_view.js). */
@@ -964,6 +1044,13 @@ function onClick(e) {
     showServicePopup(svc[0].properties, svc[0].geometry.coordinates);
     return;
   }
+  if (squaresActive() && app.map.getLayoutProperty('squares-fill', 'visibility') === 'visible') {
+    const sq = app.map.queryRenderedFeatures(e.point, { layers: ['squares-fill'] });
+    if (sq.length > 0) {
+      showSquarePopup(sq[0].properties, e.lngLat);
+      return;
+    }
+  }
   const areas = app.map.queryRenderedFeatures(e.point, { layers: [app.areaLayer()] });
   if (areas.length > 0) {
     const f = app.byCode.get(areas[0].properties.code);
@@ -1095,6 +1182,7 @@ async function start() {
   map.on('load', async () => {
     addSymbolImages(map, app.symbols);
     addLayers(map);
+    addSquaresLayers(map);
     map.on('click', onClick);
     for (const layer of ['areas-fill', 'areas-tiles-fill', 'services']) {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });

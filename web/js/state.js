@@ -20,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   scenario: '', // id of the saved scenario the map shows ('' = the baseline)
   trendFrom: '', // need over time: vintage A ('' = the series' oldest)
   trendTo: '', // vintage B ('' = the newest)
+  squares: '', // gap map from where people live: '' (areas) | '250' | '500' | '1000' metre squares
   zoom: null,
   center: null, // [lon, lat]
 });
@@ -28,7 +29,7 @@ const KEYS = {
   level: 'level', indicator: 'indicator', view: 'view', classification: 'class', classes: 'k',
   palette: 'palette', category: 'category', tier: 'tier', method: 'method', travel: 'travel', catchment: 'catchment',
   services: 'services', tiles: 'tiles',
-  scenario: 'scenario', trendFrom: 'from', trendTo: 'to',
+  scenario: 'scenario', trendFrom: 'from', trendTo: 'to', squares: 'sq',
 };
 
 const TOKEN = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -53,6 +54,8 @@ export function parseHash(hash) {
       if (raw === 'walk' || raw === 'drive') state.travel = raw;
     } else if (field === 'catchment') {
       if (/^\d+(\.\d+)?(m|km|min)$/.test(raw)) state.catchment = raw;
+    } else if (field === 'squares') {
+      if (['250', '500', '1000'].includes(raw)) state.squares = raw;
     } else if (field === 'classification') {
       if (['quantile', 'jenks', 'equal'].includes(raw)) state.classification = raw;
     } else {

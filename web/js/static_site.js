@@ -128,7 +128,7 @@ export function applyStaticPage(doc = document) {
   for (const id of ['scenario-panel', 'scenario-summary']) hide(doc.getElementById(id));
   for (const h of ['h-search', 'h-drawing', 'h-download']) hide(doc.getElementById(h)?.closest('section'));
   for (const v of ['change', 'trend']) hide(doc.querySelector(`input[name=view][value=${v}]`)?.closest('label'));
-  for (const id of ['method', 'travel', 'catchment']) {
+  for (const id of ['method', 'travel', 'catchment', 'squares']) {
     const select = doc.getElementById(id);
     hide(select);
     hide(doc.querySelector(`label[for=${id}]`));
