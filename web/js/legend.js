@@ -45,7 +45,7 @@ export function decileLegend({ title, colours, counts, noData }) {
 }
 
 /** Legend of the 3x3 bivariate need x access map, with counts per cell. */
-export function bivariateLegend({ counts, accessLabel, noData }) {
+export function bivariateLegend({ counts, accessLabel, noData, things = 'area(s)' }) {
   const grid = el('div', { class: 'bivariate', role: 'img', 'aria-label': 'Bivariate legend: unmet need (people in need who lack access) increases upwards, access increases to the right; high unmet need with low access (top left) is the gap.' });
   const names = ['low', 'mid', 'high'];
   for (let need = 2; need >= 0; need--) {
@@ -55,7 +55,7 @@ export function bivariateLegend({ counts, accessLabel, noData }) {
       grid.append(el('span', {
         class: `cell${need === 2 && access === 0 ? ' gap' : ''}`,
         style: `background:${BIVARIATE[need][access]}`,
-        title: `${names[need]} need, ${names[access]} access: ${n} area(s)`,
+        title: `${names[need]} need, ${names[access]} access: ${n} ${things}`,
       }));
     }
   }
@@ -63,7 +63,7 @@ export function bivariateLegend({ counts, accessLabel, noData }) {
     el('span', {}), el('span', { class: 'xlab axis' }, 'access →'));
   return el('div', {}, el('div', { class: 'legend-title' }, 'Unmet need × access (terciles)'),
     el('p', { class: 'legend-sub' }, `Outlined cell: high need, low access: the gap. Access: ${accessLabel}.`), grid,
-    noData > 0 ? el('p', { class: 'axis-note' }, `${noData} area(s) without a score (grey).`) : null);
+    noData > 0 ? el('p', { class: 'axis-note' }, `${noData} ${things} without a score (grey).`) : null);
 }
 
 export { el };

@@ -855,7 +855,7 @@ function renderSquares() {
   const field = doc.features.map((f) => accessField(f.properties || {})).find(Boolean);
   const accessLabel = field ? field.replace(/^access_?/, '').toUpperCase() || 'access score' : 'time to the nearest service';
   const words = accessSentence(app.areas?.access, what);
-  $('legend').replaceChildren(bivariateLegend({ counts: drawn.counts, accessLabel: `${accessLabel} to ${what}`, noData: drawn.noData }),
+  $('legend').replaceChildren(bivariateLegend({ counts: drawn.counts, accessLabel: `${accessLabel} to ${what}`, noData: drawn.noData, things: 'square(s)' }),
     el('p', { class: 'axis-note squares-note' }, squaresNote(doc)),
     ...(words ? [el('p', { class: 'axis-note access-words' }, words)] : []));
   const list = el('ol', { class: 'gap-list', 'aria-label': 'Squares ranked by unmet need, largest first' });
@@ -873,7 +873,7 @@ function renderSquares() {
 function zoomToSquare(feature) {
   const b = bbox(feature);
   if (!b) return;
-  app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 15, duration: 600 });
+  app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 14, duration: 600 });
   app.map.once('moveend', () => showSquarePopup(feature.properties, [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]));
 }
 
