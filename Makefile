@@ -5,7 +5,7 @@ CARGO ?= cargo
 APT_PACKAGES := cmake fonts-dejavu-core poppler-utils gdal-bin
 SHARED_DATA := ../shared/geodata/bradford
 
-.PHONY: run test bench bench-scale check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test fuzz qgis-deps qgis-test
+.PHONY: run test bench bench-scale check deps geodata fixtures clean loadtest web-vendor browser-deps browser-test lint-web fuzz qgis-deps qgis-test
 
 ## Start the map server on the default dataset (prints the URL; Ctrl-C stops it).
 run: deps web-vendor
@@ -133,12 +133,17 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
-	@cd tests/browser && if [ ! -d node_modules/playwright-core ]; then \
+	@cd tests/browser && if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/eslint ]; then \
 	  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi; fi
 
 ## Front-end unit tests (node --test) and the headless browser test against `needmap serve`
 ## (NEEDMAP_BIN=path runs a private copy of the binary instead of the one just built).
-browser-test: web-vendor browser-deps
+## Lint of web/js and the browser tests (ESLint, tests/browser/eslint.config.mjs): names used
+## but not defined or imported, unused imports and variables. Part of browser-test.
+lint-web: browser-deps
+	tests/browser/node_modules/.bin/eslint --config tests/browser/eslint.config.mjs web/js tests/browser/*.mjs tests/browser/unit
+
+browser-test: web-vendor browser-deps lint-web
 	$(CARGO) build --release
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node --test unit/
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node browser.test.mjs

@@ -1,6 +1,6 @@
 // needmap front end: the gap map application (controls, map, legend, popups, URL state).
 import { Map as MapLibreMap, Popup, NavigationControl, ScaleControl, AttributionControl, addProtocol } from '../vendor/maplibre-gl.mjs';
-import { loadMeta, loadAreas, loadServices, loadGrid, areasUrl, exportUrl, printUrl } from './api.js';
+import { loadMeta, loadAreas, loadServices, loadGrid, exportUrl, printUrl } from './api.js';
 import { classify } from './classify.js';
 import { PALETTES, colours as paletteColours, DECILE_COLOURS } from './palettes.js';
 import { parseHash, formatHash } from './state.js';
