@@ -62,6 +62,11 @@ pub struct GapsArgs {
     /// For internal analysis only: distances to sensitive sites locate them, so never publish the output.
     #[arg(long)]
     pub include_sensitive: bool,
+    /// Summarise on squares of this size (250, 500 or 1000 metres) of the British National Grid instead of
+    /// --level: access from every postcode unit (where people live); squares with fewer residents or postcode
+    /// units than `[disclosure] grid_min_population` / `grid_min_postcodes` are withheld and counted.
+    #[arg(long, value_name = "METRES", conflicts_with = "origins", value_parser = ["250", "500", "1000"])]
+    pub squares: Option<String>,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     #[command(flatten)]
@@ -98,6 +103,9 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         reference_access: None,
     };
     let (engine, _) = args.scenario.engine(args.data.load()?)?;
+    if let Some(size_m) = &args.squares {
+        return squares(&engine, &query, size_m.parse()?, args.format);
+    }
     let table = gaps::compute(&engine, &query)?;
     if args.include_sensitive {
         eprintln!("warning: --include-sensitive: these figures may locate sensitive sites; for internal analysis only, never publish them");
@@ -142,6 +150,41 @@ pub fn run(args: &GapsArgs) -> anyhow::Result<ExitCode> {
         );
     }
     for note in &table.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `needmap gaps --squares METRES`: the squares of where people live.
+fn squares(engine: &needmap::Engine, query: &GapQuery, size_m: u32, format: Format) -> anyhow::Result<ExitCode> {
+    let d = &engine.manifest.disclosure;
+    let rule = gaps::GridRule { size_m, min_population: d.grid_min_population, min_postcodes: d.grid_min_postcodes };
+    let ctx = gaps::GapContext::new(engine, query.mode == Mode::Network)?;
+    let grid = gaps::compute_grid(engine, &ctx, query, &rule)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => {
+            let mut doc = grid.table.to_json();
+            doc["grid"] = serde_json::to_value(&grid.summary)?;
+            doc["rows"] = grid.to_report().to_json();
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            use std::io::Write;
+            writeln!(out)?;
+        }
+        f => grid.to_report().write(f, &mut out)?,
+    }
+    let s = &grid.summary;
+    eprintln!(
+        "{} of {} squares of {size_m} m shown; {} withheld ({:.0} residents) by the rule of at least {} residents and {} postcode units",
+        s.published,
+        s.squares,
+        s.withheld,
+        s.withheld_residents,
+        needmap::load::number_text(rule.min_population),
+        rule.min_postcodes
+    );
+    for note in &grid.table.notes {
         eprintln!("note: {note}");
     }
     Ok(ExitCode::SUCCESS)

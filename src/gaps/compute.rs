@@ -107,7 +107,7 @@ pub fn compute_with(engine: &Engine, ctx: &GapContext, q: &GapQuery) -> Result<G
 /// `q.level` is unused: the need is the served population's level's.
 pub fn compute_grid(engine: &Engine, ctx: &GapContext, q: &GapQuery, rule: &GridRule) -> Result<GridTable, GapError> {
     if !SQUARE_SIZES_M.contains(&rule.size_m) {
-        return Err(bad("cell", rule.size_m, "the square size must be 250, 500 or 1000 metres"));
+        return Err(bad("size_m", rule.size_m, "the square size must be 250, 500 or 1000 metres"));
     }
     let served = q
         .category

@@ -332,6 +332,32 @@ fn every_exported_and_served_polygon_is_valid_in_geos() {
     assert!(problems.is_empty(), "{} invalid polygon(s):\n{}", problems.len(), problems.join("\n"));
 }
 
+/// GDAL reads the squares of where people live as polygons in CRS84 with
+/// numeric gap fields, one feature per square shown (`/api/grid.geojson`).
+#[test]
+fn gdal_reads_the_squares_of_where_people_live() {
+    let (status, body) = get("/api/grid.geojson?category=family_hub&method=nearest&cell=1000");
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let n = doc["features"].as_array().unwrap().len();
+    assert!(n > 100, "{n} squares of 1 km");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("squares.geojson");
+    std::fs::write(&path, &body).unwrap();
+    let info = run("ogrinfo", &["-ro", "-so", "-al", path.to_str().unwrap()]);
+    assert!(info.contains("Geometry: Multi Polygon") || info.contains("Geometry: Polygon"), "{info}");
+    assert!(info.contains(&format!("Feature Count: {n}")), "{info}");
+    assert!(info.contains("WGS 84"), "{info}");
+    let fields = ogr_fields(path.to_str().unwrap());
+    for (field, kind) in [("population", "Real"), ("nearest_min", "Real"), ("unmet_need", "Real"), ("gap_rank", "Integer"), ("size_m", "Integer"), ("gap_class", "String")] {
+        assert!(fields.get(field).is_some_and(|t| t.starts_with(kind)), "{field}: {:?}", fields.get(field));
+    }
+    let report = shapely_validity(std::slice::from_ref(&path));
+    let v = &report[&path.to_string_lossy().into_owned()];
+    assert_eq!((v.features, v.polygons), (n, n));
+    assert!(v.invalid.is_empty(), "{:?}", v.invalid);
+}
+
 // ------------------------------------------------------------------ interrupted writes
 
 /// Names in `dir`, hidden ones included.

@@ -185,3 +185,29 @@ fn the_grid_endpoint_sends_rfc7946_squares_with_the_rule_and_counts() {
     assert_eq!(meta["grid"]["available"], true);
     assert_eq!(meta["grid"]["sizes_m"], serde_json::json!([250, 500, 1000]));
 }
+
+#[test]
+fn the_cli_writes_the_squares_the_library_computes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_needmap"))
+        .args(["gaps", "--category", "gp", "--method", "nearest", "--squares", "1000", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lib = gaps::compute_grid(engine(), ctx(), &query("gp", Method::Nearest), &GridRule { size_m: 1000, ..RULE }).unwrap();
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = r.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), lib.squares.len());
+    for (rec, (row, sq)) in rows.iter().zip(lib.table.rows.iter().zip(&lib.squares)) {
+        assert_eq!(&rec[col("code")], row.code);
+        assert_eq!(rec[col("population")].parse::<f64>().unwrap(), row.population, "full precision in the CSV");
+        assert_eq!(rec[col("size_m")], *"1000");
+        assert_eq!(rec[col("postcodes")].parse::<usize>().unwrap(), sq.postcodes);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{} of {} squares of 1000 m shown", lib.summary.published, lib.summary.squares)), "{stderr}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_needmap")).args(["gaps", "--category", "gp", "--squares", "300"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("250"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
