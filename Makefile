@@ -151,6 +151,7 @@ browser-test: web-vendor browser-deps lint-web
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node layout.test.mjs
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node trend.test.mjs
 	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node publish.test.mjs
+	cd tests/browser && NEEDMAP_BIN=$${NEEDMAP_BIN:-$(abspath $(or $(CARGO_TARGET_DIR),target))/release/needmap} node services.test.mjs
 
 ## GDAL and QGIS 3.22 for the file and QGIS tests (tests/it/files.rs, tests/qgis/): gdal-bin
 ## and python3-qgis from Debian (about 300 packages, 1.2 GB installed, 1.5 minutes).

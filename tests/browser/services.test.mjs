@@ -40,7 +40,8 @@ function needmap(args, input) {
 // The CSV: real postcodes of the Bradford district, real category ids, and known bad rows.
 const categories = [...manifest.matchAll(/^\[categories\.([a-z_]+)\]/gm)].map((m) => m[1]);
 const postcodes = readFileSync(join(dataDir, 'postcodes_bd_2014.csv'), 'utf8').split('\n').slice(1)
-  .map((l) => l.split(',')).filter((f) => f[8] === 'E08000032').map((f) => f[0]);
+  .map((l) => l.split(',')).filter((f) => f[8] === 'E08000032')
+  .map((f) => f[0].replace(/\s+/g, '').replace(/(\d[A-Z]{2})$/, ' $1')); // as people write them: BD12 0PB
 const known = new Set(postcodes);
 const hubLine = readFileSync(join(dataDir, 'services.csv'), 'utf8').split('\n')
   .find((l) => l.includes('childrens_centre_or_family_hub'));
@@ -127,6 +128,8 @@ test('a partner uploads, reads the report naming the bad rows and fields, fixes 
   const p = await open();
   await login(p, 'pam');
   assert.equal(await p.textContent('#who'), 'Logged in as pam (partner, family-hubs).');
+  assert.equal(await p.isVisible('#login-form'), false, 'the login form is gone once logged in');
+  assert.equal(await p.isVisible('#logout'), true);
   assert.equal(await p.isVisible('#queue-section'), false, 'a partner has no review queue');
   assert.match(await p.textContent('#services-count'), /^0 services\.$/);
   await p.getByLabel('CSV or XLSX file').setInputFiles({ name: 'family hubs.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
@@ -232,6 +235,43 @@ test('a reviewer sees it in the queue and publishes it; the partner sees the pub
   assert.match(await q.textContent(`#submissions li[data-id="${submissionId}"]`), /published/);
   await shot(q, 'services-partner-after');
   await q.context().close();
+});
+
+test('a reviewer rejects a submission with a reason; the partner reads it', async () => {
+  const p = await open();
+  await login(p, 'pam');
+  await p.getByLabel('CSV or XLSX file').setInputFiles({ name: 'second.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+  await p.getByRole('button', { name: 'Upload and check' }).click();
+  await idle(p);
+  const id = Number((await p.textContent('#report-title')).match(/#(\d+)/)[1]);
+  assert.notEqual(id, submissionId);
+  await p.getByRole('button', { name: 'Submit for review' }).click();
+  await idle(p);
+  await p.getByRole('button', { name: 'Log out' }).click();
+  await idle(p);
+  assert.match(await p.textContent('#who'), /Not logged in/);
+  assert.equal(await p.isVisible('#upload-section'), false);
+  assert.equal(await p.isVisible('#report-section'), false, 'nothing of the partner stays on the page');
+
+  await login(p, 'rita');
+  await p.getByRole('button', { name: `Open submission ${id}` }).click();
+  await idle(p);
+  await p.getByRole('button', { name: 'Reject' }).click();
+  assert.equal(await p.textContent('#message'), 'Give a reason for the partner before rejecting.');
+  await p.getByLabel('Reason').fill('the same hubs as submission 1');
+  await p.getByRole('button', { name: 'Reject' }).click();
+  await idle(p);
+  assert.match(await p.textContent('#report-summary'), /Rejected: the same hubs as submission 1$/);
+  await p.getByRole('button', { name: 'Log out' }).click();
+  await idle(p);
+
+  await login(p, 'pam');
+  assert.match(await p.textContent(`#submissions li[data-id="${id}"]`), /rejected/);
+  await p.getByRole('button', { name: `Open submission ${id}` }).click();
+  await idle(p);
+  assert.match(await p.textContent('#report-summary'), /Rejected: the same hubs as submission 1$/);
+  assert.equal(await p.locator('#report button.edit-row').count(), 0, 'a closed submission cannot be edited');
+  await p.context().close();
 });
 
 test('without --allow-edits the page says the server is read-only and the upload is refused in words', async () => {

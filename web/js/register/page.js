@@ -79,8 +79,19 @@ function drawAccount() {
 }
 
 async function refreshMe() {
-  page.me = await run('Checking who is logged in', () => client.me()).catch(() => null);
+  let noServer = false;
+  page.me = await run('Checking who is logged in', () => client.me(), { quiet: true }).catch((e) => {
+    // A published copy of the map (static files) or no server at all: nothing to log in to.
+    noServer = e.status === 0 || e.status === 404;
+    if (!noServer) say(e.words, 'error');
+    return null;
+  });
   drawAccount();
+  if (noServer) {
+    $('login-form').hidden = true;
+    $('who').textContent = 'This page needs the map server (`needmap serve` with accounts); a published copy of the map has no logins.';
+    return;
+  }
   if (mayUpload(page.me)) await refreshLists();
 }
 
@@ -117,6 +128,7 @@ async function drawServices() {
   $('services-count').textContent = services.length > shown.length
     ? `${count(services.length, 'service')}; the first ${formatNumber(shown.length)} are listed.`
     : `${count(services.length, 'service')}.`;
+  $('services').hidden = shown.length === 0;
   fill($('services').tBodies[0], shown.map((s) => el('tr', {},
     el('td', {}, s.id), el('td', {}, s.name ?? ''), el('td', {}, s.category ?? ''), el('td', {}, s.postcode ?? ''),
     el('td', { class: 'num' }, Number.isFinite(s.capacity) ? formatNumber(s.capacity, Number.isInteger(s.capacity) ? 0 : 1) : ''),
@@ -183,7 +195,7 @@ async function upload(ev) {
     page.current = await run('Upload', () => client.upload(file.name, file, { org }));
     drawCurrent();
     const c = stateCounts(page.current);
-    say(`${file.name} read: ${count(page.current.rows.length, 'row')}, ${formatNumber(c.error)} with errors, ${formatNumber(c.duplicate)} possible duplicates. Fix them below, then submit for review.`);
+    say(`${file.name} read: ${count(page.current.rows.length, 'row')}, ${formatNumber(c.error)} with errors, ${count(c.duplicate, 'possible duplicate')}. Fix them below, then submit for review.`);
     $('upload-form').reset();
     await refreshLists();
   } catch { /* said */ } finally {
