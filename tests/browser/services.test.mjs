@@ -208,6 +208,7 @@ test('a reviewer sees it in the queue and publishes it; the partner sees the pub
   const item = p.locator(`#queue li[data-id="${submissionId}"]`);
   assert.match(await item.textContent(), /family hubs\.csv from family-hubs: 9 rows, 6 ready, 2 with errors/);
   assert.match(await item.textContent(), /by pam \(partner, family-hubs\)/);
+  await shot(p, 'services-queue');
   assert.match(await p.textContent('#services-count'), /^\d{1,3}(,\d{3})* services; the first 500 are listed\.$/, 'thousands separators');
   await item.getByRole('button', { name: `Open submission ${submissionId}` }).click();
   await idle(p);
