@@ -86,6 +86,9 @@ pub struct AppState {
     pub search: super::search::SearchIndex,
     /// Accounts, sessions, the login limiter and the register file (shared with scenario views).
     pub auth: Arc<super::caller::Auth>,
+    /// The baseline as republished after the register changed (shared by
+    /// every state of the server; see [`super::live`]).
+    pub live: Arc<super::live::LiveBaseline>,
 }
 
 impl AppState {
@@ -144,6 +147,7 @@ impl AppState {
         let limits = &config.limits;
         Ok(AppState {
             auth,
+            live: Arc::new(super::live::LiveBaseline::default()),
             web_files,
             scenario: None,
             baseline: None,
@@ -202,9 +206,50 @@ impl AppState {
             requests: std::sync::atomic::AtomicU64::new(0),
             gap_context: self.gap_context.clone(),
             auth: self.auth.clone(),
+            live: self.live.clone(),
             scenario: Some(tag),
             baseline: Some(self.engine.clone()),
             scenarios: None,
+        })
+    }
+
+    /// The baseline again with `engine`'s services (the register after a
+    /// publication, generation `generation`): geometry, area tile layers,
+    /// travel model, scenario folder and accounts shared; reports, search
+    /// and every cache new, and ETags that differ from every earlier
+    /// generation's, so nothing from before the change is served.
+    pub fn republished(&self, engine: Arc<Engine>, generation: u64) -> Result<AppState, ServeError> {
+        let reports = area_reports(&engine)?;
+        let tiles = self.tiles.with_services(&engine);
+        let mut h = DefaultHasher::new();
+        self.dataset_hash.hash(&mut h);
+        "register generation".hash(&mut h);
+        generation.hash(&mut h);
+        let limits = &self.config.limits;
+        Ok(AppState {
+            search: super::search::SearchIndex::new(&engine),
+            engine,
+            tiles,
+            reports,
+            geometry: self.geometry.clone(),
+            tables: BoundedCache::with_budget(CACHE_ENTRIES, limits.table_cache_bytes),
+            documents: BoundedCache::with_budget(CACHE_ENTRIES, limits.document_cache_bytes),
+            tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes),
+            dataset_hash: h.finish(),
+            web_dir: self.web_dir.clone(),
+            web_files: self.web_files.clone(),
+            bounds: self.bounds,
+            attribution: self.attribution.clone(),
+            config: self.config.clone(),
+            csp: self.csp.clone(),
+            downloads: self.downloads.clone(),
+            requests: std::sync::atomic::AtomicU64::new(0),
+            gap_context: self.gap_context.clone(),
+            auth: self.auth.clone(),
+            live: self.live.clone(),
+            scenario: None,
+            baseline: None,
+            scenarios: self.scenarios.clone(),
         })
     }
 
@@ -216,6 +261,12 @@ impl AppState {
             (Some(id), Some(s)) => Ok(s.view(self, id)?.state.clone()),
             (Some(id), None) => Err(ServeError::UnknownScenario { id: id.to_string() }),
         }
+    }
+
+    /// The baseline as it is now: the republished one once the register
+    /// changed ([`super::live`]), else this state.
+    pub fn current(self: &Arc<Self>) -> Arc<AppState> {
+        self.live.current().map(|(s, _)| s).unwrap_or_else(|| self.clone())
     }
 
     /// The editor token when editing is on.
@@ -437,8 +488,10 @@ async fn etag(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
     req.uri().query().hash(&mut h);
     state.base_url(req.headers()).hash(&mut h);
     let tag = format!("W/\"{:016x}-{:016x}\"", state.dataset_hash, h.finish());
-    // A scenario can change at any time: browsers revalidate (cheap, 304).
-    let cache_control = HeaderValue::from_static(if state.scenario.is_some() { "no-cache" } else { "public, max-age=3600" });
+    // A scenario can change at any time, and so can a baseline that maps the register while
+    // partners' submissions are published: browsers revalidate (cheap, 304).
+    let changing = state.scenario.is_some() || super::live::maps_register(&state);
+    let cache_control = HeaderValue::from_static(if changing { "no-cache" } else { "public, max-age=3600" });
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -33,6 +33,7 @@ pub mod errors;
 pub mod fuzzy;
 pub mod geojson;
 pub mod grid;
+pub mod live;
 pub mod login;
 pub mod meta;
 pub mod ogc;

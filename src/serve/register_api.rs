@@ -210,7 +210,10 @@ pub async fn update(
         }
         apply(&st.engine, &caller, &mut s, change)?;
         r.update_service(&s, &caller.who(), Some(&format!("PUT /api/register/services/{id}"))).map_err(register_error)?;
-        r.service(&id).map_err(register_error)?.ok_or_else(|| ServeError::Internal(format!("service `{id}` vanished after its update")))
+        let row = r.service(&id).map_err(register_error)?.ok_or_else(|| ServeError::Internal(format!("service `{id}` vanished after its update")))?;
+        // The map follows the register when the manifest maps it.
+        super::live::republish(&st)?;
+        Ok(row)
     })
     .await?;
     let mut res = with_type(JSON, serde_json::to_string(&row).map_err(|e| ServeError::Internal(e.to_string()))?);

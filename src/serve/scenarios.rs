@@ -187,6 +187,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ServeError> +
 
 /// `GET /api/scenarios`.
 pub async fn list(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     let base = state.base_url(&headers);
     let st = state.clone();
     let (all, problems) = blocking(move || match scenarios(&st)?.store() {
@@ -219,6 +221,8 @@ pub async fn list(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
 
 /// `GET /api/scenarios/{id}`.
 pub async fn read(State(state): State<Arc<AppState>>, id: Result<Path<String>, PathRejection>, headers: HeaderMap) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     let id = path_param(id)?;
     let st = state.clone();
     let s = blocking(move || scenarios(&st)?.get(&id)).await?;
@@ -239,6 +243,8 @@ pub async fn read(State(state): State<Arc<AppState>>, id: Result<Path<String>, P
 
 /// `POST /api/scenarios`.
 pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     check_write(&state, &headers)?;
     let bytes = read_body(&state, body).await?;
     let st = state.clone();
@@ -264,6 +270,8 @@ pub async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     let id = path_param(id)?;
     check_id(&id)?;
     check_write(&state, &headers)?;
@@ -306,6 +314,8 @@ pub async fn remove(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     let id = path_param(id)?;
     check_id(&id)?;
     check_write(&state, &headers)?;
@@ -339,6 +349,8 @@ pub async fn compare(
     id: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ServeError> {
+    // The baseline as it is now (republished after a register change).
+    let state = state.current();
     let id = path_param(id)?;
     let params = Params::parse(raw.as_deref())?;
     let level_id = params.get("level")?.ok_or_else(|| {

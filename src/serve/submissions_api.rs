@@ -346,6 +346,13 @@ async fn publish(
     })
     .await?;
     let rows = |v: &[(usize, String)]| v.iter().map(|(row, service)| json!({ "row": row, "service": service })).collect::<Vec<_>>();
+    // The map follows the register when the manifest maps it.
+    let st = state.clone();
+    let mapped = blocking(move || super::live::republish(&st)).await?;
+    let note = match mapped {
+        Some((generation, n)) => format!("the map now shows the register's {n} services (register generation {generation})"),
+        None => "the map reads the manifest's service files, not the register: it does not change".to_string(),
+    };
     let body = json!({
         "submission": id,
         "added": rows(&publication.added),
@@ -353,7 +360,8 @@ async fn publish(
         "skipped": publication.skipped,
         "excluded": publication.excluded.iter().map(|(row, s)| json!({ "row": row, "state": s.as_str() })).collect::<Vec<_>>(),
         "register_services": count,
-        "note": "the running map keeps the services it started with; restart the server to map the published services",
+        "map_generation": mapped.map(|(g, _)| g),
+        "note": note,
     });
     Ok(answer(StatusCode::OK, body.to_string()))
 }

@@ -256,6 +256,13 @@ impl Scenarios {
         }
     }
 
+    /// Drop every view (the baseline they were built on was republished).
+    pub fn forget_all(&self) {
+        if let Ok(mut views) = self.views.lock() {
+            views.entries.clear();
+        }
+    }
+
     /// Drop every view and the remembered version of `id` (after a write).
     pub fn forget(&self, id: &str) {
         if let Ok(mut views) = self.views.lock() {
@@ -311,17 +318,30 @@ fn fresh(req: Request) -> Request {
     Request::from_parts(parts, body)
 }
 
-/// Middleware: answer a request with `scenario=ID` from that scenario's view.
+/// Middleware: answer a request with `scenario=ID` from that scenario's
+/// view, and a read-only baseline request from the republished baseline
+/// once the register changed ([`super::live`]).
 pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if !shows_scenarios(req.uri().path()) {
         return next.run(req).await;
     }
+    let live = state.live.current();
     // A query that does not decode is refused by the parameter check.
     let id = match Params::parse(req.uri().query()).and_then(|p| p.get("scenario").map(|v| v.map(str::to_string))) {
         Ok(Some(id)) => id,
-        _ => return next.run(req).await,
+        _ => {
+            return match live {
+                Some((_, router)) if super::live::follows_register(req.uri().path()) => match router.oneshot(fresh(req)).await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                },
+                _ => next.run(req).await,
+            };
+        }
     };
-    match scenario_view(&state, &id).await {
+    // Scenarios apply to the baseline as it is now.
+    let base = state.current();
+    match scenario_view(&base, &id).await {
         Ok(view) => match view.router.clone().oneshot(fresh(req)).await {
             Ok(res) => res,
             Err(never) => match never {},

@@ -54,3 +54,16 @@ pub fn oneshot_get(app: &axum::Router, uri: &str) -> (axum::http::StatusCode, Ve
         (status, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
     })
 }
+
+/// A writable copy of the pack (with its manifest) in `dir/bradford`.
+pub fn copy_pack(dir: &std::path::Path) -> PathBuf {
+    let to = dir.join("bradford");
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(root().join("../shared/geodata/bradford")).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        std::fs::write(&target, std::fs::read(entry.path()).unwrap()).unwrap();
+    }
+    std::fs::copy(root().join("geodata/bradford/dataset.toml"), to.join("dataset.toml")).unwrap();
+    to
+}

@@ -9,24 +9,12 @@ use needmap::engine::{CacheUse, EngineCache};
 use needmap::gaps::{self, GapQuery, Method};
 use needmap::Engine;
 
-use crate::common::{engine, root};
+use crate::common::{copy_pack, engine, root};
 
 fn bradford() -> DatasetLocation {
     locate(Some(&root().join("../shared/geodata/bradford"))).expect("the Bradford pack")
 }
 
-/// A writable copy of the pack (with its manifest) in `dir/bradford`.
-fn copy_pack(dir: &Path) -> PathBuf {
-    let to = dir.join("bradford");
-    std::fs::create_dir_all(&to).unwrap();
-    for entry in std::fs::read_dir(root().join("../shared/geodata/bradford")).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        std::fs::write(&target, std::fs::read(entry.path()).unwrap()).unwrap();
-    }
-    std::fs::copy(root().join("geodata/bradford/dataset.toml"), to.join("dataset.toml")).unwrap();
-    to
-}
 
 fn load(loc: &DatasetLocation, cache: &Path) -> (Engine, CacheUse) {
     Engine::load_cached(loc, &EngineCache::at(cache)).expect("loads")

@@ -168,3 +168,82 @@ fn a_partner_uploads_fixes_and_sends_a_reviewer_publishes_and_others_are_refused
     assert_eq!(after.services, before.services + 16, "{} -> {}", before.services, after.services);
     assert!(unmet(&after) < unmet(&before), "unmet need falls: {} -> {}", unmet(&before), unmet(&after));
 }
+
+/// With `[register]` in the manifest the map follows the register: after a
+/// reviewer publishes, the services, the area counts and the gap fields the
+/// server answers are the register's, under new ETags; a scenario is
+/// applied to the republished baseline.
+#[test]
+fn the_map_follows_the_register_when_the_manifest_maps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::copy_pack(dir.path());
+    seeded(&data);
+    let manifest = data.join("dataset.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}\n[register]\nfile = \"register.gpkg\"\n")).unwrap();
+    let loc = needmap::dataset::locate(Some(&data)).unwrap();
+    let engine = needmap::Engine::load(&loc).unwrap();
+    assert_eq!(engine.services.len(), 984, "the engine reads the seeded register");
+    let accounts = dir.path().join("accounts.sqlite");
+    let store = AccountStore::open_or_create(&accounts).unwrap();
+    for (name, role, org) in [("pam", Role::Partner, Some("family-hubs")), ("rita", Role::Reviewer, None)] {
+        store.add(&NewAccount { name, role, org, password: &format!("password of {name}!") }).unwrap();
+    }
+    drop(store);
+    let mut config = ServeConfig::new("needmap.test:8080").unwrap();
+    config.edits = EditSettings { allowed: true, token: Some(EDITOR.into()), scenarios_dir: Some(dir.path().join("scenarios")) };
+    config.accounts.file = Some(accounts);
+    let router = needmap::serve::router(Arc::new(needmap::serve::AppState::with_config(Arc::new(engine), PathBuf::from("/nonexistent-web"), config).unwrap()));
+    let hubs = |r: &Resp| r.json()["features"].as_array().unwrap().len();
+    let ward_hubs = |r: &Resp| -> f64 { r.json()["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["services_selected"].as_f64()).sum() };
+    let services = "/api/services.geojson?category=family_hub";
+    let wards = "/api/areas/ward.geojson?category=family_hub&method=nearest";
+    let (s0, w0) = (send(&router, "GET", services, None, ""), send(&router, "GET", wards, None, ""));
+    assert_eq!((s0.status, w0.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(s0.headers.get(header::CACHE_CONTROL).unwrap(), "no-cache", "a baseline that can change is revalidated");
+    let unmet = |r: &Resp| -> f64 { r.json()["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["unmet_need"].as_f64()).sum() };
+
+    // A partner's 20 rows; the reviewer publishes the ready ones.
+    let (pam, rita) = (login(&router, "pam"), login(&router, "rita"));
+    let file = postcode_file();
+    let csv = partner_csv(&hub_postcodes(&file), &outside_postcode(&file));
+    assert_eq!(send(&router, "POST", "/api/register/submissions?file=hubs.csv", Some(&pam), csv).status, StatusCode::CREATED);
+    assert_eq!(send(&router, "POST", "/api/register/submissions/1/send", Some(&pam), "").status, StatusCode::OK);
+    for (row, decision) in [(20, "merge:bd-00134"), (21, "skip")] {
+        let r = send(&router, "PUT", &format!("/api/register/submissions/1/rows/{row}/decision"), Some(&rita), json!({ "decision": decision }).to_string());
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let r = send(&router, "POST", "/api/register/submissions/1/publish?exclude_blocking=true", Some(&rita), "");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let p = r.json();
+    let added = p["added"].as_array().unwrap().len();
+    assert_eq!((added, p["map_generation"].as_u64()), (15, Some(1)), "{p}");
+    assert!(p["note"].as_str().unwrap().contains("the map now shows the register's 999 services"), "{p}");
+
+    // Every later read is the register's: more hubs, counted in the wards, less unmet need, new ETags.
+    let (s1, w1) = (send(&router, "GET", services, None, ""), send(&router, "GET", wards, None, ""));
+    assert_eq!(hubs(&s1), hubs(&s0) + added, "the published hubs are on the map");
+    // Row 7's postcode is outside the district (published, flagged): in no ward.
+    assert_eq!(ward_hubs(&w1), ward_hubs(&w0) + (added - 1) as f64, "and counted in their wards");
+    assert!(unmet(&w1) < unmet(&w0), "unmet need falls: {} -> {}", unmet(&w0), unmet(&w1));
+    assert_ne!(s1.headers.get(header::ETAG), s0.headers.get(header::ETAG));
+    let meta = send(&router, "GET", "/api/meta", None, "").json();
+    assert_eq!(meta["services"]["total"], 999, "{}", meta["services"]);
+    // A conditional request with the old ETag gets the new answer, not a 304.
+    let mut b = Request::get(services).header(header::HOST, "needmap.test:8080");
+    b = b.header(header::IF_NONE_MATCH, s0.headers.get(header::ETAG).unwrap().clone());
+    let res = RT.block_on(router.clone().oneshot(b.body(Body::empty()).unwrap())).unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A scenario is applied to the register's services: closing a published hub removes it again.
+    let published = p["added"][0]["service"].as_str().unwrap().to_string();
+    let scenario = json!({ "id": "close-new-hub", "name": "close a new hub", "edits": [{ "op": "close", "service": published }] });
+    let mut b = Request::post("/api/scenarios").header(header::HOST, "needmap.test:8080").header(header::ORIGIN, ORIGIN);
+    b = b.header(header::AUTHORIZATION, format!("Bearer {EDITOR}")).header(header::CONTENT_TYPE, "application/json");
+    let res = RT.block_on(router.clone().oneshot(b.body(Body::from(scenario.to_string())).unwrap())).unwrap();
+    let status = res.status();
+    let created: Value = serde_json::from_slice(&RT.block_on(axum::body::to_bytes(res.into_body(), usize::MAX)).unwrap()).unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let s2 = send(&router, "GET", &format!("{services}&scenario={}", created["id"].as_str().unwrap()), None, "");
+    assert_eq!(s2.status, StatusCode::OK, "{}", s2.text());
+    assert_eq!(hubs(&s2), hubs(&s1) - 1);
+}

@@ -52,6 +52,7 @@ test('counts and summaries use thousands separators', () => {
   assert.equal(when('garbage'), 'garbage');
   assert.equal(statusWord('submitted'), 'sent for review');
   assert.equal(stateWord('duplicate'), 'possible duplicate: decide');
-  assert.equal(publishedLine({ submission: 1, added: new Array(1500).fill({}), merged: [{}], skipped: [21], excluded: [{}, {}], register_services: 2500 }),
-    'Submission #1 published: 1,500 services added, 1 merged into existing services, 1 row left out, 2 blocking rows excluded. The register now has 2,500 services. The running map shows them after the server is restarted.');
+  assert.equal(publishedLine({ submission: 1, added: new Array(1500).fill({}), merged: [{}], skipped: [21], excluded: [{}, {}], register_services: 2500, note: "the map now shows the register's 2500 services (register generation 1)" }),
+    "Submission #1 published: 1,500 services added, 1 merged into existing services, 1 row left out, 2 blocking rows excluded. The register now has 2,500 services. The map now shows the register's 2500 services (register generation 1).");
+  assert.equal(publishedLine({ submission: 2, added: [{}], register_services: 3 }), 'Submission #2 published: 1 service added. The register now has 3 services.');
 });

@@ -107,5 +107,7 @@ export function publishedLine(p) {
   if (p.skipped?.length) parts.push(`${count(p.skipped.length, 'row')} left out`);
   if (p.excluded?.length) parts.push(`${count(p.excluded.length, 'blocking row')} excluded`);
   const total = Number.isFinite(p.register_services) ? ` The register now has ${count(p.register_services, 'service')}.` : '';
-  return `Submission #${p.submission} published: ${parts.join(', ')}.${total} The running map shows them after the server is restarted.`;
+  // The server says whether the map now shows them (a dataset that maps the register) or not.
+  const note = typeof p.note === 'string' && p.note ? ` ${p.note[0].toUpperCase()}${p.note.slice(1)}.` : '';
+  return `Submission #${p.submission} published: ${parts.join(', ')}.${total}${note}`;
 }
