@@ -8,17 +8,19 @@
 // the bad rows and fields, fixes the postcode in place, merges the duplicate and submits for
 // review; a partner of another organisation sees none of it (and the API refuses it); a
 // reviewer sees it in the queue and publishes it, leaving out the rows still in error; the
-// partner's register services then list the published ones. A second server without
-// --allow-edits says so in words when an upload is tried.
+// partner's register services then list the published ones, and the gap map for family hubs
+// changes (the data folder is a temp copy of the pack whose manifest maps the register: more
+// hubs counted in the wards, less unmet need). A second server without --allow-edits says so in
+// words when an upload is tried.
 //
 //   NEEDMAP_BIN=target/release/needmap node tests/browser/services.test.mjs
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, mkdirSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, shot, repo } from './harness.mjs';
+import { startServer, launchBrowser, openPage, settled, shot, repo } from './harness.mjs';
 
 const bin = process.env.NEEDMAP_BIN ?? join(repo, 'target', 'release', 'needmap');
 const dataDir = process.env.NEEDMAP_DATA ?? join(repo, '..', 'shared', 'geodata', 'bradford');
@@ -65,14 +67,19 @@ before(async () => {
   assert.ok(!known.has(MISSING) && known.has(FIXED) && known.has(hub.postcode));
   dir = mkdtempSync(join(tmpdir(), 'needmap-services-'));
   mkdirSync(join(dir, 'scenarios'));
-  const register = join(dir, 'register.gpkg');
+  // A copy of the pack whose manifest maps the register, so that the map follows it.
+  const data = join(dir, 'bradford');
+  mkdirSync(data);
+  for (const f of readdirSync(dataDir)) copyFileSync(join(dataDir, f), join(data, f));
+  const register = join(data, 'register.gpkg');
   const accounts = join(dir, 'accounts.sqlite');
   needmap(['register', 'init', '--out', register]);
+  writeFileSync(join(data, 'dataset.toml'), `${manifest}\n[register]\nfile = "register.gpkg"\n`);
   const add = (name, ...rest) => needmap(['users', 'add', name, ...rest, '--accounts', accounts, '--register', register], `${PASSWORDS[name]}\n`);
   add('pam', '--role', 'partner', '--org', 'family-hubs', '--new-org', 'Family Hubs');
   add('pete', '--role', 'partner', '--org', 'other-org', '--new-org', 'Other Org');
   add('rita', '--role', 'reviewer');
-  const common = ['--scenarios', join(dir, 'scenarios'), '--accounts', accounts, '--register', register];
+  const common = ['--data', data, '--scenarios', join(dir, 'scenarios'), '--accounts', accounts];
   [server, readOnly] = await Promise.all([startServer({ args: ['--allow-edits', ...common] }), startServer({ args: common })]);
   browser = await launchBrowser();
 });
@@ -200,8 +207,22 @@ test('a partner of another organisation sees none of it', async () => {
   await p.context().close();
 });
 
+/** The family-hub gap map by ward in the map page: hubs counted in the wards and the unmet need. */
+async function hubMap() {
+  const m = await openPage(browser, errors);
+  await m.goto(`${server.base}#level=ward&view=gaps&category=family_hub&method=nearest`);
+  await settled(m);
+  const sums = await m.evaluate(() => {
+    const f = window.needmap.areas.features.map((x) => x.properties);
+    return { hubs: f.reduce((a, p) => a + (p.services_selected ?? 0), 0), unmet: f.reduce((a, p) => a + (p.unmet_need ?? 0), 0) };
+  });
+  return { m, ...sums };
+}
+
 test('a reviewer sees it in the queue and publishes it; the partner sees the published services', async () => {
   assert.ok(submissionId, 'the upload test ran');
+  const before = await hubMap();
+  await before.m.context().close();
   const p = await open();
   await login(p, 'rita');
   assert.equal(await p.textContent('#who'), 'Logged in as rita (reviewer).');
@@ -222,8 +243,7 @@ test('a reviewer sees it in the queue and publishes it; the partner sees the pub
   await idle(p);
   const said = await p.textContent('#message');
   assert.match(said, new RegExp(`^Submission #${submissionId} published: 6 services added, 1 merged into existing services, 2 blocking rows excluded\\. The register now has [\\d,]+ services\\.`));
-  // This server maps the manifest's service files (the register is given with --register), so the map does not change.
-  assert.match(said, /The map reads the manifest's service files, not the register: it does not change\./);
+  assert.match(said, /The map now shows the register's [\d,]+ services \(register generation 1\)\./, said);
   assert.match(await p.textContent('#report-title'), /published, reviewed by rita \(reviewer\)/);
   assert.equal(await p.textContent('#queue'), 'Nothing waits for review.');
   await shot(p, 'services-published');
@@ -237,6 +257,13 @@ test('a reviewer sees it in the queue and publishes it; the partner sees the pub
   assert.match(await q.textContent(`#submissions li[data-id="${submissionId}"]`), /published/);
   await shot(q, 'services-partner-after');
   await q.context().close();
+
+  // The public gap map for family hubs now counts the six new hubs and less unmet need.
+  const after = await hubMap();
+  assert.equal(after.hubs, before.hubs + 6, `family hubs in the wards: ${before.hubs} -> ${after.hubs}`);
+  assert.ok(after.unmet < before.unmet, `unmet need falls: ${before.unmet} -> ${after.unmet}`);
+  await shot(after.m, 'services-gap-map-after');
+  await after.m.context().close();
 });
 
 test('a reviewer rejects a submission with a reason; the partner reads it', async () => {
