@@ -126,7 +126,7 @@ export function applyStaticPage(doc = document) {
   // For what CSS shows whatever its `hidden` attribute (the vintage selects of Need over time).
   doc.body?.classList.add('static-site');
   for (const id of ['scenario-panel', 'scenario-summary']) hide(doc.getElementById(id));
-  for (const h of ['h-search', 'h-drawing', 'h-download']) hide(doc.getElementById(h)?.closest('section'));
+  for (const h of ['h-search', 'h-drawing', 'h-download', 'h-partners']) hide(doc.getElementById(h)?.closest('section'));
   for (const v of ['change', 'trend']) hide(doc.querySelector(`input[name=view][value=${v}]`)?.closest('label'));
   for (const id of ['method', 'travel', 'catchment', 'squares']) {
     const select = doc.getElementById(id);
