@@ -178,14 +178,43 @@ impl AppState {
     /// own (their byte budgets divided among the scenario views), and the
     /// ETags mix in the scenario id and version.
     pub fn for_scenario(&self, engine: Arc<Engine>, tag: ScenarioTag) -> Result<AppState, ServeError> {
-        let reports = area_reports(&engine)?;
-        let tiles = self.tiles.with_services(&engine);
         let mut h = DefaultHasher::new();
         self.dataset_hash.hash(&mut h);
         tag.id.hash(&mut h);
         tag.version.hash(&mut h);
+        let share = self.config.limits.scenario_views.max(1);
+        let baseline = Some(self.engine.clone());
+        self.sibling(engine, h.finish(), share, Some(tag), baseline, None)
+    }
+
+    /// The baseline again with `engine`'s services (the register after a
+    /// publication, generation `generation`): geometry, area tile layers,
+    /// travel model, scenario folder and accounts shared; reports, search
+    /// and every cache new, and ETags that differ from every earlier
+    /// generation's, so nothing from before the change is served.
+    pub fn republished(&self, engine: Arc<Engine>, generation: u64) -> Result<AppState, ServeError> {
+        let mut h = DefaultHasher::new();
+        self.dataset_hash.hash(&mut h);
+        "register generation".hash(&mut h);
+        generation.hash(&mut h);
+        self.sibling(engine, h.finish(), 1, None, None, self.scenarios.clone())
+    }
+
+    /// A state over `engine` (same areas as this one) sharing this state's
+    /// geometry, tile layers, travel model, web app, accounts and limits,
+    /// with its own reports, search and caches (budgets divided by `share`).
+    fn sibling(
+        &self,
+        engine: Arc<Engine>,
+        dataset_hash: u64,
+        share: usize,
+        scenario: Option<ScenarioTag>,
+        baseline: Option<Arc<Engine>>,
+        scenarios: Option<Arc<Scenarios>>,
+    ) -> Result<AppState, ServeError> {
+        let reports = area_reports(&engine)?;
+        let tiles = self.tiles.with_services(&engine);
         let limits = &self.config.limits;
-        let share = limits.scenario_views.max(1);
         Ok(AppState {
             search: super::search::SearchIndex::new(&engine),
             engine,
@@ -195,7 +224,7 @@ impl AppState {
             tables: BoundedCache::with_budget(CACHE_ENTRIES, limits.table_cache_bytes / share),
             documents: BoundedCache::with_budget(CACHE_ENTRIES, limits.document_cache_bytes / share),
             tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes / share),
-            dataset_hash: h.finish(),
+            dataset_hash,
             web_dir: self.web_dir.clone(),
             web_files: self.web_files.clone(),
             bounds: self.bounds,
@@ -207,49 +236,9 @@ impl AppState {
             gap_context: self.gap_context.clone(),
             auth: self.auth.clone(),
             live: self.live.clone(),
-            scenario: Some(tag),
-            baseline: Some(self.engine.clone()),
-            scenarios: None,
-        })
-    }
-
-    /// The baseline again with `engine`'s services (the register after a
-    /// publication, generation `generation`): geometry, area tile layers,
-    /// travel model, scenario folder and accounts shared; reports, search
-    /// and every cache new, and ETags that differ from every earlier
-    /// generation's, so nothing from before the change is served.
-    pub fn republished(&self, engine: Arc<Engine>, generation: u64) -> Result<AppState, ServeError> {
-        let reports = area_reports(&engine)?;
-        let tiles = self.tiles.with_services(&engine);
-        let mut h = DefaultHasher::new();
-        self.dataset_hash.hash(&mut h);
-        "register generation".hash(&mut h);
-        generation.hash(&mut h);
-        let limits = &self.config.limits;
-        Ok(AppState {
-            search: super::search::SearchIndex::new(&engine),
-            engine,
-            tiles,
-            reports,
-            geometry: self.geometry.clone(),
-            tables: BoundedCache::with_budget(CACHE_ENTRIES, limits.table_cache_bytes),
-            documents: BoundedCache::with_budget(CACHE_ENTRIES, limits.document_cache_bytes),
-            tile_cache: BoundedCache::with_budget(CACHE_ENTRIES, limits.tile_cache_bytes),
-            dataset_hash: h.finish(),
-            web_dir: self.web_dir.clone(),
-            web_files: self.web_files.clone(),
-            bounds: self.bounds,
-            attribution: self.attribution.clone(),
-            config: self.config.clone(),
-            csp: self.csp.clone(),
-            downloads: self.downloads.clone(),
-            requests: std::sync::atomic::AtomicU64::new(0),
-            gap_context: self.gap_context.clone(),
-            auth: self.auth.clone(),
-            live: self.live.clone(),
-            scenario: None,
-            baseline: None,
-            scenarios: self.scenarios.clone(),
+            scenario,
+            baseline,
+            scenarios,
         })
     }
 

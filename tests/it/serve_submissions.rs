@@ -65,6 +65,14 @@ fn login(router: &Router, name: &str) -> String {
     cookie.split(';').next().unwrap().strip_prefix("needmap_session=").unwrap().to_string()
 }
 
+/// The reviewer's decisions on the two duplicates of [`partner_csv`]: row 20 merged into the GP it repeats, row 21 left out.
+fn decide_duplicates(router: &Router, reviewer: &str) {
+    for (row, decision) in [(20, "merge:bd-00134"), (21, "skip")] {
+        let r = send(router, "PUT", &format!("/api/register/submissions/1/rows/{row}/decision"), Some(reviewer), json!({ "decision": decision }).to_string());
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+}
+
 fn states(s: &Value) -> Vec<(u64, String)> {
     s["report"]["states"].as_array().unwrap().iter().map(|p| (p[0].as_u64().unwrap(), p[1].as_str().unwrap().to_string())).collect()
 }
@@ -142,10 +150,7 @@ fn a_partner_uploads_fixes_and_sends_a_reviewer_publishes_and_others_are_refused
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert!(r.text().contains("row 17 (error), row 19 (error), row 20 (duplicate), row 21 (duplicate)"), "{}", r.text());
     assert_eq!(Register::open_read_only(&register_path).unwrap().count().unwrap(), 984, "a refused publication writes nothing");
-    for (row, decision) in [(20, "merge:bd-00134"), (21, "skip")] {
-        let r = send(&router, "PUT", &format!("/api/register/submissions/1/rows/{row}/decision"), Some(&rita), json!({ "decision": decision }).to_string());
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    }
+    decide_duplicates(&router, &rita);
     let r = send(&router, "POST", "/api/register/submissions/1/publish?exclude_blocking=true", Some(&rita), "");
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let p = r.json();
@@ -209,10 +214,7 @@ fn the_map_follows_the_register_when_the_manifest_maps_it() {
     let csv = partner_csv(&hub_postcodes(&file), &outside_postcode(&file));
     assert_eq!(send(&router, "POST", "/api/register/submissions?file=hubs.csv", Some(&pam), csv).status, StatusCode::CREATED);
     assert_eq!(send(&router, "POST", "/api/register/submissions/1/send", Some(&pam), "").status, StatusCode::OK);
-    for (row, decision) in [(20, "merge:bd-00134"), (21, "skip")] {
-        let r = send(&router, "PUT", &format!("/api/register/submissions/1/rows/{row}/decision"), Some(&rita), json!({ "decision": decision }).to_string());
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    }
+    decide_duplicates(&router, &rita);
     let r = send(&router, "POST", "/api/register/submissions/1/publish?exclude_blocking=true", Some(&rita), "");
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let p = r.json();
