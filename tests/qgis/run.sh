@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Open needmap's OGC API Features, vector tiles (from the TileJSON) and GeoJSON
 # URL in QGIS 3.22 (PyQGIS, headless) for several levels; each layer must be
-# valid with the right feature count, CRS and extent (tests/qgis/qgis_layers.py).
+# valid with the right feature count, CRS and extent (tests/qgis/qgis_layers.py);
+# then the partners' register GeoPackage and the squares of where people live
+# (tests/qgis/qgis_register.py).
 # Usage: tests/qgis/run.sh NEEDMAP_BINARY   (run by `make qgis-test`)
 set -euo pipefail
 bin=${1:?usage: run.sh NEEDMAP_BINARY}
@@ -36,4 +38,13 @@ for level in $levels; do
     status=1
   fi
 done
+# The register: a GeoPackage made by `needmap register init` (services as many as `needmap check` loads).
+gpkg="$HOME/register.gpkg"
+"$bin" register init --out "$gpkg" >/dev/null 2>&1 || { echo "needmap register init failed"; exit 1; }
+services=$(printf '%s\n' "$check" | awk '$1 == "services:" && $3 == "loaded" { print $2; exit }')
+[ -n "$services" ] || { echo "no service count in needmap check"; exit 1; }
+echo "QGIS: register ($services services) and squares"
+if ! /usr/bin/python3 "$here/qgis_register.py" "$gpkg" "$services" "$base"; then
+  status=1
+fi
 exit $status
