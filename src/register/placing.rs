@@ -90,7 +90,11 @@ impl<'a> Placer<'a> {
             Some(p) => Ok(Placement { wgs84: p.wgs84, bng: p.bng, located_by: LocatedBy::Postcode }),
             None => Err(PlaceProblem {
                 field: "postcode",
-                message: format!("{code} is not in the postcode lookup ({}): new, terminated or mistyped; give coordinates or a current postcode", lookup.file),
+                // The file's name only: partners read this, and the server's folders are not theirs to see.
+                message: format!(
+                    "{code} is not in the postcode lookup ({}): new, terminated or mistyped; give coordinates or a current postcode",
+                    std::path::Path::new(&lookup.file).file_name().map_or_else(|| lookup.file.clone(), |n| n.to_string_lossy().into_owned())
+                ),
                 unknown_postcode: Some(code),
             }),
         }
