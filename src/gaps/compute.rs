@@ -7,7 +7,7 @@ use super::grid::{GridRule, GridSummary, GridTable, Square, Squares, SQUARE_SIZE
 use super::network::{RoadNetwork, Snap};
 use super::{
     default_unmet_minutes, district_access, floating_catchment, gap_index, nearest_straight_line, people_in_need, Catchment,
-    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, OriginPoints, Origins, Pair, TravelModel, UnmetRule, population_level,
+    Decay, District, GapError, GapQuery, GapRow, GapTable, Method, Mode, OriginPoints, Origins, Pair, TravelModel, UnmetRule, population_level, served_population,
 };
 use crate::engine::Engine;
 use crate::index::ServiceIndex;
@@ -109,11 +109,7 @@ pub fn compute_grid(engine: &Engine, ctx: &GapContext, q: &GapQuery, rule: &Grid
     if !SQUARE_SIZES_M.contains(&rule.size_m) {
         return Err(bad("size_m", rule.size_m, "the square size must be 250, 500 or 1000 metres"));
     }
-    let served = q
-        .category
-        .as_ref()
-        .and_then(|c| engine.categories.get(c))
-        .map_or_else(|| engine.manifest.dataset.total_population.clone(), |c| c.serves.clone());
+    let served = served_population(engine, q.category.as_deref());
     let q = GapQuery {
         level: engine.levels.get(population_level(engine, &served)).map(|l| l.id.clone()).unwrap_or_default(),
         origin_points: OriginPoints::Postcodes,
@@ -229,9 +225,7 @@ fn run(engine: &Engine, ctx: &GapContext, q: &GapQuery, grid: Option<&GridRule>)
             services.len()
         ));
     }
-    let population_id = category
-        .map(|c| c.serves.clone())
-        .unwrap_or_else(|| engine.manifest.dataset.total_population.clone());
+    let population_id = served_population(engine, category.map(|c| c.id.as_str()));
 
     let indicator_k = need_indicator(engine, q, category, level)?;
     let need_raw: Vec<Option<f64>> = match indicator_k {

@@ -42,7 +42,7 @@ pub use fca::{floating_catchment, Accessibility, Decay, Pair};
 pub use gap::{gap_index, terciles, GapClass, GapIndex, Tercile};
 pub use nearest::{nearest_straight_line, Nearest};
 pub use need::{people_in_need, InNeed, PeopleInNeed};
-pub use origins::{population_level, rep_points, OriginPiece, OriginPoints, Origins, RepKind, UnitOrigins};
+pub use origins::{population_level, rep_points, served_population, OriginPiece, OriginPoints, Origins, RepKind, UnitOrigins};
 pub use rescore::{Rescore, ServiceEdit};
 pub use table::{District, GapRow, GapTable};
 pub use travel::{DriveFit, DriveModel, Travel, TravelModel, WALK_CIRCUITY, WALK_SPEED_KMH};

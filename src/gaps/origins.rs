@@ -117,6 +117,14 @@ pub struct UnitOrigins {
 /// Where one origin lies at a level: (origin, area, share of the origin).
 pub type OriginPiece = (usize, usize, f64);
 
+/// The population a service category serves (`serves` in dataset.toml),
+/// else (no category, or an unknown one) the total population.
+pub fn served_population(engine: &Engine, category: Option<&str>) -> String {
+    category
+        .and_then(|c| engine.categories.get(c))
+        .map_or_else(|| engine.manifest.dataset.total_population.clone(), |c| c.serves.clone())
+}
+
 /// The level that publishes population `population_id` (its indicator
 /// table's level), else the finest level.
 pub fn population_level(engine: &Engine, population_id: &str) -> usize {

@@ -50,7 +50,11 @@ pub fn grid_document(state: &AppState, q: &AreaQuery, size_m: u32) -> Result<Str
     let rule = GridRule { size_m, min_population: d.grid_min_population, min_postcodes: d.grid_min_postcodes };
     // The need is offered at the served population's level; `gap_query`
     // checks a named indicator there.
-    let home = crate::gaps::population_level(engine, &served_population(state, q));
+    let category = match q.categories.as_deref() {
+        Some([one]) => Some(one.as_str()),
+        _ => None,
+    };
+    let home = crate::gaps::population_level(engine, &crate::gaps::served_population(engine, category));
     let gq = gap_query(engine, home, q)?;
     let grid: GridTable = crate::gaps::compute_grid(engine, &state.gap_context, &gq, &rule).map_err(gap_error)?;
     let table = grid.to_report();
@@ -95,15 +99,6 @@ pub fn grid_document(state: &AppState, q: &AreaQuery, size_m: u32) -> Result<Str
         ),
         ("notes", serde_json::json!(t.notes)),
     ]))
-}
-
-fn served_population(state: &AppState, q: &AreaQuery) -> String {
-    let engine = &state.engine;
-    match q.categories.as_deref() {
-        Some([one]) => engine.categories.get(one).map(|c| c.serves.clone()),
-        _ => None,
-    }
-    .unwrap_or_else(|| engine.manifest.dataset.total_population.clone())
 }
 
 /// `GET /api/grid.geojson`.

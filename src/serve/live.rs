@@ -11,7 +11,7 @@
 //! server's first state: they read and write files, not the engine.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 
@@ -22,7 +22,11 @@ use crate::load::Diagnostics;
 /// The current republished baseline, if the register changed since start.
 #[derive(Default)]
 pub struct LiveBaseline {
-    current: Mutex<Option<Current>>,
+    /// Read by every forwarded request (briefly); written once per publication.
+    current: RwLock<Option<Current>>,
+    /// Held while a republication is built, so they run one at a time
+    /// without keeping readers waiting.
+    building: Mutex<()>,
     generation: AtomicU64,
 }
 
@@ -35,7 +39,7 @@ struct Current {
 impl LiveBaseline {
     /// The republished baseline's state and router (`None`: the first one holds).
     pub fn current(&self) -> Option<(Arc<AppState>, Router)> {
-        self.current.lock().ok()?.as_ref().map(|c| (c.state.clone(), c.router.clone()))
+        self.current.read().ok()?.as_ref().map(|c| (c.state.clone(), c.router.clone()))
     }
 
     /// Publications mapped since start.
@@ -59,10 +63,11 @@ pub fn republish(state: &AppState) -> Result<Option<(u64, usize)>, ServeError> {
         return Ok(None);
     }
     let Some(path) = state.auth.register.as_ref() else { return Ok(None) };
-    // One republication at a time, each from the register as it is now.
-    let mut current = state.live.current.lock().map_err(|_| ServeError::Internal("live baseline lock poisoned".into()))?;
+    // One republication at a time, each from the register as it is now;
+    // requests keep the previous baseline until the new one is in place.
+    let _building = state.live.building.lock().map_err(|_| ServeError::Internal("live baseline lock poisoned".into()))?;
     let register = crate::register::Register::open_read_only(path).map_err(|e| ServeError::Internal(format!("cannot read the register {}: {e}", path.display())))?;
-    let base = current.as_ref().map(|c| c.state.clone());
+    let base = state.live.current().map(|(s, _)| s);
     let base: &AppState = base.as_deref().unwrap_or(state);
     let mut diags = Diagnostics::default();
     let services = register
@@ -78,7 +83,8 @@ pub fn republish(state: &AppState) -> Result<Option<(u64, usize)>, ServeError> {
     if let Some(s) = &next.scenarios {
         s.forget_all();
     }
-    *current = Some(Current { router: api_routes(next.clone()), state: next });
+    let router = api_routes(next.clone());
+    *state.live.current.write().map_err(|_| ServeError::Internal("live baseline lock poisoned".into()))? = Some(Current { router, state: next });
     tracing::info!("register generation {generation}: the map now shows the register's {n} services");
     Ok(Some((generation, n)))
 }

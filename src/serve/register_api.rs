@@ -211,8 +211,11 @@ pub async fn update(
         apply(&st.engine, &caller, &mut s, change)?;
         r.update_service(&s, &caller.who(), Some(&format!("PUT /api/register/services/{id}"))).map_err(register_error)?;
         let row = r.service(&id).map_err(register_error)?.ok_or_else(|| ServeError::Internal(format!("service `{id}` vanished after its update")))?;
-        // The map follows the register when the manifest maps it.
-        super::live::republish(&st)?;
+        drop(r);
+        // The map follows the register when the manifest maps it; the change is committed either way.
+        if let Err(e) = super::live::republish(&st) {
+            tracing::warn!("register service {id}: the map was not updated: {e}");
+        }
         Ok(row)
     })
     .await?;

@@ -348,10 +348,14 @@ async fn publish(
     let rows = |v: &[(usize, String)]| v.iter().map(|(row, service)| json!({ "row": row, "service": service })).collect::<Vec<_>>();
     // The map follows the register when the manifest maps it.
     let st = state.clone();
-    let mapped = blocking(move || super::live::republish(&st)).await?;
-    let note = match mapped {
-        Some((generation, n)) => format!("the map now shows the register's {n} services (register generation {generation})"),
-        None => "the map reads the manifest's service files, not the register: it does not change".to_string(),
+    let (mapped, note) = match blocking(move || super::live::republish(&st)).await {
+        Ok(Some((generation, n))) => (Some(generation), format!("the map now shows the register's {n} services (register generation {generation})")),
+        Ok(None) => (None, "the map reads the manifest's service files, not the register: it does not change".to_string()),
+        // The publication is committed: say the map did not follow, do not fail the request.
+        Err(e) => {
+            tracing::warn!("publication {id}: the map was not updated: {e}");
+            (None, format!("the publication is saved, but the map could not be updated ({e}); restart the server to map it"))
+        }
     };
     let body = json!({
         "submission": id,
@@ -360,7 +364,7 @@ async fn publish(
         "skipped": publication.skipped,
         "excluded": publication.excluded.iter().map(|(row, s)| json!({ "row": row, "state": s.as_str() })).collect::<Vec<_>>(),
         "register_services": count,
-        "map_generation": mapped.map(|(g, _)| g),
+        "map_generation": mapped,
         "note": note,
     });
     Ok(answer(StatusCode::OK, body.to_string()))

@@ -248,4 +248,9 @@ fn the_map_follows_the_register_when_the_manifest_maps_it() {
     let s2 = send(&router, "GET", &format!("{services}&scenario={}", created["id"].as_str().unwrap()), None, "");
     assert_eq!(s2.status, StatusCode::OK, "{}", s2.text());
     assert_eq!(hubs(&s2), hubs(&s1) - 1);
+    // A reviewer's edit of a register service is on the map at once too.
+    let r = send(&router, "PUT", &format!("/api/register/services/{published}"), Some(&rita), json!({ "name": "Renamed hub" }).to_string());
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(send(&router, "GET", services, None, "").text().contains("Renamed hub"), "the renamed hub is on the map");
+    assert!(!s1.text().contains("Renamed hub"));
 }
